@@ -1,0 +1,310 @@
+import Foundation
+
+/// Who is acting: a signed-in user, or the operator at the machine's console (`confianza user …`).
+public enum Principal: Sendable, Equatable {
+    case user(User)
+    case console
+
+    var auditName: String? {
+        switch self {
+        case .user(let user): user.username
+        case .console: nil
+        }
+    }
+}
+
+/// Limits for sign-in and sessions.
+public struct AccountPolicy: Sendable {
+    /// How long a session lives without use; each use extends it.
+    public var sessionIdleLifetime: TimeInterval = 12 * 3600
+    /// How long a session may live at most, used or not.
+    public var sessionMaximumLifetime: TimeInterval = 7 * 24 * 3600
+    public var failureWindow: TimeInterval = 15 * 60
+    public var maxFailuresPerAccount = 5
+    public var maxFailuresPerAddress = 20
+    public var minimumPasswordLength = 12
+
+    public init() {}
+}
+
+/// The rules for users, sessions and API tokens. Every security-relevant change lands in the audit log.
+public struct AccountService: Sendable {
+    public let store: any Store
+    public let policy: AccountPolicy
+    private let hasher: any PasswordHasher
+    private let now: @Sendable () -> Date
+    /// A hash to check against when the user does not exist, so both answers take as long.
+    private let decoyHash: String
+
+    public init(
+        store: any Store, hasher: any PasswordHasher, policy: AccountPolicy = AccountPolicy(),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.store = store
+        self.hasher = hasher
+        self.policy = policy
+        self.now = now
+        self.decoyHash = hasher.hash(Secrets.randomToken(bytes: 12))
+    }
+
+    // MARK: validation
+
+    public static func validateUsername(_ name: String) throws(AccountError) {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+        guard (2...64).contains(name.count), name.allSatisfy({ allowed.contains($0) }),
+            let first = name.first, first.isLetter || first.isNumber
+        else { throw .invalidUsername(name) }
+    }
+
+    public func validatePassword(_ password: String, username: String) throws(AccountError) {
+        if password.count < self.policy.minimumPasswordLength {
+            throw .weakPassword("use at least \(self.policy.minimumPasswordLength) characters")
+        }
+        if password.utf8.count > 72 {
+            throw .weakPassword("use at most 72 bytes (bcrypt ignores the rest)")
+        }
+        if password.lowercased().contains(username.lowercased()) {
+            throw .weakPassword("do not include the username")
+        }
+        if Set(password).count < 4 {
+            throw .weakPassword("use more different characters")
+        }
+    }
+
+    static func validateDisplayName(_ name: String) throws(AccountError) {
+        guard name.count <= 100 else { throw .invalidDisplayName("use at most 100 characters") }
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .invalidDisplayName("control characters are not allowed")
+        }
+    }
+
+    // MARK: users
+
+    /// Creates a user. Only an admin (or the console) may.
+    public func createUser(
+        username rawName: String, displayName: String? = nil, role: Role, password: String, by principal: Principal,
+        address: String
+    ) async throws -> User {
+        try Self.requireAdmin(principal)
+        let username = rawName.trimmingCharacters(in: .whitespaces).lowercased()
+        try Self.validateUsername(username)
+        let display = (displayName ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        try Self.validateDisplayName(display)
+        try self.validatePassword(password, username: username)
+        let date = self.now()
+        let user = User(
+            username: username, displayName: display.isEmpty ? username : display, role: role,
+            passwordHash: self.hasher.hash(password), createdAt: date)
+        do {
+            try await self.store.insertUser(user)
+        } catch StoreError.duplicate {
+            throw AccountError.usernameTaken(username)
+        }
+        try await self.audit(.userCreated, by: principal, target: username, address: address, detail: "role=\(role.rawValue)")
+        return user
+    }
+
+    public func user(named username: String) async throws -> User {
+        guard let user = try await self.store.user(named: username.lowercased()) else {
+            throw AccountError.unknownUser(username)
+        }
+        return user
+    }
+
+    public func setRole(username: String, role: Role, by principal: Principal, address: String) async throws -> User {
+        try Self.requireAdmin(principal)
+        var user = try await self.user(named: username)
+        guard user.role != role else { return user }
+        if user.role == .admin, !user.disabled { try await self.requireAnotherActiveAdmin(than: user) }
+        let old = user.role
+        user.role = role
+        try await self.store.updateUser(user)
+        try await self.audit(
+            .userRoleChanged, by: principal, target: user.username, address: address,
+            detail: "\(old.rawValue) -> \(role.rawValue)")
+        return user
+    }
+
+    public func setDisabled(username: String, disabled: Bool, by principal: Principal, address: String) async throws -> User {
+        try Self.requireAdmin(principal)
+        var user = try await self.user(named: username)
+        guard user.disabled != disabled else { return user }
+        if disabled, user.role == .admin { try await self.requireAnotherActiveAdmin(than: user) }
+        user.disabled = disabled
+        try await self.store.updateUser(user)
+        if disabled { try await self.store.deleteSessions(userID: user.id) }
+        try await self.audit(disabled ? .userDisabled : .userEnabled, by: principal, target: user.username, address: address)
+        return user
+    }
+
+    /// Sets a new password for someone else (or a forgotten one). Returns the new password: the one
+    /// given, or a generated one when `newPassword` is `nil`. Ends the user's sessions.
+    public func resetPassword(
+        username: String, newPassword: String? = nil, by principal: Principal, address: String
+    ) async throws -> String {
+        try Self.requireAdmin(principal)
+        var user = try await self.user(named: username)
+        let password = newPassword ?? Secrets.readablePassword()
+        try self.validatePassword(password, username: user.username)
+        user.passwordHash = self.hasher.hash(password)
+        user.passwordChangedAt = self.now()
+        try await self.store.updateUser(user)
+        try await self.store.deleteSessions(userID: user.id)
+        try await self.audit(.userPasswordReset, by: principal, target: user.username, address: address)
+        return password
+    }
+
+    /// A user changes their own password, proving they know the current one. Every session of the user
+    /// ends, the current one included: they sign in again with the new password.
+    public func changePassword(user: User, current: String, new: String, address: String) async throws {
+        guard self.hasher.verify(current, hash: user.passwordHash) else { throw AccountError.wrongCurrentPassword }
+        try self.validatePassword(new, username: user.username)
+        var changed = user
+        changed.passwordHash = self.hasher.hash(new)
+        changed.passwordChangedAt = self.now()
+        try await self.store.updateUser(changed)
+        try await self.store.deleteSessions(userID: user.id)
+        try await self.audit(.userPasswordChanged, by: .user(user), target: user.username, address: address)
+    }
+
+    public func setLanguage(user: User, language: Language?) async throws -> User {
+        var changed = user
+        changed.language = language
+        try await self.store.updateUser(changed)
+        return changed
+    }
+
+    // MARK: sign-in
+
+    /// A successful sign-in: the user, the cookie value to hand to the browser, and the stored session.
+    public struct SignIn: Sendable {
+        public var user: User
+        public var cookieToken: String
+        public var session: Session
+    }
+
+    /// Checks a username and password and opens a session.
+    ///
+    /// - Throws: ``AccountError/invalidCredentials`` for an unknown user, a wrong password or a disabled
+    ///   account alike; ``AccountError/rateLimited(retryAfterSeconds:)`` after too many failures for the
+    ///   account or the address within the policy's window.
+    public func login(username rawName: String, password: String, address: String) async throws -> SignIn {
+        let username = rawName.trimmingCharacters(in: .whitespaces).lowercased()
+        let date = self.now()
+        let since = date.addingTimeInterval(-self.policy.failureWindow)
+        let accountKey = "user:\(username)"
+        let addressKey = "address:\(address)"
+        let accountFailures = try await self.store.loginFailureCount(key: accountKey, since: since)
+        let addressFailures = try await self.store.loginFailureCount(key: addressKey, since: since)
+        if accountFailures >= self.policy.maxFailuresPerAccount || addressFailures >= self.policy.maxFailuresPerAddress {
+            try await self.store.appendAudit(
+                AuditEvent(at: date, actor: nil, action: .loginRateLimited, target: username, address: address))
+            throw AccountError.rateLimited(retryAfterSeconds: Int(self.policy.failureWindow))
+        }
+        let stored = try await self.store.user(named: username)
+        let passwordMatches = self.hasher.verify(password, hash: stored?.passwordHash ?? self.decoyHash)
+        guard let user = stored, passwordMatches, !user.disabled else {
+            try await self.store.recordLoginFailure(keys: [accountKey, addressKey], at: date)
+            let reason = stored == nil ? "unknown user" : (passwordMatches ? "account disabled" : "wrong password")
+            try await self.store.appendAudit(
+                AuditEvent(at: date, actor: nil, action: .loginFailed, target: username, address: address, detail: reason))
+            throw AccountError.invalidCredentials
+        }
+        try await self.store.clearLoginFailures(key: accountKey)
+        let token = Secrets.randomToken()
+        let session = Session(
+            tokenHash: Secrets.digest(token), userID: user.id, csrfToken: Secrets.randomToken(),
+            createdAt: date, expiresAt: date.addingTimeInterval(self.policy.sessionIdleLifetime), lastSeenAt: date,
+            address: address)
+        try await self.store.insertSession(session)
+        try await self.audit(.login, by: .user(user), target: user.username, address: address)
+        if Int.random(in: 0..<50) == 0 {
+            try await self.store.deleteExpiredSessions(before: date)
+            try await self.store.pruneLoginFailures(before: since)
+        }
+        return SignIn(user: user, cookieToken: token, session: session)
+    }
+
+    /// The user and session behind a session cookie, or `nil` when it is unknown, expired, or its
+    /// user is disabled. Extends the session when more than a minute has passed since it was last seen.
+    public func authenticate(sessionToken token: String) async throws -> (User, Session)? {
+        guard !token.isEmpty, token.count <= 128 else { return nil }
+        let hash = Secrets.digest(token)
+        guard var session = try await self.store.session(tokenHash: hash) else { return nil }
+        let date = self.now()
+        let hardLimit = session.createdAt.addingTimeInterval(self.policy.sessionMaximumLifetime)
+        guard session.expiresAt > date, hardLimit > date else {
+            try await self.store.deleteSession(tokenHash: hash)
+            return nil
+        }
+        guard let user = try await self.store.user(id: session.userID), !user.disabled else { return nil }
+        if date.timeIntervalSince(session.lastSeenAt) > 60 {
+            session.lastSeenAt = date
+            session.expiresAt = min(date.addingTimeInterval(self.policy.sessionIdleLifetime), hardLimit)
+            try await self.store.extendSession(tokenHash: hash, expiresAt: session.expiresAt, lastSeenAt: date)
+        }
+        return (user, session)
+    }
+
+    public func logout(sessionToken token: String, user: User, address: String) async throws {
+        try await self.store.deleteSession(tokenHash: Secrets.digest(token))
+        try await self.audit(.logout, by: .user(user), target: user.username, address: address)
+    }
+
+    // MARK: API tokens
+
+    /// Makes an API token for a user. Returns the stored token and its secret, which is shown once.
+    public func createAPIToken(for user: User, name rawName: String, address: String) async throws -> (APIToken, String) {
+        let name = rawName.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw AccountError.invalidTokenName("give the token a name") }
+        guard name.count <= 100 else { throw AccountError.invalidTokenName("use at most 100 characters") }
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw AccountError.invalidTokenName("control characters are not allowed")
+        }
+        let secret = "cfz_" + Secrets.randomToken()
+        let token = APIToken(
+            userID: user.id, name: name, tokenHash: Secrets.digest(secret), prefix: String(secret.prefix(12)),
+            createdAt: self.now())
+        try await self.store.insertToken(token)
+        try await self.audit(.tokenCreated, by: .user(user), target: name, address: address, detail: token.prefix)
+        return (token, secret)
+    }
+
+    /// The user behind a bearer token, or `nil` when it is unknown, revoked, or its user is disabled.
+    public func authenticate(bearer secret: String) async throws -> User? {
+        guard secret.hasPrefix("cfz_"), secret.count <= 128 else { return nil }
+        guard let token = try await self.store.token(hash: Secrets.digest(secret)), token.revokedAt == nil,
+            let user = try await self.store.user(id: token.userID), !user.disabled
+        else { return nil }
+        let date = self.now()
+        if token.lastUsedAt.map({ date.timeIntervalSince($0) > 60 }) ?? true {
+            try await self.store.markTokenUsed(id: token.id, at: date)
+        }
+        return user
+    }
+
+    public func revokeAPIToken(id: UUID, of user: User, address: String) async throws {
+        guard try await self.store.revokeToken(id: id, userID: user.id, at: self.now()) else {
+            throw AccountError.tokenNotFound
+        }
+        try await self.audit(.tokenRevoked, by: .user(user), target: id.uuidString, address: address)
+    }
+
+    // MARK: helpers
+
+    static func requireAdmin(_ principal: Principal) throws(AccountError) {
+        if case .user(let user) = principal, user.role != .admin || user.disabled { throw .forbidden(required: .admin) }
+    }
+
+    private func requireAnotherActiveAdmin(than user: User) async throws {
+        let others = try await self.store.users().filter { $0.id != user.id && $0.role == .admin && !$0.disabled }
+        if others.isEmpty { throw AccountError.lastAdmin }
+    }
+
+    private func audit(
+        _ action: AuditAction, by principal: Principal, target: String?, address: String, detail: String? = nil
+    ) async throws {
+        try await self.store.appendAudit(
+            AuditEvent(at: self.now(), actor: principal.auditName, action: action, target: target, address: address, detail: detail))
+    }
+}

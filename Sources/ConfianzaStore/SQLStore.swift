@@ -1,0 +1,293 @@
+import ConfianzaCore
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresKit
+import PostgresNIO
+import SQLKit
+import SQLiteKit
+import SQLiteNIO
+import Synchronization
+
+/// The ``Store`` on SQL: one implementation, two databases. SQLite is one file and one connection used
+/// in turn; PostgreSQL is a pool of connections that several Confianza processes may share.
+///
+/// Open it with ``open(_:logger:)``, then do all work inside ``withRunning(connectTimeout:migrate:_:)``,
+/// which checks the database answers, brings the schema up to date, and closes everything afterwards.
+public final class SQLStore: Store, Sendable {
+    enum Backend: Sendable {
+        case sqlite(SQLiteConnection, AsyncSemaphore)
+        case postgres(PostgresClient, PostgresSettings)
+    }
+
+    public let location: DatabaseLocation
+    let backend: Backend
+    let logger: Logger
+    private let usage = Mutex<(inUse: Int, waiting: Int)>((0, 0))
+    private let closed = Mutex(false)
+
+    private init(location: DatabaseLocation, backend: Backend, logger: Logger) {
+        self.location = location
+        self.backend = backend
+        self.logger = logger
+    }
+
+    var isSQLite: Bool {
+        if case .sqlite = self.backend { return true }
+        return false
+    }
+
+    // MARK: opening
+
+    /// Opens the database. An SQLite file is created when missing; PostgreSQL is not contacted until
+    /// ``withRunning(connectTimeout:migrate:_:)``.
+    ///
+    /// - Throws: ``StoreError/unavailable(_:)`` when the SQLite file cannot be created or opened.
+    public static func open(_ location: DatabaseLocation, logger: Logger) async throws -> SQLStore {
+        switch location {
+        case .sqlite(let path):
+            return try await Self.openSQLite(path: path, location: location, logger: logger)
+        case .postgres(let settings):
+            var configuration = PostgresClient.Configuration(
+                host: settings.host, port: settings.port, username: settings.username, password: settings.password,
+                database: settings.database, tls: try Self.clientTLS(settings.tls))
+            configuration.options.maximumConnections = settings.maximumConnections
+            configuration.options.minimumConnections = 0
+            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            return SQLStore(location: location, backend: .postgres(client, settings), logger: logger)
+        }
+    }
+
+    private static func openSQLite(path: String, location: DatabaseLocation, logger: Logger) async throws -> SQLStore {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw StoreError.unavailable("cannot create \(path): folder \(directory) does not exist")
+        }
+        if FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.isWritableFile(atPath: path) else {
+                throw StoreError.unavailable("cannot write \(path): permission denied")
+            }
+        } else if !FileManager.default.isWritableFile(atPath: directory) {
+            throw StoreError.unavailable("cannot create \(path): folder \(directory) is not writable")
+        }
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        } catch {
+            throw StoreError.unavailable("cannot open \(path): \(error)")
+        }
+        let store = SQLStore(location: location, backend: .sqlite(connection, AsyncSemaphore(permits: 1)), logger: logger)
+        do {
+            try await store.withDatabase { db in
+                let mode = try await db.raw("PRAGMA journal_mode = WAL").first()?.decode(column: "journal_mode", as: String.self)
+                guard mode?.lowercased() == "wal" else {
+                    throw StoreError.unavailable("cannot switch \(path) to WAL mode (got \(mode ?? "nothing"))")
+                }
+                try await db.raw("PRAGMA foreign_keys = ON").run()
+                try await db.raw("PRAGMA busy_timeout = 5000").run()
+                try await db.raw("PRAGMA synchronous = NORMAL").run()
+            }
+        } catch let error as StoreError {
+            await store.close()
+            throw error
+        } catch {
+            await store.close()
+            throw StoreError.unavailable("\(path) is not a usable SQLite database: \(Self.describe(error))")
+        }
+        return store
+    }
+
+    private static func clientTLS(_ mode: PostgresSettings.TLSMode) throws -> PostgresClient.Configuration.TLS {
+        switch mode {
+        case .disable: .disable
+        case .prefer: .prefer(.makeClientConfiguration())
+        case .require: .require(.makeClientConfiguration())
+        }
+    }
+
+    // MARK: running
+
+    /// Runs `body` with the store live: the PostgreSQL pool running, the database checked within
+    /// `connectTimeout`, and (by default) the schema migrated. Closes the store when `body` ends.
+    ///
+    /// - Throws: ``StoreError/unavailable(_:)`` when the database does not answer in time,
+    ///   ``StoreError/schemaTooNew(found:supported:)`` when it was written by a newer Confianza.
+    public func withRunning<T>(
+        connectTimeout: Duration = .seconds(10), migrate: Bool = true, _ body: (SQLStore) async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            if case .postgres(let client, _) = self.backend {
+                group.addTask { await client.run() }
+            }
+            do {
+                try await self.checkReachable(timeout: connectTimeout)
+                if migrate { try await self.migrate() }
+                let result = try await body(self)
+                group.cancelAll()
+                await self.close()
+                return result
+            } catch {
+                group.cancelAll()
+                await self.close()
+                throw error
+            }
+        }
+    }
+
+    /// Closes the SQLite connection. (The PostgreSQL pool stops when its `run()` is cancelled.)
+    public func close() async {
+        let wasClosed = self.closed.withLock { closed in
+            defer { closed = true }
+            return closed
+        }
+        guard !wasClosed, case .sqlite(let connection, _) = self.backend else { return }
+        // The future-returning close, not the async one: that one does nothing when the task is cancelled.
+        let future: EventLoopFuture<Void> = connection.close()
+        try? await future.get()
+    }
+
+    private func checkReachable(timeout: Duration) async throws {
+        guard case .postgres(_, let settings) = self.backend else { return try await self.ping() }
+        // One direct connection first: its error says why (refused, bad password, no such database),
+        // where the pool would retry quietly for a minute.
+        let configuration = PostgresConnection.Configuration(
+            host: settings.host, port: settings.port, username: settings.username, password: settings.password,
+            database: settings.database, tls: try Self.connectionTLS(settings.tls))
+        let logger = self.logger
+        try await withDeadline(timeout, what: "\(settings.host):\(settings.port)") {
+            do {
+                let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+                try await connection.close()
+            } catch {
+                throw StoreError.unavailable("cannot reach \(settings.description): \(Self.describe(error))")
+            }
+        }
+        try await withDeadline(timeout, what: "\(settings.host):\(settings.port)") { try await self.ping() }
+    }
+
+    private static func connectionTLS(_ mode: PostgresSettings.TLSMode) throws -> PostgresConnection.Configuration.TLS {
+        switch mode {
+        case .disable: return .disable
+        case .prefer: return .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: return .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+    }
+
+    // MARK: Store
+
+    public func ping() async throws {
+        do {
+            try await self.withDatabase { db in try await db.raw("SELECT 1 AS one").run() }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.unavailable(Self.describe(error))
+        }
+    }
+
+    public func statistics() async -> StoreStatistics {
+        let (inUse, waiting) = self.usage.withLock { $0 }
+        switch self.backend {
+        case .sqlite: return StoreStatistics(backend: "sqlite", poolSize: 1, inUse: inUse, waiting: waiting)
+        case .postgres(_, let settings):
+            return StoreStatistics(backend: "postgres", poolSize: settings.maximumConnections, inUse: inUse, waiting: waiting)
+        }
+    }
+
+    // MARK: connections
+
+    /// Runs `body` on one connection, held for the whole call.
+    func withDatabase<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        self.usage.withLock { $0.waiting += 1 }
+        switch self.backend {
+        case .sqlite(let connection, let lock):
+            await lock.acquire()
+            self.usage.withLock {
+                $0.waiting -= 1
+                $0.inUse += 1
+            }
+            defer { self.usage.withLock { $0.inUse -= 1 } }
+            do {
+                let result = try await body(connection.sql())
+                await lock.release()
+                return result
+            } catch {
+                await lock.release()
+                throw error
+            }
+        case .postgres(let client, _):
+            var leased = false
+            defer {
+                self.usage.withLock {
+                    if leased { $0.inUse -= 1 } else { $0.waiting -= 1 }
+                }
+            }
+            return try await client.withConnection { connection in
+                self.usage.withLock {
+                    $0.waiting -= 1
+                    $0.inUse += 1
+                }
+                leased = true
+                return try await body(connection.sql())
+            }
+        }
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    func withTransaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        let begin = self.isSQLite ? "BEGIN IMMEDIATE" : "BEGIN"
+        return try await self.withDatabase { db in
+            try await db.raw(SQLQueryString(begin)).run()
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    // MARK: errors
+
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        if let error = error as? SQLiteError { return error.reason == .constraintUniqueFailed || error.reason == .constraintPrimaryKeyFailed }
+        if let error = error as? PSQLError { return error.serverInfo?[.sqlState] == "23505" }
+        return false
+    }
+
+    /// A one-line reason for a driver error, without the driver's stack of types.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? StoreError { return error.description }
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying { return "\(underlying)" }
+            return "\(error.code)"
+        }
+        if let error = error as? SQLiteError { return error.message }
+        return "\(error)"
+    }
+}
+
+/// Runs `body`, or throws ``StoreError/unavailable(_:)`` if it takes longer than `timeout`.
+func withDeadline<T: Sendable>(
+    _ timeout: Duration, what: String, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try? await Task.sleep(for: timeout)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else {
+            throw StoreError.unavailable("no answer from \(what) within \(timeout)")
+        }
+        return value
+    }
+}

@@ -1,0 +1,139 @@
+import ConfianzaCore
+import ConfianzaTestSupport
+import Foundation
+import SQLKit
+import Testing
+
+@testable import ConfianzaStore
+
+/// What only the SQL stores do: files, migrations, append-only audit, clear errors at start.
+@Suite struct SQLStoreTests {
+    static func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("confianza-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func sqliteFileIsCreatedInWALModeAndMigratedOnce() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("new.db").path
+        let first = try await SQLStore.open(.sqlite(path: path), logger: TestDatabase.logger)
+        try await first.withRunning(migrate: false) { store in
+            #expect(try await store.schemaVersion() == 0)
+            #expect(try await store.migrate() == [1])
+            #expect(try await store.migrate() == [])
+            let mode = try await store.withDatabase { db in
+                try await db.raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self)
+            }
+            #expect(mode == "wal")
+        }
+        #expect(FileManager.default.fileExists(atPath: path))
+        let again = try await SQLStore.open(.sqlite(path: path), logger: TestDatabase.logger)
+        try await again.withRunning { store in
+            let version = try await store.schemaVersion()
+            #expect(version == SQLStore.latestSchemaVersion)
+        }
+    }
+
+    @Test(arguments: TestBackend.sql)
+    func databaseFromANewerProgramIsRefused(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let sql = try #require(store as? SQLStore)
+            try await sql.withDatabase { db in
+                try await db.raw("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)").run()
+            }
+            await #expect(throws: StoreError.schemaTooNew(found: 999, supported: SQLStore.latestSchemaVersion)) {
+                try await sql.migrate()
+            }
+        }
+    }
+
+    @Test(arguments: TestBackend.sql)
+    func auditLogIsAppendOnly(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let sql = try #require(store as? SQLStore)
+            try await store.appendAudit(AuditEvent(at: Date(), actor: "ana", action: .login))
+            await #expect(throws: (any Error).self) {
+                try await sql.withDatabase { db in try await db.raw("UPDATE audit_log SET actor = 'mallory'").run() }
+            }
+            await #expect(throws: (any Error).self) {
+                try await sql.withDatabase { db in try await db.raw("DELETE FROM audit_log").run() }
+            }
+            #expect(try await store.auditEntries(limit: 10, before: nil).map(\.event.actor) == ["ana"])
+        }
+    }
+
+    @Test(arguments: TestBackend.sql)
+    func migrationsFromTwoProcessesAtOnceApplyOnce(backend: TestBackend) async throws {
+        // Two stores on one database stand for two processes starting together.
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func race(_ location: DatabaseLocation) async throws {
+            let a = try await SQLStore.open(location, logger: TestDatabase.logger)
+            let b = try await SQLStore.open(location, logger: TestDatabase.logger)
+            try await a.withRunning(migrate: false) { a in
+                try await b.withRunning(migrate: false) { b in
+                    async let first = a.migrate()
+                    async let second = b.migrate()
+                    let applied = try await first + second
+                    #expect(applied == [1])
+                    #expect(try await a.schemaVersion() == SQLStore.latestSchemaVersion)
+                }
+            }
+        }
+        if backend == .sqlite {
+            try await race(.sqlite(path: directory.appendingPathComponent("race.db").path))
+        } else {
+            try await TestDatabase.withPostgresDatabase { try await race($0) }
+        }
+    }
+
+    @Test func unwritableOrMissingPlacesGiveOneClearLine() async throws {
+        await #expect(throws: StoreError.unavailable("cannot create /nonexistent/dir/x.db: folder /nonexistent/dir does not exist")) {
+            _ = try await SQLStore.open(.sqlite(path: "/nonexistent/dir/x.db"), logger: TestDatabase.logger)
+        }
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let notADatabase = directory.appendingPathComponent("notes.txt")
+        try Data("these are not the tables you are looking for\n".utf8).write(to: notADatabase)
+        do {
+            _ = try await SQLStore.open(.sqlite(path: notADatabase.path), logger: TestDatabase.logger)
+            Issue.record("a text file opened as a database")
+        } catch let error as StoreError {
+            #expect(error.description.contains("notes.txt"))
+        }
+    }
+
+    @Test func unreachablePostgresFailsFastWithAReason() async throws {
+        let location = try DatabaseLocation.parse("postgres://confianza@127.0.0.1:1/confianza?sslmode=disable")
+        let store = try await SQLStore.open(location, logger: TestDatabase.logger)
+        let started = ContinuousClock.now
+        do {
+            try await store.withRunning(connectTimeout: .seconds(5)) { _ in }
+            Issue.record("connected to a closed port")
+        } catch let error as StoreError {
+            guard case .unavailable(let reason) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(reason.contains("127.0.0.1:1"))
+        }
+        #expect(ContinuousClock.now - started < .seconds(30))
+    }
+
+    @Test(arguments: [
+        ("postgres://ana:secret@db.example:6543/confianza?sslmode=require&pool=4", "postgres://ana:***@db.example:6543/confianza"),
+        ("confianza.db", "sqlite:confianza.db"),
+        ("sqlite:///var/lib/confianza/c.db", "sqlite:/var/lib/confianza/c.db"),
+        ("sqlite:data/c.db", "sqlite:data/c.db"),
+    ])
+    func locationsParse(text: String, expected: String) throws {
+        #expect(try DatabaseLocation.parse(text).description == expected)
+    }
+
+    @Test(arguments: [
+        "", "postgres://host-only", "postgres:///db", "postgres://a@h/db?sslmode=sometimes", "postgres://a@h/db?pool=0",
+        "postgres://a@h/db?colour=blue", "mysql://a@h/db", "sqlite:",
+    ])
+    func badLocationsAreRefusedWithAReason(text: String) {
+        #expect(throws: StoreError.self) { try DatabaseLocation.parse(text) }
+    }
+}

@@ -1,0 +1,70 @@
+import ConfianzaCore
+import ConfianzaStore
+import Foundation
+import Logging
+
+/// The storage backends a test runs on: memory and SQLite always, PostgreSQL when
+/// `CONFIANZA_TEST_POSTGRES_URL` is set (the test command sets it).
+public enum TestBackend: String, Sendable, CaseIterable {
+    case memory
+    case sqlite
+    case postgres
+
+    /// Every backend available here.
+    public static var available: [TestBackend] {
+        TestDatabase.postgresURL == nil ? [.memory, .sqlite] : [.memory, .sqlite, .postgres]
+    }
+
+    /// The SQL backends available here.
+    public static var sql: [TestBackend] { Self.available.filter { $0 != .memory } }
+}
+
+public enum TestDatabase {
+    public static var postgresURL: String? {
+        ProcessInfo.processInfo.environment["CONFIANZA_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    public static let logger: Logger = {
+        var logger = Logger(label: "confianza.test")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    /// A fresh, migrated, empty store on `backend`, removed after `body`.
+    public static func withStore<T>(_ backend: TestBackend, _ body: (any Store) async throws -> T) async throws -> T {
+        switch backend {
+        case .memory:
+            return try await body(InMemoryStore())
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("confianza-test-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let store = try await SQLStore.open(.sqlite(path: directory.appendingPathComponent("test.db").path), logger: Self.logger)
+            return try await store.withRunning { try await body($0) }
+        case .postgres:
+            return try await Self.withPostgresDatabase { location in
+                let store = try await SQLStore.open(location, logger: Self.logger)
+                return try await store.withRunning { try await body($0) }
+            }
+        }
+    }
+
+    /// A fresh, empty PostgreSQL database (not migrated), dropped after `body`.
+    public static func withPostgresDatabase<T>(_ body: (DatabaseLocation) async throws -> T) async throws -> T {
+        guard let url = Self.postgresURL, case .postgres(let admin) = try DatabaseLocation.parse(url) else {
+            throw StoreError.invalidConfiguration("CONFIANZA_TEST_POSTGRES_URL is not set to a postgres:// URL")
+        }
+        let name = "confianza_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        try await SQLStore.createPostgresDatabase(named: name, on: admin, logger: Self.logger)
+        var settings = admin
+        settings.database = name
+        do {
+            let result = try await body(.postgres(settings))
+            try await SQLStore.dropPostgresDatabase(named: name, on: admin, logger: Self.logger)
+            return result
+        } catch {
+            try? await SQLStore.dropPostgresDatabase(named: name, on: admin, logger: Self.logger)
+            throw error
+        }
+    }
+}
