@@ -73,7 +73,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            resources: [.process("Resources")],
+            resources: [.copy("Resources/Templates"), .copy("Resources/Locales"), .copy("Resources/Static"), .copy("Resources/openapi.json")],
             swiftSettings: swiftSettings
         ),
         .target(

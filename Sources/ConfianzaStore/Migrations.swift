@@ -24,7 +24,7 @@ struct Migration: Sendable {
 enum Migrations {
     static let all: [Migration] = [
         Migration(
-            version: 1, name: "accounts, sessions, API tokens, login throttling, audit log",
+            version: 1, name: "accounts, sessions, API tokens, login throttling, audit log, instance settings",
             sqliteFirst: [
                 """
                 CREATE TABLE audit_log (
@@ -97,6 +97,7 @@ enum Migrations {
                 """,
                 "CREATE INDEX api_tokens_user ON api_tokens (user_id)",
                 "CREATE TABLE login_failures (key TEXT NOT NULL, at BIGINT NOT NULL)",
+                "CREATE TABLE instance_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
                 "CREATE INDEX login_failures_key_at ON login_failures (key, at)",
             ]),
     ]

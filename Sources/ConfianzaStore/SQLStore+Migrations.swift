@@ -108,3 +108,19 @@ extension SQLStore {
         }
     }
 }
+
+extension SQLStore {
+    /// A value of this installation's settings (for example what made the database), or `nil`.
+    public func instanceSetting(_ key: String) async throws -> String? {
+        try await self.withDatabase { db in
+            try await db.raw("SELECT value FROM instance_settings WHERE key = \(bind: key)").first()?.decode(column: "value", as: String.self)
+        }
+    }
+
+    public func setInstanceSetting(_ key: String, to value: String) async throws {
+        try await self.withTransaction { db in
+            try await db.raw("DELETE FROM instance_settings WHERE key = \(bind: key)").run()
+            try await db.raw("INSERT INTO instance_settings (key, value) VALUES (\(bind: key), \(bind: value))").run()
+        }
+    }
+}

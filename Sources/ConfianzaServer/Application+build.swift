@@ -1,0 +1,60 @@
+import ConfianzaCore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+
+/// Everything the HTTP application needs, handed in by the executable (or a test).
+public struct ServerDependencies: Sendable {
+    public var store: any Store
+    public var accounts: AccountService
+    public var views: Views
+    public var metrics: PrometheusCollectorRegistry
+    public var logger: Logger
+
+    public init(store: any Store, accounts: AccountService, views: Views, metrics: PrometheusCollectorRegistry, logger: Logger) {
+        self.store = store
+        self.accounts = accounts
+        self.views = views
+        self.metrics = metrics
+        self.logger = logger
+    }
+}
+
+/// The router with every page and endpoint. Tests use it to check that each route is documented.
+public func buildRouter(configuration: ServerConfiguration, dependencies: ServerDependencies) -> Router<AppContext> {
+    let router = Router(context: AppContext.self)
+    let views = dependencies.views
+    router.addMiddleware {
+        MetricsMiddleware()
+        LogRequestsMiddleware(.info)
+        SecurityHeadersMiddleware()
+        IdentityMiddleware(
+            accounts: dependencies.accounts, configuration: configuration, setup: SetupState(store: dependencies.store), views: views)
+        ErrorMiddleware(views: views)
+    }
+    AuthController(accounts: dependencies.accounts, views: views, configuration: configuration).addRoutes(to: router)
+    PagesController(views: views).addRoutes(to: router)
+    AccountController(accounts: dependencies.accounts, views: views, configuration: configuration).addRoutes(to: router)
+    AdminController(accounts: dependencies.accounts, views: views).addRoutes(to: router)
+    APIController(accounts: dependencies.accounts).addRoutes(to: router)
+    OperationsController(
+        store: dependencies.store, views: views, metrics: dependencies.metrics, serverName: configuration.serverName
+    ).addRoutes(to: router)
+    return router
+}
+
+/// The HTTP application, ready for `runService()` (or Hummingbird's test client).
+///
+/// - Parameter onServerRunning: called once the server listens (the demo prints its address then).
+public func buildApplication(
+    configuration: ServerConfiguration, dependencies: ServerDependencies,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(configuration: configuration, dependencies: dependencies),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),
+        onServerRunning: onServerRunning,
+        logger: dependencies.logger)
+}

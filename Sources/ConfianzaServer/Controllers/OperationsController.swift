@@ -1,0 +1,67 @@
+import ConfianzaCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Prometheus
+
+/// What operators and machines read: health, metrics, the API description, the stylesheet.
+struct OperationsController {
+    let store: any Store
+    let views: Views
+    let metrics: PrometheusCollectorRegistry
+    let serverName: String
+
+    func addRoutes(to router: Router<AppContext>) {
+        router.get("/healthz", use: self.health)
+        router.get("/metrics", use: self.prometheus)
+        router.get("/openapi.json", use: self.openAPI)
+        router.get("/static/app.css", use: self.stylesheet)
+    }
+
+    struct Health: Codable, Sendable {
+        var status: String
+        var database: String
+        var server: String
+    }
+
+    @Sendable func health(request: Request, context: AppContext) async throws -> JSONResponse<Health> {
+        let statistics = await self.store.statistics()
+        do {
+            try await self.store.ping()
+        } catch {
+            throw AppError.unavailable("the \(statistics.backend) database is not answering: \(error)")
+        }
+        return JSONResponse(value: Health(status: "ok", database: statistics.backend, server: self.serverName))
+    }
+
+    @Sendable func prometheus(request: Request, context: AppContext) async throws -> Response {
+        let statistics = await self.store.statistics()
+        let labels = [("backend", statistics.backend)]
+        let gauges: [(String, String, Int)] = [
+            ("size", "Database connections this process may hold", statistics.poolSize),
+            ("in_use", "Database connections in use now", statistics.inUse),
+            ("waiting", "Callers waiting for a database connection", statistics.waiting),
+        ]
+        for (name, help, value) in gauges {
+            let descriptor = MetricNameDescriptor(
+                namespace: "confianza", subsystem: "db", metricName: "pool", unitName: name, helpText: help)
+            self.metrics.makeGauge(descriptor: descriptor, labels: labels).set(Double(value))
+        }
+        var buffer = ByteBuffer()
+        buffer.writeBytes(self.metrics.emitToBuffer())
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: buffer))
+    }
+
+    @Sendable func openAPI(request: Request, context: AppContext) async throws -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: self.views.openAPI))
+    }
+
+    @Sendable func stylesheet(request: Request, context: AppContext) async throws -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+            body: .init(byteBuffer: self.views.stylesheet))
+    }
+}

@@ -1,0 +1,160 @@
+import ConfianzaCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// Cookie names, in one place.
+enum CookieName {
+    static let session = "confianza_session"
+    static let csrf = "confianza_csrf"
+    static let language = "confianza_lang"
+}
+
+/// Whether any user exists yet. Once one does, the answer never changes (users are disabled, not
+/// deleted), so the database is asked only until then.
+final class SetupState: Sendable {
+    private let hasUsers = Mutex(false)
+    let store: any Store
+
+    init(store: any Store) { self.store = store }
+
+    func isSetUp() async throws -> Bool {
+        if self.hasUsers.withLock({ $0 }) { return true }
+        let count = try await self.store.userCount()
+        if count > 0 { self.hasUsers.withLock { $0 = true } }
+        return count > 0
+    }
+}
+
+/// Works out who is asking and in which language, checks the anti-forgery token of every form, and
+/// sends people who are not signed in to the login page.
+struct IdentityMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+
+    let accounts: AccountService
+    let configuration: ServerConfiguration
+    let setup: SetupState
+    let views: Views
+
+    /// Paths anyone may open. The API authenticates on its own (bearer tokens).
+    static func isPublic(_ path: String) -> Bool {
+        path == "/login" || path == "/language" || path == "/healthz" || path == "/metrics" || path == "/openapi.json"
+            || path.hasPrefix("/static/") || path.hasPrefix("/api/")
+    }
+
+    static let formLimit = 64 * 1024
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        var context = context
+        do {
+            return try await self.identify(request, context: &context, next: next)
+        } catch {
+            // Errors of this middleware itself (a forged form, the database gone); the routes' own
+            // errors were answered by the ErrorMiddleware inside.
+            return ErrorMiddleware(views: self.views).render(error, request: request, context: context)
+        }
+    }
+
+    private func identify(
+        _ request: Request, context: inout AppContext, next: (Request, AppContext) async throws -> Response
+    ) async throws -> Response {
+        var request = request
+        if self.configuration.trustProxy, let name = HTTPField.Name("X-Forwarded-For"), let forwarded = request.headers[name] {
+            let first = forwarded.split(separator: ",").first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+            if !first.isEmpty { context.address = first }
+        }
+        let path = request.uri.path
+        let cookies = request.cookies
+        context.language =
+            cookies[CookieName.language].flatMap { Language(rawValue: $0.value) }
+            ?? Language.negotiate(acceptLanguage: request.headers[.acceptLanguage]) ?? .english
+        if path.hasPrefix("/api/") { return try await next(request, context) }
+
+        // The anonymous anti-forgery token (double-submit cookie), replaced by the session's once signed in.
+        var newCSRFCookie: String?
+        if let existing = cookies[CookieName.csrf]?.value, existing.count == 43 {
+            context.csrfToken = existing
+        } else {
+            let token = Secrets.randomToken()
+            context.csrfToken = token
+            newCSRFCookie = token
+        }
+
+        var staleSession = false
+        if let token = cookies[CookieName.session]?.value {
+            if let (user, session) = try await self.accounts.authenticate(sessionToken: token) {
+                context.user = user
+                context.session = session
+                context.sessionToken = token
+                context.csrfToken = session.csrfToken
+                if let language = user.language { context.language = language }
+            } else {
+                staleSession = true
+            }
+        }
+
+        if request.method == .post {
+            try await self.readForm(&request, into: &context)
+        }
+
+        var response: Response
+        if !Self.isPublic(path) || path == "/login", try await !self.setup.isSetUp() {
+            response = try self.views.page(
+                "setup", title: self.views.localizer.text("setup.title", context.language),
+                data: ["command": self.configuration.firstAdminCommand], context: context, request: request,
+                status: .serviceUnavailable)
+        } else if context.user == nil, !Self.isPublic(path) {
+            var target = "/login?next=" + (path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")
+            if staleSession { target += "&expired=1" }
+            response = Response.redirect(to: target, type: .normal)
+        } else {
+            response = try await next(request, context)
+        }
+
+        if let newCSRFCookie {
+            response.setCookie(
+                Cookie(
+                    name: CookieName.csrf, value: newCSRFCookie, path: "/", secure: self.configuration.secureCookies,
+                    httpOnly: true, sameSite: .strict))
+        }
+        if staleSession && context.user == nil {
+            response.setCookie(Self.expiredSessionCookie(secure: self.configuration.secureCookies))
+        }
+        return response
+    }
+
+    /// Reads a submitted form, refusing it unless it carries this page's anti-forgery token and comes
+    /// from this site.
+    private func readForm(_ request: inout Request, into context: inout AppContext) async throws {
+        if let origin = request.headers[.origin], origin != "null",
+            let originHost = URLComponents(string: origin)?.host, let host = request.head.authority
+        {
+            let requestHost = host.split(separator: ":").first.map(String.init) ?? host
+            guard originHost.lowercased() == requestHost.lowercased() else { throw AppError.csrf }
+        }
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
+            throw AppError.unsupportedMediaType("forms must be sent as application/x-www-form-urlencoded")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: Self.formLimit)
+        } catch {
+            throw AppError.payloadTooLarge(Self.formLimit)
+        }
+        guard let text = buffer.getString(at: buffer.readerIndex, length: buffer.readableBytes),
+            text.utf8.count == buffer.readableBytes
+        else { throw AppError.badRequest("the form is not valid UTF-8", field: nil) }
+        context.form = try FormFields.parse(text)
+        guard let sent = context.form["_csrf"], Secrets.constantTimeEquals(sent, context.csrfToken) else {
+            throw AppError.csrf
+        }
+    }
+
+    static func expiredSessionCookie(secure: Bool) -> Cookie {
+        Cookie(name: CookieName.session, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    }
+}

@@ -1,0 +1,129 @@
+import ConfianzaCore
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Mustache
+import NIOCore
+
+/// Renders pages: a page template inside the one layout, in the request's language.
+public struct Views: Sendable {
+    let library: MustacheLibrary
+    public let localizer: Localizer
+    let stylesheet: ByteBuffer
+    public let openAPI: ByteBuffer
+
+    /// Loads templates, translations, the stylesheet and the OpenAPI document from the module's resources.
+    public static func load() async throws -> Views {
+        guard let root = Bundle.module.resourceURL else { throw ViewError.missingTemplate("(resource bundle)") }
+        return try await Views(resources: root)
+    }
+
+    init(resources root: URL) async throws {
+        self.library = try await MustacheLibrary(directory: root.appendingPathComponent("Templates").path)
+        self.localizer = try Localizer(directory: root.appendingPathComponent("Locales"))
+        let css = root.appendingPathComponent("Static/app.css")
+        let openAPI = root.appendingPathComponent("openapi.json")
+        guard let cssData = try? Data(contentsOf: css) else { throw ViewError.badResource(css.path, "cannot be read") }
+        guard let openAPIData = try? Data(contentsOf: openAPI),
+            (try? JSONSerialization.jsonObject(with: openAPIData)) != nil
+        else { throw ViewError.badResource(openAPI.path, "cannot be read as JSON") }
+        self.stylesheet = ByteBuffer(bytes: cssData)
+        self.openAPI = ByteBuffer(bytes: openAPIData)
+        for name in ["layout", "login", "setup", "home", "module", "account", "users", "audit", "error"]
+        where self.library.getTemplate(named: name) == nil {
+            throw ViewError.missingTemplate(name)
+        }
+    }
+
+    /// A flash message shown at the top of a page.
+    struct Flash {
+        enum Kind: String { case info, ok, error }
+        var kind: Kind
+        var text: String
+    }
+
+    /// Renders `template` with `data` inside the layout.
+    func page(
+        _ template: String, title: String, data: [String: Any] = [:], context: AppContext, request: Request,
+        flash: Flash? = nil, status: HTTPResponse.Status = .ok
+    ) throws -> Response {
+        let language = context.language
+        let t = self.localizer.templateTable(language)
+        var pageData = data
+        pageData["t"] = t
+        pageData["csrf"] = context.csrfToken
+        guard let content = self.library.render(pageData, withTemplate: template) else {
+            throw ViewError.missingTemplate(template)
+        }
+        var layout: [String: Any] = [
+            "lang": language.rawValue, "title": title, "t": t, "csrf": context.csrfToken, "content": content,
+            "path": AuthController.safeNext(request.uri.description),
+            "languages": Language.allCases.map {
+                ["code": $0.rawValue, "name": $0.nativeName, "selected": $0 == language] as [String: Any]
+            },
+        ]
+        if let flash { layout["flash"] = ["kind": flash.kind.rawValue, "text": flash.text] }
+        if let user = context.user {
+            let roleLabel = self.localizer.text("role.\(user.role.rawValue)", language)
+            layout["user"] = [
+                "signedInAs": self.localizer.text("signed_in_as", language, ["name": user.displayName, "role": roleLabel])
+            ]
+            layout["nav"] = Self.navigation(for: user).map { item in
+                [
+                    "href": item.href, "label": self.localizer.text(item.key, language),
+                    "current": item.href == "/" ? request.uri.path == "/" : request.uri.path.hasPrefix(item.href),
+                ] as [String: Any]
+            }
+        }
+        guard let html = self.library.render(layout, withTemplate: "layout") else { throw ViewError.missingTemplate("layout") }
+        return Self.html(html, status: status)
+    }
+
+    static func html(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// The modules of PRODUCT.md, in the order of the navigation.
+    static let modules = ["constituency", "feeds", "incidents", "sharing", "assessment", "risk", "knowledge", "reports"]
+
+    static func navigation(for user: User) -> [(href: String, key: String)] {
+        var items: [(href: String, key: String)] = [("/", "nav.home")]
+        items += Self.modules.map { ("/\($0)", "nav.\($0)") }
+        items.append(("/account", "nav.account"))
+        if user.role == .admin {
+            items.append(("/admin/users", "nav.users"))
+            items.append(("/admin/audit", "nav.audit"))
+        }
+        return items
+    }
+
+    /// An error as a page, in the request's language.
+    func errorPage(_ error: AppError, context: AppContext, request: Request, reference: String?) -> Response {
+        let language = context.language
+        let heading: String
+        let message: String
+        switch error {
+        case .notFound:
+            heading = self.localizer.text("error.not_found.title", language)
+            message = self.localizer.text("error.not_found.body", language)
+        case .forbidden:
+            heading = self.localizer.text("error.forbidden.title", language)
+            message = self.localizer.text("error.forbidden.body", language)
+        case .csrf:
+            heading = self.localizer.text("error.title", language)
+            message = self.localizer.text("error.csrf", language)
+        default:
+            heading = self.localizer.text("error.title", language)
+            message = error.detail
+        }
+        var data: [String: Any] = ["heading": heading, "message": message]
+        if let reference { data["reference"] = reference }
+        if let page = try? self.page("error", title: heading, data: data, context: context, request: request, status: error.status) {
+            return page
+        }
+        return Self.html("<!doctype html><title>\(error.status.code)</title><p>\(error.status.reasonPhrase)</p>", status: error.status)
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import ConfianzaCore
+
+@main
+struct Confianza: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "confianza",
+        abstract: "A platform for national CIRTs: incidents, sharing, assessment and risk (ITU Resolution 130).",
+        discussion: """
+            Data lives in an SQLite file (./confianza.db) unless --database or CONFIANZA_DATABASE_URL names
+            another file or a postgres:// URL. Settings come from flags, then environment variables, then the
+            JSON file given by --config or CONFIANZA_CONFIG.
+            """,
+        version: "0.1.0",
+        subcommands: [Serve.self, Demo.self, Migrate.self, UserCommand.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "SQLite file or postgres://user:password@host:port/database (env CONFIANZA_DATABASE_URL; default confianza.db).")
+    var database: String?
+
+    @Option(help: "JSON config file with the same settings (env CONFIANZA_CONFIG).")
+    var config: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env CONFIANZA_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    var flags: [String: String] {
+        var flags: [String: String] = [:]
+        flags["database"] = self.database
+        flags["logLevel"] = self.logLevel
+        return flags
+    }
+}
+
+/// Options of the commands that serve HTTP.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "Address to listen on (env CONFIANZA_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (env CONFIANZA_PORT; default 8080).")
+    var port: String?
+
+    @Option(help: "The address people use, when behind a proxy; https:// makes cookies Secure (env CONFIANZA_PUBLIC_URL).")
+    var publicURL: String?
+
+    @Flag(help: "Take the client address from X-Forwarded-For; only behind a proxy you run (env CONFIANZA_TRUST_PROXY).")
+    var trustProxy = false
+
+    @Option(help: "Seconds to wait for the database at start (env CONFIANZA_CONNECT_TIMEOUT; default 10).")
+    var connectTimeout: String?
+
+    var flags: [String: String] {
+        var flags: [String: String] = [:]
+        flags["host"] = self.host
+        flags["port"] = self.port
+        flags["publicURL"] = self.publicURL
+        flags["connectTimeout"] = self.connectTimeout
+        if self.trustProxy { flags["trustProxy"] = "true" }
+        return flags
+    }
+}
+
+extension Role: ExpressibleByArgument {}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import ConfianzaCore
+import ConfianzaStore
+import Foundation
+import Logging
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start a fresh demo: a new SQLite database full of realistic synthetic data, served at once.",
+        discussion: "The demo database is made anew on each run; it never touches a database the demo did not make.")
+
+    @Option(help: "SQLite file for the demo, recreated on each run.")
+    var database = "confianza-demo.db"
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    @OptionGroup var server: ServerOptions
+
+    static let marker = "created-by"
+
+    func run() async throws {
+        var flags = self.server.flags
+        flags["database"] = self.database
+        flags["logLevel"] = self.logLevel ?? "warning"
+        let settings: Settings
+        do {
+            settings = try Settings.resolve(flags: flags, environment: [:], configFile: nil)
+        } catch {
+            throw CLIError(error.description)
+        }
+        guard case .sqlite(let path) = try? DatabaseLocation.parse(settings.database) else {
+            throw CLIError("the demo runs on an SQLite file only; give --database a file name")
+        }
+        let logger = Runtime.logger(settings)
+        let registry = Runtime.metricsRegistry()
+        try await Self.removeOldDemo(path: path, settings: settings, logger: logger)
+
+        try await Runtime.withStore(settings, logger: logger) { store in
+            try await store.setInstanceSetting(Self.marker, to: "confianza demo")
+            let login = try await DemoData.seed(accounts: Runtime.accounts(store, settings))
+            try await Runtime.serve(store: store, settings: settings, logger: logger, registry: registry) { url in
+                // Written straight to the file descriptor: print() would sit in a buffer when piped.
+                FileHandle.standardOutput.write(Data(
+                    """
+
+                    Confianza demo is running at \(url)
+                    Sign in as \(login.username), password \(login.password)
+                    Data: \(path) (made anew on each run). Stop with Ctrl-C.
+
+
+                    """.utf8))
+            }
+        }
+    }
+
+    /// Deletes the previous demo database, but only one the demo made.
+    static func removeOldDemo(path: String, settings: Settings, logger: Logger) async throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let madeByDemo = try await Runtime.withStore(settings, logger: logger, migrate: false) { store in
+            (try? await store.instanceSetting(Self.marker)) == "confianza demo"
+        }
+        guard madeByDemo else {
+            throw CLIError("\(path) exists and was not made by the demo; it is left alone. Give the demo another --database file.")
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let file = path + suffix
+            if FileManager.default.fileExists(atPath: file) {
+                do { try FileManager.default.removeItem(atPath: file) } catch { throw CLIError("cannot remove \(file): \(error.localizedDescription)") }
+            }
+        }
+    }
+}

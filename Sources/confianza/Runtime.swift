@@ -1,0 +1,97 @@
+import ConfianzaCore
+import ConfianzaServer
+import ConfianzaStore
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+
+/// An error for the person at the terminal: one line, no stack trace.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// What the commands share: settings, logging, metrics, opening the store, serving.
+enum Runtime {
+    static func settings(_ global: GlobalOptions, _ server: ServerOptions? = nil) throws -> Settings {
+        let flags = global.flags.merging(server?.flags ?? [:]) { first, _ in first }
+        do {
+            return try Settings.resolve(flags: flags, environment: ProcessInfo.processInfo.environment, configFile: global.config)
+        } catch {
+            throw CLIError(error.description)
+        }
+    }
+
+    /// Logs go to standard error, one line each, with their metadata.
+    static func logger(_ settings: Settings) -> Logger {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = settings.logLevel
+            return handler
+        }
+        var logger = Logger(label: "confianza")
+        logger.logLevel = settings.logLevel
+        return logger
+    }
+
+    static func metricsRegistry() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }
+
+    /// Opens the database named by the settings, checks it, migrates it, runs `body`, closes it.
+    static func withStore<T>(
+        _ settings: Settings, logger: Logger, migrate: Bool = true, _ body: (SQLStore) async throws -> T
+    ) async throws -> T {
+        let location: DatabaseLocation
+        do { location = try DatabaseLocation.parse(settings.database) } catch { throw CLIError(error.description) }
+        do {
+            let store = try await SQLStore.open(location, logger: logger)
+            return try await store.withRunning(connectTimeout: .seconds(settings.connectTimeout), migrate: migrate, body)
+        } catch let error as StoreError {
+            throw CLIError(error.description)
+        }
+    }
+
+    static func accounts(_ store: any Store, _ settings: Settings) -> AccountService {
+        AccountService(store: store, hasher: BcryptHasher(cost: settings.bcryptCost))
+    }
+
+    /// The command that creates the first admin for this database, as the setup page shows it.
+    static func firstAdminCommand(_ settings: Settings) -> String {
+        var command = "confianza user create admin --role admin"
+        if settings.database != Settings().database { command += " --database '\(settings.database)'" }
+        return command
+    }
+
+    /// Serves HTTP until SIGINT or SIGTERM.
+    static func serve(
+        store: SQLStore, settings: Settings, logger: Logger, registry: PrometheusCollectorRegistry,
+        announce: @escaping @Sendable (String) -> Void
+    ) async throws {
+        let configuration = ServerConfiguration(
+            host: settings.host, port: settings.port, publicURL: settings.publicURL, trustProxy: settings.trustProxy,
+            firstAdminCommand: Self.firstAdminCommand(settings))
+        let views: Views
+        do { views = try await Views.load() } catch { throw CLIError("cannot load the pages' resources: \(error)") }
+        let accounts = Self.accounts(store, settings)
+        if try await store.userCount() == 0 {
+            logger.warning(
+                "no user exists yet: the web interface stays closed until you create the first admin",
+                metadata: ["run": "\(Self.firstAdminCommand(settings))"])
+        }
+        let dependencies = ServerDependencies(store: store, accounts: accounts, views: views, metrics: registry, logger: logger)
+        let app = buildApplication(configuration: configuration, dependencies: dependencies) { _ in
+            announce(configuration.displayURL)
+        }
+        do {
+            try await app.runService()
+        } catch let error as IOError {
+            throw CLIError("cannot listen on \(settings.host):\(settings.port): \(error.description)")
+        }
+    }
+}
