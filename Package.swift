@@ -127,7 +127,11 @@ let package = Package(
         ),
         .testTarget(
             name: "confianzaTests",
-            dependencies: ["confianza", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "confianza", "ConfianzaCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]
