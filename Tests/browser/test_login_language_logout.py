@@ -1,0 +1,78 @@
+"""In real Chromium: sign in, switch to Spanish, sign out; and the pages fit a phone's screen."""
+import shutil
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from conftest import PASSWORD
+
+
+@pytest.fixture
+def browser():
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=en-US", "--window-size=1280,900"):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def submit_and_wait(browser, element_id):
+    """Clicks a submit button and waits for the next page to load."""
+    old_page = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.ID, element_id).click()
+    WebDriverWait(browser, 10).until(EC.staleness_of(old_page))
+
+
+def sign_in(browser, url, username="root", password=PASSWORD):
+    browser.get(url + "/incidents")
+    assert "/login" in browser.current_url
+    browser.find_element(By.ID, "username").send_keys(username)
+    browser.find_element(By.ID, "password").send_keys(password)
+    submit_and_wait(browser, "login-submit")
+
+
+def test_sign_in_switch_language_sign_out(server, browser):
+    sign_in(browser, server.url, password="wrong password here")
+    assert "Unknown username or wrong password." in browser.page_source
+
+    sign_in(browser, server.url)
+    assert browser.current_url.endswith("/incidents"), "after signing in, the page asked for opens"
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Incidents")
+    assert "Signed in as root (admin)" in browser.find_element(By.ID, "signed-in-as").text
+    nav = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav.modules a")]
+    assert nav[:9] == ["Overview", "Constituency", "Feeds", "Incidents", "Sharing", "Assessment", "Risk", "Knowledge base", "Reports"]
+
+    Select(browser.find_element(By.ID, "language-switch")).select_by_value("es")
+    submit_and_wait(browser, "language-submit")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "es"
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Incidentes")
+    assert "Cerrar sesión" in browser.find_element(By.ID, "logout").text
+
+    browser.find_element(By.LINK_TEXT, "Mi cuenta").click()
+    WebDriverWait(browser, 10).until(EC.url_contains("/account"))
+    assert "Tokens de API" in browser.page_source
+
+    submit_and_wait(browser, "logout")
+    assert "/login" in browser.current_url
+    assert "Ha cerrado la sesión." in browser.page_source
+    browser.get(server.url + "/account")
+    assert "/login" in browser.current_url, "signed out means signed out"
+
+
+def test_pages_fit_a_phone(server, browser):
+    browser.set_window_size(390, 844)
+    sign_in(browser, server.url)
+    for path in ("/", "/account", "/admin/users", "/admin/audit", "/risk"):
+        browser.get(server.url + path)
+        overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} is {overflow}px wider than the screen"

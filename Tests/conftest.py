@@ -1,0 +1,108 @@
+"""Shared fixtures for the interop and browser tests: a real `confianza` binary, real servers on
+loopback, real users made with the command line."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+
+
+def binary() -> str:
+    path = os.environ.get("CONFIANZA_BIN") or str(ROOT / ".build" / "debug" / "confianza")
+    if not Path(path).exists():
+        pytest.fail(f"{path} does not exist: build first (swift build) or set CONFIANZA_BIN")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(*args, stdin=None, env_extra=None, timeout=60):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIANZA_") or k == "CONFIANZA_BIN"}
+    env["CONFIANZA_BCRYPT_COST"] = "4"
+    env.update(env_extra or {})
+    return subprocess.run([binary(), *args], input=stdin, capture_output=True, text=True, env=env, timeout=timeout)
+
+
+class Server:
+    """A `confianza serve` process, stopped with SIGTERM at the end."""
+
+    def __init__(self, database: str, port: int, extra=(), env_extra=None, command="serve"):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIANZA_")}
+        env["CONFIANZA_BCRYPT_COST"] = "4"
+        env.update(env_extra or {})
+        args = [binary(), command, "--port", str(port), "--database", database, *extra]
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                out, err = self.process.communicate()
+                raise AssertionError(f"server exited with {self.process.returncode}: {out}{err}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise AssertionError("server did not answer /healthz within 60 s")
+
+    def stop(self):
+        """Stops the server as an operator would (SIGTERM) and returns (exit code, stdout, stderr)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            out, err = self.process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, err = self.process.communicate()
+        return self.process.returncode, out, err
+
+
+@pytest.fixture
+def sqlite_db(tmp_path) -> str:
+    return str(tmp_path / "confianza.db")
+
+
+@pytest.fixture
+def admin_db(sqlite_db) -> str:
+    """An SQLite database with an admin `root` whose password is PASSWORD."""
+    result = run_cli("user", "create", "root", "--role", "admin", "--password-stdin", "--database", sqlite_db, stdin=PASSWORD + "\n")
+    assert result.returncode == 0, result.stderr
+    return sqlite_db
+
+
+@pytest.fixture
+def server(admin_db):
+    s = Server(admin_db, free_port())
+    yield s
+    code, _, err = s.stop()
+    assert code == 0, f"serve did not stop cleanly on SIGTERM: {code} {err}"
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="_csrf" value="([^"]+)"', html)
+    assert match, "the page has no form token"
+    return match.group(1)
+
+
+def login(session: requests.Session, base: str, username: str, password: str = PASSWORD) -> requests.Response:
+    page = session.get(base + "/login")
+    return session.post(
+        base + "/login",
+        data={"_csrf": csrf_token(page.text), "username": username, "password": password, "next": "/"},
+        allow_redirects=True,
+    )
