@@ -5,6 +5,7 @@ import re
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,7 +37,8 @@ def run_cli(*args, stdin=None, env_extra=None, timeout=60):
 
 
 class Server:
-    """A `confianza serve` process, stopped with SIGTERM at the end."""
+    """A `confianza serve` process, stopped with SIGTERM at the end. Its output goes to files (a pipe
+    nobody reads would fill up and stall the server)."""
 
     def __init__(self, database: str, port: int, extra=(), env_extra=None, command="serve"):
         self.port = port
@@ -45,12 +47,13 @@ class Server:
         env["CONFIANZA_BCRYPT_COST"] = "4"
         env.update(env_extra or {})
         args = [binary(), command, "--port", str(port), "--database", database, *extra]
-        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.stdout = tempfile.NamedTemporaryFile("w+", prefix="confianza-out-", suffix=".log")
+        self.stderr = tempfile.NamedTemporaryFile("w+", prefix="confianza-err-", suffix=".log")
+        self.process = subprocess.Popen(args, stdout=self.stdout, stderr=self.stderr, text=True, env=env)
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.process.poll() is not None:
-                out, err = self.process.communicate()
-                raise AssertionError(f"server exited with {self.process.returncode}: {out}{err}")
+                raise AssertionError(f"server exited with {self.process.returncode}: {self.output()}{self.errors()}")
             try:
                 if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return
@@ -60,15 +63,24 @@ class Server:
         self.stop()
         raise AssertionError("server did not answer /healthz within 60 s")
 
+    def output(self) -> str:
+        return Path(self.stdout.name).read_text()
+
+    def errors(self) -> str:
+        return Path(self.stderr.name).read_text()
+
     def stop(self):
         """Stops the server as an operator would (SIGTERM) and returns (exit code, stdout, stderr)."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
-            out, err = self.process.communicate(timeout=30)
+            self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            out, err = self.process.communicate()
+            self.process.wait()
+        out, err = self.output(), self.errors()
+        self.stdout.close()
+        self.stderr.close()
         return self.process.returncode, out, err
 
 

@@ -31,6 +31,13 @@ struct UserCommand: AsyncParsableCommand {
         }
     }
 
+    static func setDisabled(_ disabled: Bool, username: String, global: GlobalOptions) async throws {
+        let user = try await Self.withAccounts(global) {
+            try await $0.setDisabled(username: username, disabled: disabled, by: .console, address: "cli")
+        }
+        print("\(disabled ? "Disabled" : "Enabled") '\(user.username)'.")
+    }
+
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user. Prints a generated password unless one is given.")
 
@@ -75,12 +82,7 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument var username: String
 
-        func run() async throws {
-            _ = try await UserCommand.withAccounts(self.global) {
-                try await $0.setDisabled(username: self.username, disabled: true, by: .console, address: "cli")
-            }
-            print("Disabled '\(self.username.lowercased())'.")
-        }
+        func run() async throws { try await UserCommand.setDisabled(true, username: self.username, global: self.global) }
     }
 
     struct Enable: AsyncParsableCommand {
@@ -88,12 +90,7 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument var username: String
 
-        func run() async throws {
-            _ = try await UserCommand.withAccounts(self.global) {
-                try await $0.setDisabled(username: self.username, disabled: false, by: .console, address: "cli")
-            }
-            print("Enabled '\(self.username.lowercased())'.")
-        }
+        func run() async throws { try await UserCommand.setDisabled(false, username: self.username, global: self.global) }
     }
 
     struct ResetPassword: AsyncParsableCommand {

@@ -100,7 +100,8 @@ def test_demo_serves_and_its_printed_login_works(tmp_path):
         deadline = time.time() + 30
         banner = ""
         while "password" not in banner and time.time() < deadline:
-            banner += demo.process.stdout.readline()
+            time.sleep(0.1)
+            banner = demo.output()
         match = re.search(r"Sign in as (\S+), password (\S+)", banner)
         assert match, banner
         assert f"http://127.0.0.1:{port}" in banner

@@ -28,7 +28,8 @@ enum JSONInput {
         do {
             object = try JSONSerialization.jsonObject(with: data, options: [])
         } catch {
-            throw AppError.badRequest("the body is not valid JSON", field: nil)
+            let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+            throw AppError.badRequest("the body is not valid JSON" + (reason.map { ": \($0)" } ?? ""), field: nil)
         }
         guard let fields = object as? [String: Any] else {
             throw AppError.badRequest("the body must be a JSON object", field: nil)
