@@ -10,7 +10,8 @@ let package = Package(
     name: "confianza",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "confianza", targets: ["confianza"])
+        .executable(name: "confianza", targets: ["confianza"]),
+        .executable(name: "confianza-benchmarks", targets: ["ConfianzaBenchmarks"]),
     ],
     dependencies: [
         // Hummingbird without its swift-configuration trait: configuration is read by the executable.
@@ -30,11 +31,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
+        // Addresses, prefixes and longest-prefix tables: no dependencies, so benchmarks build fast.
+        .target(name: "ConfianzaNetwork", swiftSettings: swiftSettings),
         .target(
             name: "ConfianzaCore",
             dependencies: [
+                "ConfianzaNetwork",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ],
@@ -100,6 +105,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ConfianzaBenchmarks",
+            dependencies: ["ConfianzaNetwork"],
+            path: "Benchmarks/ConfianzaBenchmarks",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConfianzaNetworkTests",
+            dependencies: ["ConfianzaNetwork", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ConfianzaCoreTests", dependencies: ["ConfianzaCore"], swiftSettings: swiftSettings),
