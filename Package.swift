@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "ConfianzaStore",
             dependencies: [
-                "ConfianzaCore",
+                "ConfianzaCore", "ConfianzaNetwork",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),

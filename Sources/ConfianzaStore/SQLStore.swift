@@ -261,6 +261,12 @@ public final class SQLStore: Store, Sendable {
         return false
     }
 
+    static func isForeignKeyViolation(_ error: any Error) -> Bool {
+        if let error = error as? SQLiteError { return error.reason == .constraintForeignKeyFailed }
+        if let error = error as? PSQLError { return error.serverInfo?[.sqlState] == "23503" }
+        return false
+    }
+
     /// A one-line reason for a driver error, without the driver's stack of types.
     static func describe(_ error: any Error) -> String {
         if let error = error as? StoreError { return error.description }

@@ -7,6 +7,7 @@ public actor InMemoryStore: Store {
     private var tokensByID: [UUID: APIToken] = [:]
     private var failures: [String: [Date]] = [:]
     private var audit: [AuditEntry] = []
+    var constituency = ConstituencyData()
 
     public init() {}
 
