@@ -119,7 +119,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ConfianzaCoreTests", dependencies: ["ConfianzaCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ConfianzaFeedsTests", dependencies: ["ConfianzaFeeds"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConfianzaFeedsTests", dependencies: ["ConfianzaFeeds", "ConfianzaCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConfianzaStoreTests",
             dependencies: [

@@ -28,15 +28,18 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         self.reason = reason
     }
 
-    public var description: String {
+    /// What is wrong, without the line: `field 2: not valid UTF-8`.
+    public var explanation: String {
         switch self.reason {
-        case .invalidUTF8(let field): "line \(self.line), field \(field): not valid UTF-8"
-        case .textAfterClosingQuote(let field): "line \(self.line), field \(field): text after the closing quote"
-        case .quoteInUnquotedField(let field): "line \(self.line), field \(field): a quote inside an unquoted field"
-        case .unterminatedQuote(let field): "line \(self.line), field \(field): the quoted field never ends"
-        case .recordTooLong(let limit): "line \(self.line): the record is longer than \(limit) bytes"
+        case .invalidUTF8(let field): "field \(field): not valid UTF-8"
+        case .textAfterClosingQuote(let field): "field \(field): text after the closing quote"
+        case .quoteInUnquotedField(let field): "field \(field): a quote inside an unquoted field"
+        case .unterminatedQuote(let field): "field \(field): the quoted field never ends"
+        case .recordTooLong(let limit): "the record is longer than \(limit) bytes"
         }
     }
+
+    public var description: String { "line \(self.line), \(self.explanation)" }
 }
 
 /// A streaming RFC 4180 CSV reader: bytes go in as they arrive, in chunks of any size; records and
