@@ -38,7 +38,7 @@ struct Demo: AsyncParsableCommand {
 
         try await Runtime.withStore(settings, logger: logger) { store in
             try await store.setInstanceSetting(Self.marker, to: "confianza demo")
-            let login = try await DemoData.seed(accounts: Runtime.accounts(store, settings))
+            let login = try await DemoData.seed(accounts: Runtime.accounts(store, settings), constituency: ConstituencyService(store: store))
             try await Runtime.serve(store: store, settings: settings, logger: logger, registry: registry) { url in
                 // Written straight to the file descriptor: print() would sit in a buffer when piped.
                 FileHandle.standardOutput.write(Data(

@@ -19,6 +19,9 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let userPasswordChanged = AuditAction(rawValue: "user.password-changed")
     public static let tokenCreated = AuditAction(rawValue: "token.created")
     public static let tokenRevoked = AuditAction(rawValue: "token.revoked")
+    public static let constituencyImported = AuditAction(rawValue: "constituency.imported")
+    public static let constituencyReplaced = AuditAction(rawValue: "constituency.replaced")
+    public static let organisationDeleted = AuditAction(rawValue: "organisation.deleted")
 }
 
 /// An action to append to the audit log.

@@ -25,8 +25,9 @@ public enum DemoData {
     ]
 
     /// Fills an empty store: a demo admin, a small CIRT team, an API token, and an audit trail with the
-    /// kinds of entries a real week leaves (sign-ins, a failed one, a role change, a disabled account).
-    public static func seed(accounts: AccountService) async throws -> Login {
+    /// kinds of entries a real week leaves (sign-ins, a failed one, a role change, a disabled account), and a
+    /// constituency of a few hundred organisations.
+    public static func seed(accounts: AccountService, constituency: ConstituencyService) async throws -> Login {
         let password = Secrets.readablePassword()
         let demo = try await accounts.createUser(
             username: "demo", displayName: "Demo administrator", role: .admin, password: password, by: .console, address: "cli")
@@ -47,6 +48,7 @@ public enum DemoData {
         _ = try await accounts.setRole(username: "samir.haddad", role: .analyst, by: .user(demo), address: "127.0.0.1")
         _ = try await accounts.setDisabled(username: "former.analyst", disabled: true, by: .user(demo), address: "127.0.0.1")
         _ = try? await accounts.login(username: "kwame.mensah", password: "wrong password", address: "198.51.100.23")
+        try await constituency.importBatch(Self.constituency(now: Date()), replace: false)
         return Login(username: demo.username, password: password)
     }
 }
