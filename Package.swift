@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "ConfianzaServer",
             dependencies: [
-                "ConfianzaCore",
+                "ConfianzaCore", "ConfianzaFeeds", "ConfianzaNetwork",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),

@@ -17,6 +17,8 @@ public enum AppError: Error, Equatable, Sendable {
     case rateLimited(retryAfterSeconds: Int)
     case csrf
     case unavailable(String)
+    /// A file that was refused, with the line and place of its first fault.
+    case invalidFile(line: Int?, location: String?, reason: String)
 
     public struct FieldError: Codable, Equatable, Sendable {
         public var field: String
@@ -25,7 +27,7 @@ public enum AppError: Error, Equatable, Sendable {
 
     public var status: HTTPResponse.Status {
         switch self {
-        case .badRequest, .invalidFields: .badRequest
+        case .badRequest, .invalidFields, .invalidFile: .badRequest
         case .unauthenticated: .unauthorized
         case .forbidden, .csrf: .forbidden
         case .notFound: .notFound
@@ -40,6 +42,7 @@ public enum AppError: Error, Equatable, Sendable {
     var problemType: String {
         switch self {
         case .badRequest, .invalidFields: "urn:confianza:problem:invalid-input"
+        case .invalidFile: "urn:confianza:problem:invalid-file"
         case .unauthenticated: "urn:confianza:problem:unauthenticated"
         case .forbidden: "urn:confianza:problem:forbidden"
         case .csrf: "urn:confianza:problem:csrf"
@@ -62,13 +65,21 @@ public enum AppError: Error, Equatable, Sendable {
         case .payloadTooLarge(let limit): "the request body is larger than \(limit) bytes"
         case .rateLimited(let seconds): "too many attempts: try again in \(max(1, (seconds + 59) / 60)) minute(s)"
         case .csrf: "the form's anti-forgery token is missing or wrong: reload the page and try again"
+        case .invalidFile(let line, let location, let reason): Self.placed(reason, line: line, location: location)
         }
+    }
+
+    /// `line 4, column value: reason`.
+    static func placed(_ reason: String, line: Int?, location: String?) -> String {
+        let place = [line.map { "line \($0)" }, location].compactMap { $0 }.joined(separator: ", ")
+        return place.isEmpty ? reason : "\(place): \(reason)"
     }
 
     var fieldErrors: [FieldError] {
         switch self {
         case .invalidFields(let errors): errors
         case .badRequest(let message, let field?), .conflict(let message, let field?): [FieldError(field: field, reason: message)]
+        case .invalidFile(_, let location?, let reason): [FieldError(field: location, reason: reason)]
         default: []
         }
     }
@@ -86,6 +97,16 @@ public enum AppError: Error, Equatable, Sendable {
         }
     }
 
+    /// Maps the constituency's errors to what the client sees.
+    static func from(_ error: ConstituencyError) -> AppError {
+        switch error {
+        case .invalid(let field, let value, let reason): .invalidFields([FieldError(field: field, reason: "'\(value)': \(reason)")])
+        case .duplicate: .conflict(error.description, field: nil)
+        case .unknownOrganisation: .invalidFields([FieldError(field: "organisation", reason: error.description)])
+        case .notFound: .notFound(error.description)
+        }
+    }
+
     /// The problem document (RFC 9457).
     struct Problem: Codable, Equatable {
         var type: String
@@ -94,13 +115,17 @@ public enum AppError: Error, Equatable, Sendable {
         var detail: String
         var instance: String?
         var errors: [FieldError]?
+        /// For a refused file: the line of its first fault.
+        var line: Int?
     }
 
     func problem(instance: String?) -> Problem {
         let errors = self.fieldErrors
+        var line: Int?
+        if case .invalidFile(let fileLine, _, _) = self { line = fileLine }
         return Problem(
             type: self.problemType, title: self.status.reasonPhrase, status: Int(self.status.code), detail: self.detail,
-            instance: instance, errors: errors.isEmpty ? nil : errors)
+            instance: instance, errors: errors.isEmpty ? nil : errors, line: line)
     }
 
     func problemResponse(instance: String?) -> Response {

@@ -9,13 +9,18 @@ import Prometheus
 public struct ServerDependencies: Sendable {
     public var store: any Store
     public var accounts: AccountService
+    public var constituency: ConstituencyService
     public var views: Views
     public var metrics: PrometheusCollectorRegistry
     public var logger: Logger
 
-    public init(store: any Store, accounts: AccountService, views: Views, metrics: PrometheusCollectorRegistry, logger: Logger) {
+    public init(
+        store: any Store, accounts: AccountService, constituency: ConstituencyService, views: Views, metrics: PrometheusCollectorRegistry,
+        logger: Logger
+    ) {
         self.store = store
         self.accounts = accounts
+        self.constituency = constituency
         self.views = views
         self.metrics = metrics
         self.logger = logger
@@ -39,6 +44,8 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     AccountController(accounts: dependencies.accounts, views: views, configuration: configuration).addRoutes(to: router)
     AdminController(accounts: dependencies.accounts, views: views).addRoutes(to: router)
     APIController(accounts: dependencies.accounts).addRoutes(to: router)
+    ConstituencyPagesController(constituency: dependencies.constituency, views: views).addRoutes(to: router)
+    ConstituencyAPIController(constituency: dependencies.constituency, accounts: dependencies.accounts).addRoutes(to: router)
     OperationsController(
         store: dependencies.store, views: views, metrics: dependencies.metrics, serverName: configuration.serverName
     ).addRoutes(to: router)

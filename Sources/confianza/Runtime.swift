@@ -84,7 +84,9 @@ enum Runtime {
                 "no user exists yet: the web interface stays closed until you create the first admin",
                 metadata: ["run": "\(Self.firstAdminCommand(settings))"])
         }
-        let dependencies = ServerDependencies(store: store, accounts: accounts, views: views, metrics: registry, logger: logger)
+        let dependencies = ServerDependencies(
+            store: store, accounts: accounts, constituency: ConstituencyService(store: store), views: views, metrics: registry,
+            logger: logger)
         let app = buildApplication(configuration: configuration, dependencies: dependencies) { _ in
             announce(configuration.displayURL)
         }

@@ -34,8 +34,9 @@ struct TestApp {
         var logger = Logger(label: "confianza.test.http")
         logger.logLevel = .critical
         return ServerDependencies(
-            store: store, accounts: AccountService(store: store, hasher: BcryptHasher(cost: 4)), views: try await TestViews.load(),
-            metrics: TestMetrics.registry, logger: logger)
+            store: store, accounts: AccountService(store: store, hasher: BcryptHasher(cost: 4)),
+            constituency: ConstituencyService(store: store), views: try await TestViews.load(), metrics: TestMetrics.registry,
+            logger: logger)
     }
 
     /// Runs `body` with a client for an app on a fresh store, with users `root` (admin), `ana`

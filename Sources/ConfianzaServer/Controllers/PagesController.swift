@@ -8,7 +8,7 @@ struct PagesController {
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("/", use: self.home)
-        for module in Views.modules {
+        for module in Views.modules where module != "constituency" {
             router.get(RouterPath(stringLiteral: "/\(module)")) { request, context in
                 try self.module(module, request: request, context: context)
             }
@@ -22,7 +22,7 @@ struct PagesController {
         let modules = Views.modules.map { module in
             [
                 "href": "/\(module)", "title": localizer.text("module.\(module).title", language),
-                "summary": localizer.text("module.\(module).summary", language), "planned": true,
+                "summary": localizer.text("module.\(module).summary", language), "planned": !Views.builtModules.contains(module),
             ] as [String: Any]
         }
         return try self.views.page(

@@ -38,6 +38,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return (error, nil)
         case let error as AccountError:
             return (AppError.from(error), nil)
+        case let error as ConstituencyError:
+            return (AppError.from(error), nil)
         case let error as HTTPError:
             switch error.status {
             case .notFound: return (.notFound("there is nothing at this address"), nil)

@@ -46,6 +46,9 @@ struct IdentityMiddleware: RouterMiddleware {
     }
 
     static let formLimit = 64 * 1024
+    /// Forms that carry a pasted file may be larger.
+    static let largeFormLimit = 8 * 1024 * 1024
+    static let largeForms: Set<String> = ["/constituency/import"]
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
@@ -139,11 +142,12 @@ struct IdentityMiddleware: RouterMiddleware {
         guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
             throw AppError.unsupportedMediaType("forms must be sent as application/x-www-form-urlencoded")
         }
+        let limit = Self.largeForms.contains(request.uri.path) ? Self.largeFormLimit : Self.formLimit
         let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: Self.formLimit)
+            buffer = try await request.collectBody(upTo: limit)
         } catch {
-            throw AppError.payloadTooLarge(Self.formLimit)
+            throw AppError.payloadTooLarge(limit)
         }
         guard let text = buffer.getString(at: buffer.readerIndex, length: buffer.readableBytes),
             text.utf8.count == buffer.readableBytes

@@ -29,7 +29,10 @@ public struct Views: Sendable {
         else { throw ViewError.badResource(openAPI.path, "cannot be read as JSON") }
         self.stylesheet = ByteBuffer(bytes: cssData)
         self.openAPI = ByteBuffer(bytes: openAPIData)
-        for name in ["layout", "login", "setup", "home", "module", "account", "users", "audit", "error"]
+        for name in [
+            "layout", "login", "setup", "home", "module", "account", "users", "audit", "error", "constituency", "organisation",
+            "organisation_form", "contact_form", "constituency_import",
+        ]
         where self.library.getTemplate(named: name) == nil {
             throw ViewError.missingTemplate(name)
         }
@@ -88,6 +91,8 @@ public struct Views: Sendable {
 
     /// The modules of PRODUCT.md, in the order of the navigation.
     static let modules = ["constituency", "feeds", "incidents", "sharing", "assessment", "risk", "knowledge", "reports"]
+    /// The modules that work today; the others describe what they will do.
+    static let builtModules: Set<String> = ["constituency"]
 
     static func navigation(for user: User) -> [(href: String, key: String)] {
         var items: [(href: String, key: String)] = [("/", "nav.home")]
