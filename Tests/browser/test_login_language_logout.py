@@ -76,3 +76,29 @@ def test_pages_fit_a_phone(server, browser):
         browser.get(server.url + path)
         overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} is {overflow}px wider than the screen"
+
+
+def test_find_who_owns_an_address_and_record_a_network(server, browser):
+    sign_in(browser, server.url)
+    browser.get(server.url + "/constituency/new")
+    browser.find_element(By.ID, "org-name").send_keys("Banco del Litoral")
+    Select(browser.find_element(By.ID, "org-sector")).select_by_value("finance")
+    Select(browser.find_element(By.ID, "org-kind")).select_by_value("private")
+    browser.find_element(By.ID, "org-country").send_keys("UY")
+    submit_and_wait(browser, "save-organisation")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Banco del Litoral"
+
+    browser.find_element(By.ID, "asset-value").send_keys("198.51.100.1/24")
+    submit_and_wait(browser, "add-asset")
+    assert "did you mean 198.51.100.0/24?" in browser.find_element(By.CSS_SELECTOR, ".flash.error").text
+    field = browser.find_element(By.ID, "asset-value")
+    field.clear()
+    field.send_keys("198.51.100.0/24")
+    submit_and_wait(browser, "add-asset")
+    assert "198.51.100.0/24" in browser.find_element(By.ID, "assets").text
+
+    browser.get(server.url + "/constituency")
+    browser.find_element(By.ID, "q").send_keys("198.51.100.200")
+    submit_and_wait(browser, "search-submit")
+    answer = browser.find_element(By.ID, "lookup-answer").text
+    assert "198.51.100.200 belongs to:" in answer and "Banco del Litoral" in answer and "prefix 198.51.100.0/24" in answer
