@@ -61,6 +61,14 @@ public struct ContactDraft: Sendable, Equatable {
         self.feeds = feeds
     }
 
+    /// The draft of a stored contact, to edit.
+    public init(_ contact: Contact) {
+        self.init(
+            name: contact.name, email: contact.email, language: contact.language, role: contact.role.rawValue, pgpKey: contact.pgpKey ?? "",
+            frequency: contact.policy.frequency.rawValue, minimumSeverity: contact.policy.minimumSeverity.rawValue,
+            classificationTypes: contact.policy.classificationTypes, feeds: contact.policy.feeds)
+    }
+
     public func validated(id: UUID = UUID(), organisationID: UUID) throws(ConstituencyError) -> Contact {
         Contact(
             id: id, organisationID: organisationID, name: try Validation.text(self.name, field: "name", limit: 200),

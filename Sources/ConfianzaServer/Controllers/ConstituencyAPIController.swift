@@ -244,10 +244,7 @@ struct ConstituencyAPIController {
         guard let contact = try await self.constituency.store.contacts(organisationID: id).first(where: { $0.id == contactID }) else {
             throw AppError.notFound("no such contact")
         }
-        let base = ContactDraft(
-            name: contact.name, email: contact.email, language: contact.language, role: contact.role.rawValue, pgpKey: contact.pgpKey ?? "",
-            frequency: contact.policy.frequency.rawValue, minimumSeverity: contact.policy.minimumSeverity.rawValue,
-            classificationTypes: contact.policy.classificationTypes, feeds: contact.policy.feeds)
+        let base = ContactDraft(contact)
         return JSONResponse(
             value: ContactOut(try await self.constituency.updateContact(id: contactID, organisationID: id, try input.draft(over: base))))
     }

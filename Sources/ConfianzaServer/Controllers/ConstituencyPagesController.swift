@@ -299,10 +299,7 @@ struct ConstituencyPagesController {
         let contactID = try Self.id(context, "contact")
         guard let contact = try await self.constituency.store.contacts(organisationID: organisation.id).first(where: { $0.id == contactID })
         else { throw AppError.notFound("no such contact") }
-        let draft = ContactDraft(
-            name: contact.name, email: contact.email, language: contact.language, role: contact.role.rawValue, pgpKey: contact.pgpKey ?? "",
-            frequency: contact.policy.frequency.rawValue, minimumSeverity: contact.policy.minimumSeverity.rawValue,
-            classificationTypes: contact.policy.classificationTypes, feeds: contact.policy.feeds)
+        let draft = ContactDraft(contact)
         return try self.renderContactForm(
             draft, organisation: organisation, heading: self.t("org.edit_contact", context),
             action: "/constituency/\(organisation.id.uuidString)/contacts/\(contactID.uuidString)", request: request, context: context)
