@@ -48,6 +48,7 @@ let package = Package(
         .target(
             name: "ConfianzaFeeds",
             dependencies: ["ConfianzaCore"],
+            resources: [.copy("Resources/shadowserver.json")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -2,11 +2,17 @@
 public struct CSVRecord: Sendable, Equatable {
     public var line: Int
     public var fields: [String]
+    /// The record's bytes as read, without its line end (only when the reader keeps them).
+    public var raw: [UInt8]
 
-    public init(line: Int, fields: [String]) {
+    public init(line: Int, fields: [String], raw: [UInt8] = []) {
         self.line = line
         self.fields = fields
+        self.raw = raw
     }
+
+    /// Records are equal when their line and fields are.
+    public static func == (lhs: CSVRecord, rhs: CSVRecord) -> Bool { lhs.line == rhs.line && lhs.fields == rhs.fields }
 }
 
 /// Why a record could not be read. The reader skips to the next line and goes on, so one bad row
@@ -22,11 +28,17 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var line: Int
     public var reason: Reason
+    /// The bad record's bytes as read, up to its line end (only when the reader keeps them; at most the
+    /// reader's record limit).
+    public var raw: [UInt8]
 
-    public init(line: Int, reason: Reason) {
+    public init(line: Int, reason: Reason, raw: [UInt8] = []) {
         self.line = line
         self.reason = reason
+        self.raw = raw
     }
+
+    public static func == (lhs: CSVError, rhs: CSVError) -> Bool { lhs.line == rhs.line && lhs.reason == rhs.reason }
 
     /// What is wrong, without the line: `field 2: not valid UTF-8`.
     public var explanation: String {
@@ -57,6 +69,8 @@ public struct CSVReader: Sendable {
 
     public let delimiter: UInt8
     public let maxRecordBytes: Int
+    /// Whether records and errors carry their raw bytes (for quarantine and `raw`).
+    public let keepRaw: Bool
 
     private var state = State.fieldStart
     private var field: [UInt8] = []
@@ -67,10 +81,14 @@ public struct CSVReader: Sendable {
     private var previousWasCR = false
     private var atStart = true
     private var bomBytesSeen = 0
+    private var raw: [UInt8] = []
+    /// An error found mid-record, reported when its line ends so that it carries the whole raw line.
+    private var pendingError: CSVError.Reason?
 
-    public init(delimiter: UInt8 = UInt8(ascii: ","), maxRecordBytes: Int = 1 << 20) {
+    public init(delimiter: UInt8 = UInt8(ascii: ","), maxRecordBytes: Int = 1 << 20, keepRaw: Bool = false) {
         self.delimiter = delimiter
         self.maxRecordBytes = maxRecordBytes
+        self.keepRaw = keepRaw
     }
 
     /// Reads the next chunk, calling `emit` for each record or error completed in it.
@@ -92,9 +110,9 @@ public struct CSVReader: Sendable {
         }
         switch self.state {
         case .quoted:
-            emit(.failure(CSVError(line: self.recordLine, reason: .unterminatedQuote(field: self.fields.count + 1))))
+            emit(.failure(CSVError(line: self.recordLine, reason: .unterminatedQuote(field: self.fields.count + 1), raw: self.raw)))
         case .skippingBadLine:
-            break
+            self.emitPendingError(emit)
         case .fieldStart:
             if !self.fields.isEmpty { self.endRecord(emit) }
         case .unquoted, .quoteInQuoted:
@@ -140,16 +158,23 @@ public struct CSVReader: Sendable {
         if byte == lf, self.previousWasCR {
             // The LF of a CRLF: the CR already ended the line (or was kept inside a quoted field).
             self.previousWasCR = false
-            if self.state == .quoted { self.append(byte, emit) }
+            if self.state == .quoted {
+                self.keep(byte)
+                self.append(byte, emit)
+            }
             return
         }
         self.previousWasCR = byte == cr
         let isNewline = byte == lf || byte == cr
+        if !isNewline || self.state == .quoted { self.keep(byte) }
         if self.state == .fieldStart, self.fields.isEmpty, !isNewline { self.recordLine = self.line }
 
         switch self.state {
         case .skippingBadLine:
-            if isNewline { self.startRecord() }
+            if isNewline {
+                self.emitPendingError(emit)
+                self.startRecord()
+            }
         case .fieldStart:
             if byte == quote {
                 self.state = .quoted
@@ -221,15 +246,27 @@ public struct CSVReader: Sendable {
     private mutating func endRecord(_ emit: (Output) -> Void) {
         self.endField(emit)
         if self.state != .skippingBadLine {
-            emit(.success(CSVRecord(line: self.recordLine, fields: self.fields)))
+            emit(.success(CSVRecord(line: self.recordLine, fields: self.fields, raw: self.raw)))
+        } else {
+            self.emitPendingError(emit)
         }
         // Either way the line is over: the next byte starts a new record.
         self.startRecord()
     }
 
+    private mutating func keep(_ byte: UInt8) {
+        if self.keepRaw, self.raw.count < self.maxRecordBytes { self.raw.append(byte) }
+    }
+
+    private mutating func emitPendingError(_ emit: (Output) -> Void) {
+        guard let reason = self.pendingError else { return }
+        emit(.failure(CSVError(line: self.recordLine, reason: reason, raw: self.raw)))
+        self.pendingError = nil
+    }
+
     /// Reports an error for the current record and skips the rest of its line.
     private mutating func fail(_ reason: CSVError.Reason, _ emit: (Output) -> Void) {
-        emit(.failure(CSVError(line: self.recordLine, reason: reason)))
+        self.pendingError = reason
         self.state = .skippingBadLine
         self.field.removeAll(keepingCapacity: true)
         self.fields.removeAll(keepingCapacity: true)
@@ -237,6 +274,8 @@ public struct CSVReader: Sendable {
 
     private mutating func startRecord() {
         self.state = .fieldStart
+        self.raw.removeAll(keepingCapacity: true)
+        self.pendingError = nil
         self.field.removeAll(keepingCapacity: true)
         self.fields.removeAll(keepingCapacity: true)
         self.recordBytes = 0

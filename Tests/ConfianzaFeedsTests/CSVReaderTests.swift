@@ -113,3 +113,20 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct CSVRawTests {
+    @Test func recordsAndErrorsKeepTheirRawBytes() {
+        var reader = CSVReader(keepRaw: true)
+        var outputs: [CSVReader.Output] = []
+        reader.feed(Array("a,\"b\r\nc\"\r\nbad\"x,1\nlast,\"open".utf8)) { outputs.append($0) }
+        reader.finish { outputs.append($0) }
+        let raws = outputs.map { output -> String in
+            switch output {
+            case .success(let record): String(decoding: record.raw, as: UTF8.self)
+            case .failure(let error): "!" + String(decoding: error.raw, as: UTF8.self)
+            }
+        }
+        #expect(raws == ["a,\"b\r\nc\"", "!bad\"x,1", "!last,\"open"])
+        #expect((try? outputs[0].get())?.fields == ["a", "b\r\nc"])
+    }
+}

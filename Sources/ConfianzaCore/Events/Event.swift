@@ -1,0 +1,230 @@
+import ConfianzaNetwork
+import Crypto
+import Foundation
+
+/// A value of an event field, after validation.
+public enum EventValue: Sendable, Hashable, CustomStringConvertible {
+    case string(String)
+    case integer(Int64)
+    case float(Double)
+    case boolean(Bool)
+
+    public var description: String {
+        switch self {
+        case .string(let text): text
+        case .integer(let number): String(number)
+        case .float(let number): String(number)
+        case .boolean(let flag): flag ? "true" : "false"
+        }
+    }
+
+    var json: Any {
+        switch self {
+        case .string(let text): text
+        case .integer(let number): number
+        case .float(let number): number
+        case .boolean(let flag): flag
+        }
+    }
+}
+
+/// One security event, with IntelMQ "harmonization" keys (`source.ip`, `classification.type`,
+/// `feed.name`, `time.source`, `extra.*`, …), each value checked and normalised by ``Harmonization``.
+public struct Event: Sendable, Equatable {
+    public private(set) var fields: [String: EventValue] = [:]
+
+    public init() {}
+
+    public subscript(_ key: String) -> EventValue? { self.fields[key] }
+
+    /// Sets a field from text, checked and normalised for its key; empty text leaves it unset.
+    public mutating func set(_ key: String, text: String) throws(EventFieldError) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { return }
+        if let value = try Harmonization.value(for: key, text: trimmed) { self.fields[key] = value }
+    }
+
+    /// Sets an already-typed value (for constants and parsers that know the type), still checked.
+    public mutating func set(_ key: String, _ value: EventValue) throws(EventFieldError) {
+        try self.set(key, text: value.description)
+    }
+
+    public mutating func remove(_ key: String) { self.fields[key] = nil }
+
+    /// The de-duplication key: SHA-256 over every field (sorted) except those given.
+    public func deduplicationKey(excluding excluded: Set<String> = ["raw", "time.observation"]) -> String {
+        var hasher = SHA256()
+        for key in self.fields.keys.sorted() where !excluded.contains(key) {
+            hasher.update(data: Data(key.utf8))
+            hasher.update(data: [0xC0])
+            hasher.update(data: Data((self.fields[key]?.description ?? "").utf8))
+            hasher.update(data: [0xC1])
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The event as one IntelMQ JSON object (flat keys, sorted).
+    public func json() -> String {
+        let object = self.fields.mapValues(\.json)
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Why a field was refused.
+public struct EventFieldError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var key: String
+    public var value: String
+    public var reason: String
+
+    public var description: String { "\(self.key) '\(self.value)': \(self.reason)" }
+}
+
+/// The types of the harmonised fields, as IntelMQ defines them, and how text becomes a checked value.
+public enum Harmonization {
+    public enum FieldType: Sendable {
+        case ip, port, asn, fqdn, url, dateTime, countryCode, string, lowercase, integer, float, boolean, taxonomy, classificationType,
+            tlp, severity, network, base64
+    }
+
+    static let fields: [String: FieldType] = {
+        var fields: [String: FieldType] = [
+            "classification.taxonomy": .taxonomy, "classification.type": .classificationType, "classification.identifier": .lowercase,
+            "feed.name": .string, "feed.provider": .string, "feed.code": .string, "feed.url": .url, "feed.documentation": .string,
+            "feed.accuracy": .float, "time.source": .dateTime, "time.observation": .dateTime, "protocol.transport": .lowercase,
+            "protocol.application": .lowercase, "malware.name": .lowercase, "malware.version": .string, "malware.hash.md5": .lowercase,
+            "malware.hash.sha1": .lowercase, "malware.hash.sha256": .lowercase, "severity": .severity, "tlp": .tlp, "comment": .string,
+            "event_description.text": .string, "event_description.url": .url, "event_description.target": .string, "raw": .base64,
+            "status": .string, "screenshot_url": .url, "product.vulnerabilities": .string, "rtir_id": .integer,
+        ]
+        for side in ["source", "destination"] {
+            let sideFields: [String: FieldType] = [
+                "ip": .ip, "port": .port, "asn": .asn, "as_name": .string, "network": .network, "fqdn": .fqdn, "reverse_dns": .fqdn,
+                "domain_suffix": .fqdn, "url": .url, "urlpath": .string, "account": .string, "abuse_contact": .lowercase, "local_ip": .ip,
+                "local_hostname": .string, "tor_node": .boolean, "registry": .string, "allocated": .dateTime,
+                "geolocation.cc": .countryCode, "geolocation.country": .string, "geolocation.region": .string, "geolocation.state": .string,
+                "geolocation.city": .string, "geolocation.latitude": .float, "geolocation.longitude": .float,
+            ]
+            for (key, type) in sideFields { fields["\(side).\(key)"] = type }
+        }
+        return fields
+    }()
+
+    /// Whether a key may appear in an event.
+    public static func isKnown(_ key: String) -> Bool { Self.fields[key] != nil || Self.isExtra(key) }
+
+    static func isExtra(_ key: String) -> Bool {
+        guard key.hasPrefix("extra."), key.count > 6 else { return false }
+        return key.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 46 || $0 == 45 }
+    }
+
+    /// The checked value for `key`, or `nil` when the value stands for "none" (ASN 0, a bare `-`).
+    static func value(for key: String, text: String) throws(EventFieldError) -> EventValue? {
+        func fail(_ reason: String) -> EventFieldError { EventFieldError(key: key, value: String(text.prefix(200)), reason: reason) }
+        guard let type = Self.fields[key] else {
+            if Self.isExtra(key) { return .string(text) }
+            throw fail("not a known field (IntelMQ harmonization keys or extra.*)")
+        }
+        switch type {
+        case .ip:
+            guard let address = try? IPAddress(text) else { throw fail("not an IP address") }
+            let plain = address.unmapped
+            if case .v4(0) = plain { throw fail("0.0.0.0 is not an address") }
+            return .string(plain.description)
+        case .network:
+            guard let prefix = try? IPPrefix(text) else { throw fail("not a network (address/length)") }
+            return .string(prefix.description)
+        case .port:
+            guard let port = Int64(text), (0...65535).contains(port) else { throw fail("not a port (0 to 65535)") }
+            return .integer(port)
+        case .asn:
+            var digits = text
+            if digits.uppercased().hasPrefix("AS") { digits.removeFirst(2) }
+            guard let asn = Int64(digits), asn >= 0, asn <= 4_294_967_295 else { throw fail("not an AS number") }
+            return asn == 0 ? nil : .integer(asn)
+        case .fqdn:
+            var name = text.lowercased()
+            if name.hasSuffix(".") { name.removeLast() }
+            guard !name.isEmpty, !name.contains(":"), !name.contains(" "), !name.contains("/"), name.utf8.count <= 253 else {
+                throw fail("not a host name")
+            }
+            return .string(name)
+        case .url:
+            var url = text
+            if url.lowercased().hasPrefix("hxxp") { url = "http" + url.dropFirst(4) }
+            guard url.contains("://") || url.contains("."), !url.contains(" ") else { throw fail("not a URL") }
+            return .string(url)
+        case .dateTime:
+            guard let date = EventTime.parse(text) else { throw fail("not a time (YYYY-MM-DD HH:MM:SS in UTC, or ISO 8601 with an offset)") }
+            return .string(EventTime.format(date))
+        case .countryCode:
+            let code = text.uppercased()
+            guard code.count == 2, code.unicodeScalars.allSatisfy({ $0.value >= 65 && $0.value <= 90 }) else {
+                throw fail("not a two-letter country code")
+            }
+            return .string(code)
+        case .string: return .string(text)
+        case .lowercase: return .string(text.lowercased())
+        case .integer:
+            guard let number = Int64(text) else { throw fail("not a whole number") }
+            return .integer(number)
+        case .float:
+            guard let number = Double(text), number.isFinite else { throw fail("not a number") }
+            return .float(number)
+        case .boolean:
+            switch text.lowercased() {
+            case "true", "1", "yes", "y": return .boolean(true)
+            case "false", "0", "no", "n": return .boolean(false)
+            default: throw fail("not true or false")
+            }
+        case .taxonomy:
+            guard let taxonomy = Taxonomy.canonicalTaxonomy(text) else { throw fail("not an RSIT taxonomy") }
+            return .string(taxonomy)
+        case .classificationType:
+            guard let type = Taxonomy.canonicalType(text) else { throw fail("not an RSIT classification type") }
+            return .string(type)
+        case .tlp:
+            guard let tlp = TLP(label: text) else { throw fail("not a TLP 2.0 label") }
+            return .string(tlp.rawValue)
+        case .severity:
+            guard let severity = Severity(rawValue: text.lowercased()) else { throw fail("not one of critical, high, medium, low, info") }
+            return .string(severity.rawValue)
+        case .base64:
+            guard Data(base64Encoded: text) != nil else { throw fail("not base64") }
+            return .string(text)
+        }
+    }
+}
+
+/// Event times: UTC, written as IntelMQ does (`2024-05-01T00:14:34+00:00`).
+public enum EventTime {
+    /// Reads `2024-05-01 00:14:34` (UTC), `2024-05-01T00:14:34Z`, `…+02:00`, with optional fractions.
+    public static func parse(_ text: String) -> Date? {
+        var value = text.trimmingCharacters(in: .whitespaces)
+        if value.count == 19, value.dropFirst(10).first == " " { value = value.replacingOccurrences(of: " ", with: "T") + "Z" }
+        if value.count == 10 { value += "T00:00:00Z" }
+        let plain = ISO8601DateFormatter()
+        plain.formatOptions = [.withInternetDateTime]
+        if let date = plain.date(from: value) { return date }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: value)
+    }
+
+    public static func format(_ date: Date) -> String {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let rest = seconds - days * 86400
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        return String(format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld+00:00", year, month, day, rest / 3600, rest / 60 % 60, rest % 60)
+    }
+}

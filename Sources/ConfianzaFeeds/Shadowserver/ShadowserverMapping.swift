@@ -1,0 +1,91 @@
+import ConfianzaCore
+import Foundation
+
+/// How Shadowserver's report columns become event fields, read from a data file
+/// (`Resources/shadowserver.json`), so report types can be added or fixed without a release.
+public struct ShadowserverMapping: Sendable {
+    public struct Report: Sendable, Equatable {
+        public var name: String
+        public var feed: String
+        /// Fields every event of the report gets.
+        public var constant: [String: String]
+        /// Column → key; a row whose required column is empty or invalid is quarantined.
+        public var required: [String: String]
+        /// Column → key; an invalid value is kept under `extra.<column>` instead.
+        public var optional: [String: String]
+        /// The severity when the row gives none.
+        public var severity: String
+    }
+
+    public var provider: String
+    public var tlp: String
+    public var aliases: [String: String]
+    public var reports: [String: Report]
+
+    private struct File: Decodable {
+        struct Entry: Decodable {
+            var feed: String
+            var constant: [String: String]
+            var required: [String: String]
+            var optional: [String: String]
+            var severity: String
+        }
+        var provider: String
+        var tlp: String
+        var aliases: [String: String]
+        var reports: [String: Entry]
+    }
+
+    /// The mapping that ships with Confianza.
+    public static func bundled() throws(FeedError) -> ShadowserverMapping {
+        guard let url = Bundle.module.url(forResource: "shadowserver", withExtension: "json") else {
+            throw .badMapping("shadowserver.json", "is missing from the program's resources")
+        }
+        return try Self.load(url)
+    }
+
+    /// Reads and checks a mapping file: every key must be a harmonization key and every constant valid.
+    public static func load(_ url: URL) throws(FeedError) -> ShadowserverMapping {
+        let name = url.lastPathComponent
+        guard let data = try? Data(contentsOf: url) else { throw .badMapping(name, "cannot be read") }
+        let file: File
+        do { file = try JSONDecoder().decode(File.self, from: data) } catch { throw .badMapping(name, "is not a valid mapping: \(error)") }
+        guard TLP(label: file.tlp) != nil else { throw .badMapping(name, "tlp '\(file.tlp)' is not a TLP 2.0 label") }
+        var reports: [String: Report] = [:]
+        for (type, entry) in file.reports {
+            for (column, key) in entry.required.merging(entry.optional, uniquingKeysWith: { a, _ in a }) where !Harmonization.isKnown(key) {
+                throw .badMapping(name, "report \(type), column \(column): '\(key)' is not a harmonization key")
+            }
+            var probe = Event()
+            for (key, value) in entry.constant {
+                do { try probe.set(key, text: value) } catch { throw .badMapping(name, "report \(type): \(error.description)") }
+            }
+            guard Severity(rawValue: entry.severity) != nil else { throw .badMapping(name, "report \(type): severity '\(entry.severity)'") }
+            reports[type] = Report(
+                name: type, feed: entry.feed, constant: entry.constant, required: entry.required, optional: entry.optional,
+                severity: entry.severity)
+        }
+        for (alias, target) in file.aliases where reports[target] == nil {
+            throw .badMapping(name, "alias \(alias) points to unknown report \(target)")
+        }
+        return ShadowserverMapping(provider: file.provider, tlp: file.tlp, aliases: file.aliases, reports: reports)
+    }
+
+    /// The report type named in a Shadowserver file name, `YYYY-MM-DD-<type>-….csv`, with old names
+    /// turned into current ones. `nil` when the name has no type.
+    public func reportType(fileName: String) -> String? {
+        let base = fileName.split(separator: "/").last.map(String.init) ?? fileName
+        guard base.lowercased().hasSuffix(".csv") else { return nil }
+        var parts = base.dropLast(4).split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+        if parts.count >= 4, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            (parts[0] + parts[1] + parts[2]).allSatisfy(\.isNumber)
+        {
+            parts.removeFirst(3)
+        }
+        guard let type = parts.first, !type.isEmpty, type.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
+        return self.canonical(type.lowercased())
+    }
+
+    /// The current name of a report type (aliases resolved).
+    public func canonical(_ type: String) -> String { self.aliases[type] ?? type }
+}
