@@ -47,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "ConfianzaFeeds",
-            dependencies: ["ConfianzaCore"],
+            dependencies: ["ConfianzaCore", "ConfianzaNetwork", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Resources/shadowserver.json")],
             swiftSettings: swiftSettings
         ),
@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "ConfianzaStoreTests",
             dependencies: [
-                "ConfianzaCore", "ConfianzaStore", "ConfianzaTestSupport",
+                "ConfianzaCore", "ConfianzaStore", "ConfianzaTestSupport", "ConfianzaFeeds", "ConfianzaNetwork",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],

@@ -27,11 +27,13 @@ public struct Rejection: Sendable, Equatable, CustomStringConvertible {
 public enum FeedError: Error, Equatable, Sendable, CustomStringConvertible {
     case badMapping(String, String)
     case unknownFormat(String)
+    case unreadable(String)
 
     public var description: String {
         switch self {
         case .badMapping(let file, let reason): "\(file): \(reason)"
         case .unknownFormat(let reason): reason
+        case .unreadable(let path): "cannot read \(path)"
         }
     }
 }

@@ -144,6 +144,53 @@ enum Migrations {
                 "CREATE TABLE constituency_revision (id BIGINT PRIMARY KEY, revision BIGINT NOT NULL)",
                 "INSERT INTO constituency_revision (id, revision) VALUES (1, 0)",
             ]),
+        Migration(
+            version: 3, name: "feeds: ingest runs, events, quarantine",
+            sqliteFirst: [
+                """
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    dedup_key TEXT NOT NULL, window_start BIGINT NOT NULL, run_id TEXT NOT NULL, feed TEXT NOT NULL,
+                    time_source BIGINT, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, count BIGINT NOT NULL,
+                    taxonomy TEXT NOT NULL, type TEXT NOT NULL, identifier TEXT, source_ip TEXT, source_asn BIGINT, severity TEXT,
+                    tlp TEXT, organisations TEXT NOT NULL, rule TEXT, data TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE quarantine (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    run_id TEXT NOT NULL, line BIGINT NOT NULL, reason TEXT NOT NULL, raw TEXT NOT NULL)
+                """,
+            ],
+            postgresFirst: [
+                """
+                CREATE TABLE events (
+                    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    dedup_key TEXT NOT NULL, window_start BIGINT NOT NULL, run_id TEXT NOT NULL, feed TEXT NOT NULL,
+                    time_source BIGINT, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, count BIGINT NOT NULL,
+                    taxonomy TEXT NOT NULL, type TEXT NOT NULL, identifier TEXT, source_ip TEXT, source_asn BIGINT, severity TEXT,
+                    tlp TEXT, organisations TEXT NOT NULL, rule TEXT, data TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE quarantine (
+                    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    run_id TEXT NOT NULL, line BIGINT NOT NULL, reason TEXT NOT NULL, raw TEXT NOT NULL)
+                """,
+            ],
+            common: [
+                """
+                CREATE TABLE ingest_runs (
+                    id TEXT PRIMARY KEY, file_name TEXT NOT NULL, file_hash TEXT NOT NULL, format TEXT NOT NULL, feed TEXT NOT NULL,
+                    started_at BIGINT NOT NULL, finished_at BIGINT,
+                    lines_read BIGINT NOT NULL, events_stored BIGINT NOT NULL, duplicates BIGINT NOT NULL, quarantined BIGINT NOT NULL,
+                    checkpoint_line BIGINT NOT NULL, source TEXT NOT NULL, actor TEXT,
+                    UNIQUE (file_hash, format, feed))
+                """,
+                "CREATE UNIQUE INDEX events_dedup ON events (dedup_key, window_start)",
+                "CREATE INDEX events_time ON events (time_source)",
+                "CREATE INDEX events_last_seen ON events (last_seen)",
+                "CREATE INDEX events_source_ip ON events (source_ip)",
+                "CREATE INDEX quarantine_run ON quarantine (run_id, line)",
+            ]),
     ]
 
     static var latest: Int { Self.all.last?.version ?? 0 }

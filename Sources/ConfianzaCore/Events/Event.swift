@@ -71,6 +71,28 @@ public struct Event: Sendable, Equatable {
     }
 }
 
+extension Event {
+    /// Reads back an event this program stored (from ``json()``); values take their field's type.
+    public static func stored(_ json: String) -> Event? {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { return nil }
+        var event = Event()
+        for (key, value) in object {
+            let text = (value as? String) ?? "\(value)"
+            switch Harmonization.fields[key] {
+            case .port, .asn, .integer:
+                if let number = Int64(text) { event.fields[key] = .integer(number) }
+            case .float:
+                if let number = Double(text) { event.fields[key] = .float(number) }
+            case .boolean:
+                event.fields[key] = .boolean(text == "true" || text == "1")
+            default:
+                event.fields[key] = .string(text)
+            }
+        }
+        return event
+    }
+}
+
 /// Why a field was refused.
 public struct EventFieldError: Error, Equatable, Sendable, CustomStringConvertible {
     public var key: String

@@ -8,6 +8,7 @@ public actor InMemoryStore: Store {
     private var failures: [String: [Date]] = [:]
     private var audit: [AuditEntry] = []
     var constituency = ConstituencyData()
+    var eventData = EventData()
 
     public init() {}
 

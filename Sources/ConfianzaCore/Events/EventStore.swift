@@ -1,0 +1,151 @@
+import Foundation
+
+/// Lines read, and what became of each: stored as a new event, counted on an existing one, or
+/// quarantined. `read == stored + duplicates + quarantined`, always.
+public struct IngestCounts: Sendable, Equatable, Codable {
+    public var read: Int
+    public var stored: Int
+    public var duplicates: Int
+    public var quarantined: Int
+
+    public init(read: Int = 0, stored: Int = 0, duplicates: Int = 0, quarantined: Int = 0) {
+        self.read = read
+        self.stored = stored
+        self.duplicates = duplicates
+        self.quarantined = quarantined
+    }
+
+    public var reconciles: Bool { self.read == self.stored + self.duplicates + self.quarantined }
+
+    public static func + (lhs: IngestCounts, rhs: IngestCounts) -> IngestCounts {
+        IngestCounts(
+            read: lhs.read + rhs.read, stored: lhs.stored + rhs.stored, duplicates: lhs.duplicates + rhs.duplicates,
+            quarantined: lhs.quarantined + rhs.quarantined)
+    }
+}
+
+/// One ingestion of one file. The same content, format and feed is one run: ingesting it again
+/// resumes it (after a crash) or does nothing (when it finished).
+public struct IngestRun: Sendable, Equatable, Identifiable {
+    public var id: UUID
+    public var fileName: String
+    /// SHA-256 of the file's bytes.
+    public var fileHash: String
+    public var format: String
+    public var feed: String
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var counts: IngestCounts
+    /// The last line whose record is stored or quarantined.
+    public var checkpointLine: Int
+    /// `cli`, `api` or `inbox`.
+    public var source: String
+    public var actor: String?
+
+    public init(
+        id: UUID = UUID(), fileName: String, fileHash: String, format: String, feed: String, startedAt: Date, finishedAt: Date? = nil,
+        counts: IngestCounts = IngestCounts(), checkpointLine: Int = 0, source: String, actor: String? = nil
+    ) {
+        self.id = id
+        self.fileName = fileName
+        self.fileHash = fileHash
+        self.format = format
+        self.feed = feed
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.counts = counts
+        self.checkpointLine = checkpointLine
+        self.source = source
+        self.actor = actor
+    }
+}
+
+/// An event ready to store: its de-duplication key and window, how often it was seen in the batch,
+/// and who it was routed to.
+public struct PendingEvent: Sendable, Equatable {
+    public var event: Event
+    public var key: String
+    /// Start of the de-duplication window (seconds since 1970).
+    public var window: Int64
+    public var count: Int
+    public var firstSeen: Date
+    public var lastSeen: Date
+    public var organisations: [UUID]
+    public var rule: String?
+
+    public init(
+        event: Event, key: String, window: Int64, count: Int, firstSeen: Date, lastSeen: Date, organisations: [UUID], rule: String?
+    ) {
+        self.event = event
+        self.key = key
+        self.window = window
+        self.count = count
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.organisations = organisations
+        self.rule = rule
+    }
+}
+
+/// A record kept aside, with why.
+public struct QuarantinedRecord: Sendable, Equatable {
+    public var line: Int
+    public var reason: String
+    public var raw: String
+
+    public init(line: Int, reason: String, raw: String) {
+        self.line = line
+        self.reason = reason
+        self.raw = raw
+    }
+}
+
+/// A stored event.
+public struct StoredEvent: Sendable, Equatable, Identifiable {
+    public var id: Int64
+    public var event: Event
+    public var count: Int
+    public var firstSeen: Date
+    public var lastSeen: Date
+    public var organisations: [UUID]
+    public var rule: String?
+    public var runID: UUID
+
+    public init(
+        id: Int64, event: Event, count: Int, firstSeen: Date, lastSeen: Date, organisations: [UUID], rule: String?, runID: UUID
+    ) {
+        self.id = id
+        self.event = event
+        self.count = count
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.organisations = organisations
+        self.rule = rule
+        self.runID = runID
+    }
+}
+
+/// Storage for ingestion: runs, events, quarantine.
+public protocol EventStore: Sendable {
+    func ingestRun(hash: String, format: String, feed: String) async throws -> IngestRun?
+    func ingestRun(id: UUID) async throws -> IngestRun?
+    func insertIngestRun(_ run: IngestRun) async throws
+    /// Stores one batch in one transaction: new events, counts raised on events already stored in the
+    /// same window, quarantined records, the run's counts and its checkpoint.
+    ///
+    /// - Parameters:
+    ///   - read: records of the batch (events before aggregation plus quarantined).
+    ///   - repeats: records that were repeats of another record of the same batch (so an event whose
+    ///     `count` is n brings n − 1 of them).
+    /// - Returns: the run's counts after the batch.
+    func commitIngestBatch(
+        runID: UUID, events: [PendingEvent], quarantine: [QuarantinedRecord], read: Int, repeats: Int, checkpointLine: Int
+    ) async throws -> IngestCounts
+    func finishIngestRun(id: UUID, at date: Date) async throws
+    /// Newest first.
+    func ingestRuns(limit: Int) async throws -> [IngestRun]
+    func quarantined(runID: UUID, limit: Int) async throws -> [QuarantinedRecord]
+    func eventCount() async throws -> Int
+    /// Newest first (by time of the event).
+    func latestEvents(limit: Int) async throws -> [StoredEvent]
+}

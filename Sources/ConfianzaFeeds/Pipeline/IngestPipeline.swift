@@ -1,0 +1,255 @@
+import ConfianzaCore
+import ConfianzaNetwork
+import Crypto
+import Foundation
+
+/// Reads input in chunks, so memory stays bounded whatever the file's size.
+public protocol ChunkReader {
+    /// The next chunk, or `nil` at the end.
+    mutating func next() throws -> [UInt8]?
+}
+
+/// A file, a megabyte at a time.
+public struct FileChunks: ChunkReader {
+    private let handle: FileHandle
+    public let path: String
+
+    public init(path: String) throws(FeedError) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw .unreadable(path) }
+        self.handle = handle
+        self.path = path
+    }
+
+    public mutating func next() throws -> [UInt8]? {
+        guard let data = try self.handle.read(upToCount: 1 << 20), !data.isEmpty else {
+            try? self.handle.close()
+            return nil
+        }
+        return Array(data)
+    }
+}
+
+/// Bytes already in memory (an upload).
+public struct MemoryChunks: ChunkReader {
+    private var bytes: [UInt8]?
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public mutating func next() throws -> [UInt8]? {
+        defer { self.bytes = nil }
+        return self.bytes.flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+/// What kind of feed a file is.
+public enum FeedFormat: Sendable, Equatable, CustomStringConvertible {
+    /// A Shadowserver report; the type from the file name when `nil`.
+    case shadowserver(reportType: String?)
+
+    /// Reads `shadowserver` or `shadowserver:scan_dns`.
+    public init(_ text: String) throws(FeedError) {
+        let parts = text.lowercased().split(separator: ":", maxSplits: 1).map(String.init)
+        switch parts.first {
+        case "shadowserver": self = .shadowserver(reportType: parts.count > 1 ? parts[1] : nil)
+        default: throw .unknownFormat("unknown format '\(text)': use shadowserver or shadowserver:REPORT_TYPE")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .shadowserver(let type?): "shadowserver:\(type)"
+        case .shadowserver(nil): "shadowserver"
+        }
+    }
+}
+
+/// The outcome of ingesting one file.
+public struct IngestSummary: Sendable, Equatable, Codable {
+    public var run: UUID
+    public var file: String
+    public var format: String
+    public var feed: String
+    public var counts: IngestCounts
+    /// The file had been ingested before: nothing was changed.
+    public var alreadyIngested: Bool
+    /// The run was interrupted before and went on from this line (0 when it started afresh).
+    public var resumedAfterLine: Int
+}
+
+/// The ingestion pipeline: parse → validate → classify → de-duplicate → route to the constituency →
+/// store in batches, accounting for every record.
+///
+/// De-duplication is n6-style aggregation: events with the same key (every field but `raw` and
+/// `time.observation`) in the same window (fixed, 24 h by default, of the event's time) are one
+/// stored event whose count and last-seen time grow.
+///
+/// Ingesting the same bytes again (same format and feed) does nothing; a run cut short (even by kill -9)
+/// goes on from its last stored batch when the same file is ingested again, because each batch is
+/// stored with the run's checkpoint in one transaction.
+public final class IngestPipeline: Sendable {
+    public let store: any Store
+    public let constituency: ConstituencyService
+    public let mapping: ShadowserverMapping
+    public let batchSize: Int
+    public let window: Int64
+    private let now: @Sendable () -> Date
+
+    public init(
+        store: any Store, constituency: ConstituencyService, mapping: ShadowserverMapping, batchSize: Int = 5000,
+        windowSeconds: Int64 = 86400, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.store = store
+        self.constituency = constituency
+        self.mapping = mapping
+        self.batchSize = max(1, batchSize)
+        self.window = max(1, windowSeconds)
+        self.now = now
+    }
+
+    /// Ingests one file.
+    ///
+    /// - Parameters:
+    ///   - open: opens the input; called twice (once to fingerprint it, once to read it).
+    ///   - progress: called after each stored batch with the run's counts so far.
+    public func ingest(
+        fileName: String, format: FeedFormat, feed: String? = nil, source: String, actor: String? = nil,
+        open: () throws -> any ChunkReader, progress: @escaping @Sendable (IngestCounts) -> Void = { _ in }
+    ) async throws -> IngestSummary {
+        let fileHash = try Self.fingerprint(try open())
+        let reportType: String
+        switch format {
+        case .shadowserver(let given?): reportType = self.mapping.canonical(given)
+        case .shadowserver(nil): reportType = self.mapping.reportType(fileName: fileName) ?? "(none in the file name)"
+        }
+        let feedName = feed ?? self.mapping.reports[reportType]?.feed ?? "Shadowserver \(reportType)"
+        let formatName = "shadowserver:\(reportType)"
+
+        var run: IngestRun
+        var resumedAfter = 0
+        if let existing = try await self.store.ingestRun(hash: fileHash, format: formatName, feed: feedName) {
+            if existing.finishedAt != nil {
+                return IngestSummary(
+                    run: existing.id, file: fileName, format: formatName, feed: feedName, counts: existing.counts, alreadyIngested: true,
+                    resumedAfterLine: 0)
+            }
+            run = existing
+            resumedAfter = existing.checkpointLine
+        } else {
+            run = IngestRun(
+                fileName: fileName, fileHash: fileHash, format: formatName, feed: feedName, startedAt: self.now(), source: source, actor: actor)
+            try await self.store.insertIngestRun(run)
+        }
+
+        let index = try await self.constituency.index()
+        let observed = self.now()
+        var parser = ShadowserverParser(mapping: self.mapping, reportType: reportType, feedName: feed, observedAt: observed)
+        var batch = Batch()
+        var ready: [Batch] = []
+        var inFlight: Task<IngestCounts, any Error>?
+        let runID = run.id
+        let batchSize = self.batchSize
+
+        /// Hands a batch to the store. At most one batch is being stored while the next is parsed, so
+        /// parsing and writing overlap and memory stays bounded.
+        func submit(_ full: Batch) async throws {
+            if let previous = inFlight { _ = try await previous.value }
+            let store = self.store
+            inFlight = Task {
+                let counts = try await store.commitIngestBatch(
+                    runID: runID, events: Array(full.events.values), quarantine: full.quarantine, read: full.read, repeats: full.repeats,
+                    checkpointLine: full.lastLine)
+                progress(counts)
+                return counts
+            }
+        }
+
+        let handle: (ParsedRecord) -> Void = { record in
+            switch record {
+            case .event(let event, let line):
+                guard line > resumedAfter else { return }
+                batch.add(self.pending(event, index: index, observed: observed), line: line)
+            case .rejected(let rejection):
+                guard rejection.line > resumedAfter else { return }
+                batch.quarantine.append(QuarantinedRecord(line: rejection.line, reason: rejection.reason, raw: rejection.raw))
+                batch.read += 1
+                batch.lastLine = max(batch.lastLine, rejection.line)
+            }
+            if batch.read >= batchSize {
+                ready.append(batch)
+                batch = Batch()
+            }
+        }
+
+        do {
+            var reader = try open()
+            while let chunk = try reader.next() {
+                // In slices, so a large chunk (an upload) is stored batch by batch as it is parsed.
+                for start in stride(from: 0, to: chunk.count, by: 1 << 16) {
+                    parser.feed(chunk[start..<min(start + (1 << 16), chunk.count)], handle)
+                    for full in ready { try await submit(full) }
+                    ready.removeAll()
+                }
+            }
+            parser.finish(handle)
+            for full in ready { try await submit(full) }
+            if batch.read > 0 { try await submit(batch) }
+        } catch {
+            // Let the batch already handed over finish (it is stored whole, with its checkpoint), so that
+            // the run resumes from a known line; then report the failure.
+            _ = try? await inFlight?.value
+            throw error
+        }
+        var counts = run.counts
+        if let inFlight { counts = try await inFlight.value }
+        try await self.store.finishIngestRun(id: runID, at: self.now())
+        run.counts = counts
+        return IngestSummary(
+            run: runID, file: fileName, format: formatName, feed: feedName, counts: counts, alreadyIngested: false,
+            resumedAfterLine: resumedAfter)
+    }
+
+    /// Records of one batch, repeats folded together.
+    struct Batch {
+        var events: [String: PendingEvent] = [:]
+        var quarantine: [QuarantinedRecord] = []
+        var read = 0
+        var repeats = 0
+        var lastLine = 0
+
+        mutating func add(_ pending: PendingEvent, line: Int) {
+            self.read += 1
+            self.lastLine = max(self.lastLine, line)
+            let slot = "\(pending.key)|\(pending.window)"
+            if var existing = self.events[slot] {
+                existing.count += 1
+                existing.firstSeen = min(existing.firstSeen, pending.firstSeen)
+                existing.lastSeen = max(existing.lastSeen, pending.lastSeen)
+                self.events[slot] = existing
+                self.repeats += 1
+            } else {
+                self.events[slot] = pending
+            }
+        }
+    }
+
+    /// Classifies, keys and routes one event.
+    func pending(_ event: Event, index: ConstituencyIndex, observed: Date) -> PendingEvent {
+        let time = event["time.source"].flatMap { EventTime.parse($0.description) } ?? observed
+        let seconds = Int64(time.timeIntervalSince1970.rounded(.down))
+        let window = (seconds >= 0 ? seconds / self.window : (seconds - self.window + 1) / self.window) * self.window
+        let address = event["source.ip"].flatMap { try? IPAddress($0.description) }
+        let asn: UInt32? = if case .integer(let number) = event["source.asn"] { UInt32(exactly: number) } else { nil }
+        let domain = event["source.fqdn"]?.description
+            ?? event["source.url"].flatMap { URLComponents(string: $0.description)?.host?.lowercased() }
+        let match = index.route(address: address, asn: asn, domain: domain, country: event["source.geolocation.cc"]?.description)
+        return PendingEvent(
+            event: event, key: event.deduplicationKey(), window: window, count: 1, firstSeen: time, lastSeen: time,
+            organisations: match?.organisations.map(\.id) ?? [], rule: match?.rule.description)
+    }
+
+    /// SHA-256 of everything a reader gives.
+    static func fingerprint(_ reader: any ChunkReader) throws -> String {
+        var reader = reader
+        var hasher = SHA256()
+        while let chunk = try reader.next() { hasher.update(data: chunk) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}

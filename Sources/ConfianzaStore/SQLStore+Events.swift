@@ -1,0 +1,187 @@
+import ConfianzaCore
+import Foundation
+import SQLKit
+
+extension SQLStore {
+    private static let runColumns =
+        "id, file_name, file_hash, format, feed, started_at, finished_at, lines_read, events_stored, duplicates, quarantined, checkpoint_line, source, actor"
+
+    public func ingestRun(hash: String, format: String, feed: String) async throws -> IngestRun? {
+        try await self.withDatabase { db in
+            try await db.raw(
+                """
+                SELECT \(unsafeRaw: Self.runColumns) FROM ingest_runs
+                WHERE file_hash = \(bind: hash) AND format = \(bind: format) AND feed = \(bind: feed)
+                """
+            ).first().map(Self.decodeRun)
+        }
+    }
+
+    public func ingestRun(id: UUID) async throws -> IngestRun? {
+        try await self.withDatabase { db in
+            try await db.raw("SELECT \(unsafeRaw: Self.runColumns) FROM ingest_runs WHERE id = \(bind: id.uuidString)").first().map(Self.decodeRun)
+        }
+    }
+
+    public func insertIngestRun(_ run: IngestRun) async throws {
+        do {
+            try await self.withDatabase { db in
+                try await db.raw(
+                    """
+                    INSERT INTO ingest_runs (\(unsafeRaw: Self.runColumns))
+                    VALUES (\(bind: run.id.uuidString), \(bind: run.fileName), \(bind: run.fileHash), \(bind: run.format), \(bind: run.feed),
+                        \(bind: Millis(run.startedAt)), \(bind: run.finishedAt.map(Millis.init)), \(bind: run.counts.read),
+                        \(bind: run.counts.stored), \(bind: run.counts.duplicates), \(bind: run.counts.quarantined),
+                        \(bind: run.checkpointLine), \(bind: run.source), \(bind: run.actor))
+                    """
+                ).run()
+            }
+        } catch where Self.isUniqueViolation(error) {
+            throw StoreError.duplicate(field: "file", value: run.fileName)
+        }
+    }
+
+    static func decodeRun(_ row: any SQLRow) throws -> IngestRun {
+        IngestRun(
+            id: try Self.uuid(row, "id"), fileName: try row.decode(column: "file_name", as: String.self),
+            fileHash: try row.decode(column: "file_hash", as: String.self), format: try row.decode(column: "format", as: String.self),
+            feed: try row.decode(column: "feed", as: String.self), startedAt: try Millis.date(row, "started_at"),
+            finishedAt: try Millis.optionalDate(row, "finished_at"),
+            counts: IngestCounts(
+                read: try row.decode(column: "lines_read", as: Int.self), stored: try row.decode(column: "events_stored", as: Int.self),
+                duplicates: try row.decode(column: "duplicates", as: Int.self), quarantined: try row.decode(column: "quarantined", as: Int.self)),
+            checkpointLine: try row.decode(column: "checkpoint_line", as: Int.self), source: try row.decode(column: "source", as: String.self),
+            actor: try row.decode(column: "actor", as: String?.self))
+    }
+
+    /// Rows per multi-row INSERT: 19 values each stays well under SQLite's and PostgreSQL's limits.
+    static let insertChunk = 500
+
+    public func commitIngestBatch(
+        runID: UUID, events: [PendingEvent], quarantine: [QuarantinedRecord], read: Int, repeats: Int, checkpointLine: Int
+    ) async throws -> IngestCounts {
+        try await self.withTransaction { db in
+            // Which of these are already stored (in the same window)?
+            var existing: Set<String> = []
+            for chunk in events.chunked(Self.insertChunk) {
+                let keys = SQLList(chunk.map { SQLBind($0.key) })
+                for row in try await db.raw("SELECT dedup_key, window_start FROM events WHERE dedup_key IN (\(keys))").all() {
+                    existing.insert("\(try row.decode(column: "dedup_key", as: String.self))|\(try row.decode(column: "window_start", as: Int64.self))")
+                }
+            }
+            let new = events.filter { !existing.contains("\($0.key)|\($0.window)") }
+            let seen = events.filter { existing.contains("\($0.key)|\($0.window)") }
+            let runText = runID.uuidString
+            for chunk in new.chunked(Self.insertChunk) {
+                let rows = chunk.map { pending -> any SQLExpression in
+                    let event = pending.event
+                    let asn: Int64? = if case .integer(let number) = event["source.asn"] { number } else { nil }
+                    let timeSource = event["time.source"].flatMap { EventTime.parse($0.description) }.map(Millis.init)
+                    return SQLGroupExpression(SQLList([
+                        SQLBind(pending.key), SQLBind(pending.window), SQLBind(runText), SQLBind(event["feed.name"]?.description ?? ""),
+                        SQLBind(timeSource), SQLBind(Millis(pending.firstSeen)), SQLBind(Millis(pending.lastSeen)), SQLBind(pending.count),
+                        SQLBind(event["classification.taxonomy"]?.description ?? "other"),
+                        SQLBind(event["classification.type"]?.description ?? "undetermined"),
+                        SQLBind(event["classification.identifier"]?.description), SQLBind(event["source.ip"]?.description), SQLBind(asn),
+                        SQLBind(event["severity"]?.description), SQLBind(event["tlp"]?.description),
+                        SQLBind(pending.organisations.map(\.uuidString).joined(separator: ",")), SQLBind(pending.rule), SQLBind(event.json()),
+                    ]))
+                }
+                try await db.raw(
+                    """
+                    INSERT INTO events (dedup_key, window_start, run_id, feed, time_source, first_seen, last_seen, count, taxonomy, type,
+                        identifier, source_ip, source_asn, severity, tlp, organisations, rule, data)
+                    VALUES \(SQLList(rows))
+                    """
+                ).run()
+            }
+            let latest = self.isSQLite ? "MAX" : "GREATEST"
+            for pending in seen {
+                try await db.raw(
+                    """
+                    UPDATE events SET count = count + \(bind: pending.count),
+                        last_seen = \(unsafeRaw: latest)(last_seen, \(bind: Millis(pending.lastSeen)))
+                    WHERE dedup_key = \(bind: pending.key) AND window_start = \(bind: pending.window)
+                    """
+                ).run()
+            }
+            for chunk in quarantine.chunked(Self.insertChunk) {
+                let rows = chunk.map { record -> any SQLExpression in
+                    SQLGroupExpression(SQLList([SQLBind(runText), SQLBind(record.line), SQLBind(record.reason), SQLBind(record.raw)]))
+                }
+                try await db.raw("INSERT INTO quarantine (run_id, line, reason, raw) VALUES \(SQLList(rows))").run()
+            }
+            // Repeats inside the batch were counted already; each event found stored adds its first record.
+            let duplicates = repeats + seen.count
+            let updated = try await db.raw(
+                """
+                UPDATE ingest_runs SET lines_read = lines_read + \(bind: read), events_stored = events_stored + \(bind: new.count),
+                    duplicates = duplicates + \(bind: duplicates), quarantined = quarantined + \(bind: quarantine.count),
+                    checkpoint_line = \(bind: checkpointLine)
+                WHERE id = \(bind: runText)
+                RETURNING \(unsafeRaw: Self.runColumns)
+                """
+            ).first().map(Self.decodeRun)
+            guard let updated else { throw StoreError.notFound("ingest run \(runID)") }
+            return updated.counts
+        }
+    }
+
+    public func finishIngestRun(id: UUID, at date: Date) async throws {
+        try await self.withDatabase { db in
+            try await db.raw("UPDATE ingest_runs SET finished_at = \(bind: Millis(date)) WHERE id = \(bind: id.uuidString)").run()
+        }
+    }
+
+    public func ingestRuns(limit: Int) async throws -> [IngestRun] {
+        try await self.withDatabase { db in
+            try await db.raw("SELECT \(unsafeRaw: Self.runColumns) FROM ingest_runs ORDER BY started_at DESC LIMIT \(bind: max(0, limit))")
+                .all().map(Self.decodeRun)
+        }
+    }
+
+    public func quarantined(runID: UUID, limit: Int) async throws -> [QuarantinedRecord] {
+        try await self.withDatabase { db in
+            try await db.raw(
+                "SELECT line, reason, raw FROM quarantine WHERE run_id = \(bind: runID.uuidString) ORDER BY line LIMIT \(bind: max(0, limit))"
+            ).all().map { row in
+                QuarantinedRecord(
+                    line: try row.decode(column: "line", as: Int.self), reason: try row.decode(column: "reason", as: String.self),
+                    raw: try row.decode(column: "raw", as: String.self))
+            }
+        }
+    }
+
+    public func eventCount() async throws -> Int {
+        try await self.withDatabase { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM events").first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
+    public func latestEvents(limit: Int) async throws -> [StoredEvent] {
+        try await self.withDatabase { db in
+            try await db.raw(
+                """
+                SELECT id, run_id, first_seen, last_seen, count, organisations, rule, data FROM events
+                ORDER BY last_seen DESC, id DESC LIMIT \(bind: max(0, limit))
+                """
+            ).all().map { row in
+                let data = try row.decode(column: "data", as: String.self)
+                guard let event = Event.stored(data) else { throw StoreError.corrupt("event data is not JSON") }
+                return StoredEvent(
+                    id: try row.decode(column: "id", as: Int64.self), event: event, count: try row.decode(column: "count", as: Int.self),
+                    firstSeen: try Millis.date(row, "first_seen"), lastSeen: try Millis.date(row, "last_seen"),
+                    organisations: try row.decode(column: "organisations", as: String.self).split(separator: ",")
+                        .compactMap { UUID(uuidString: String($0)) },
+                    rule: try row.decode(column: "rule", as: String?.self), runID: try Self.uuid(row, "run_id"))
+            }
+        }
+    }
+}
+
+extension Array {
+    /// The array in consecutive pieces of at most `size` elements.
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: self.count, by: size).map { self[$0..<Swift.min($0 + size, self.count)] }
+    }
+}

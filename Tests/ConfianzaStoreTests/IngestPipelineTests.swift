@@ -1,0 +1,138 @@
+import ConfianzaCore
+import ConfianzaFeeds
+import ConfianzaNetwork
+import ConfianzaTestSupport
+import Foundation
+import Testing
+
+/// The whole pipeline on every backend: parse, de-duplicate, route, store, account, resume.
+@Suite struct IngestPipelineTests {
+    static let mapping: ShadowserverMapping = {
+        do { return try ShadowserverMapping.bundled() } catch { fatalError("\(error)") }
+    }()
+    static let header = "\"timestamp\",\"severity\",\"ip\",\"protocol\",\"port\",\"hostname\",\"tag\",\"asn\",\"geo\",\"region\",\"city\"\n"
+
+    static func row(_ second: Int, _ ip: String, asn: Int = 64500) -> String {
+        "\"2024-05-01 00:00:\(String(format: "%02d", second % 60))\",\"medium\",\"\(ip)\",\"udp\",53,,\"openresolver\",\(asn),\"UY\",,\n"
+    }
+
+    /// 20 rows: 14 distinct events, 4 exact repeats, 2 bad rows.
+    static let file: String = {
+        var text = Self.header
+        for i in 0..<14 { text += Self.row(i, "198.51.100.\(i + 1)") }
+        text += Self.row(0, "198.51.100.1") + Self.row(1, "198.51.100.2") + Self.row(2, "198.51.100.3") + Self.row(0, "198.51.100.1")
+        text += "\"2024-05-01 00:00:59\",\"medium\",\"not-an-ip\",\"udp\",53,,\"x\",64500,\"UY\",,\n"
+        text += "\"2024-05-01 00:00:59\",\"medium\"\n"
+        return text
+    }()
+
+    static func pipeline(_ store: any Store, batchSize: Int = 3) async throws -> IngestPipeline {
+        let constituency = ConstituencyService(store: store)
+        if try await store.organisations().isEmpty {
+            let org = try await constituency.createOrganisation(OrganisationDraft(name: "Hospital", sector: "health", country: "UY", kind: "public"))
+            _ = try await constituency.addAsset(organisationID: org.id, kind: "prefix", value: "198.51.100.0/29")
+        }
+        return IngestPipeline(store: store, constituency: constituency, mapping: Self.mapping, batchSize: batchSize)
+    }
+
+    static func ingest(_ pipeline: IngestPipeline, _ text: String, name: String = "2024-05-01-scan_dns-uy.csv") async throws -> IngestSummary {
+        try await pipeline.ingest(fileName: name, format: .shadowserver(reportType: nil), source: "test", open: { MemoryChunks(Array(text.utf8)) })
+    }
+
+    @Test(arguments: TestBackend.available)
+    func everyLineIsStoredCountedOrQuarantined(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let pipeline = try await Self.pipeline(store)
+            let summary = try await Self.ingest(pipeline, Self.file)
+            #expect(summary.counts == IngestCounts(read: 20, stored: 14, duplicates: 4, quarantined: 2))
+            #expect(summary.counts.reconciles)
+            #expect(summary.feed == "DNS-Open-Resolvers")
+            #expect(try await store.eventCount() == 14)
+
+            let events = try await store.latestEvents(limit: 100)
+            let first = try #require(events.first { $0.event["source.ip"] == .string("198.51.100.1") })
+            #expect(first.count == 3, "the row and its two repeats")
+            let hospital = try #require(try await store.organisations().first)
+            #expect(first.organisations == [hospital.id])
+            #expect(first.rule == "prefix 198.51.100.0/29")
+            let outside = try #require(events.first { $0.event["source.ip"] == .string("198.51.100.14") })
+            #expect(outside.organisations.isEmpty, "198.51.100.14 is outside 198.51.100.0/29")
+
+            let quarantined = try await store.quarantined(runID: summary.run, limit: 10)
+            #expect(quarantined.map(\.line) == [20, 21])
+            #expect(quarantined[0].reason.hasPrefix("column ip: source.ip 'not-an-ip'"))
+            #expect(quarantined[1].raw == "\"2024-05-01 00:00:59\",\"medium\"")
+
+            // The same file again changes nothing.
+            let again = try await Self.ingest(pipeline, Self.file)
+            #expect(again.alreadyIngested)
+            #expect(again.counts == summary.counts)
+            #expect(try await store.eventCount() == 14)
+
+            // Another file repeating some rows raises counts instead of storing them twice.
+            let next = Self.header + Self.row(0, "198.51.100.1") + Self.row(30, "198.51.100.9")
+            let second = try await Self.ingest(pipeline, next, name: "2024-05-02-scan_dns-uy.csv")
+            #expect(second.counts == IngestCounts(read: 2, stored: 1, duplicates: 1, quarantined: 0))
+            #expect(try await store.latestEvents(limit: 100).first { $0.event["source.ip"] == .string("198.51.100.1") }?.count == 4)
+            #expect(try await store.ingestRuns(limit: 10).count == 2)
+        }
+    }
+
+    /// A reader that fails after some chunks, as a process killed mid-file would stop.
+    struct FailingChunks: ChunkReader {
+        struct Killed: Error {}
+        var inner: MemoryChunks
+        var chunks: [[UInt8]]
+        var given = 0
+        let failAfter: Int
+
+        init(_ text: String, chunkSize: Int, failAfter: Int) {
+            let bytes = Array(text.utf8)
+            self.chunks = stride(from: 0, to: bytes.count, by: chunkSize).map { Array(bytes[$0..<min($0 + chunkSize, bytes.count)]) }
+            self.inner = MemoryChunks([])
+            self.failAfter = failAfter
+        }
+
+        mutating func next() throws -> [UInt8]? {
+            if self.given == self.failAfter { throw Killed() }
+            guard self.given < self.chunks.count else { return nil }
+            defer { self.given += 1 }
+            return self.chunks[self.given]
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func aRunCutShortEndsInTheSameStateAsAnUninterruptedOne(backend: TestBackend) async throws {
+        let uninterrupted = try await TestDatabase.withStore(backend) { store in
+            let summary = try await Self.ingest(try await Self.pipeline(store), Self.file)
+            return (summary.counts, try await store.eventCount(), try await store.latestEvents(limit: 100).map(\.count).sorted())
+        }
+        for failAfter in [1, 3, 6, 9] {
+            try await TestDatabase.withStore(backend) { store in
+                let pipeline = try await Self.pipeline(store)
+                var opened = 0
+                await #expect(throws: FailingChunks.Killed.self) {
+                    _ = try await pipeline.ingest(
+                        fileName: "2024-05-01-scan_dns-uy.csv", format: .shadowserver(reportType: nil), source: "test",
+                        open: {
+                            opened += 1
+                            // The first opening fingerprints the file whole; the second is cut short.
+                            return opened == 1 ? MemoryChunks(Array(Self.file.utf8)) : FailingChunks(Self.file, chunkSize: 97, failAfter: failAfter)
+                        })
+                }
+                let resumed = try await Self.ingest(pipeline, Self.file)
+                #expect(resumed.counts == uninterrupted.0, "cut after \(failAfter) chunks")
+                #expect(try await store.eventCount() == uninterrupted.1)
+                #expect(try await store.latestEvents(limit: 100).map(\.count).sorted() == uninterrupted.2)
+            }
+        }
+    }
+
+    @Test func anUnknownReportIsQuarantinedWhole() async throws {
+        try await TestDatabase.withStore(.memory) { store in
+            let summary = try await Self.ingest(try await Self.pipeline(store), Self.file, name: "2024-05-01-mystery_report-uy.csv")
+            #expect(summary.counts == IngestCounts(read: 20, stored: 0, duplicates: 0, quarantined: 20))
+            #expect(try await store.quarantined(runID: summary.run, limit: 1).first?.reason.contains("unknown Shadowserver report type 'mystery_report'") == true)
+        }
+    }
+}
