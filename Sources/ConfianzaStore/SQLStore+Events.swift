@@ -1,6 +1,7 @@
 import ConfianzaCore
 import Foundation
 import SQLKit
+import SQLiteNIO
 
 extension SQLStore {
     private static let runColumns =
@@ -69,31 +70,39 @@ extension SQLStore {
                     existing.insert("\(try row.decode(column: "dedup_key", as: String.self))|\(try row.decode(column: "window_start", as: Int64.self))")
                 }
             }
+            var idText: [UUID: String] = [:]  // UUID formatting is slow; most events share a few owners
+            func text(_ ids: [UUID]) -> String {
+                ids.map { id in
+                    if let known = idText[id] { return known }
+                    let made = id.uuidString
+                    idText[id] = made
+                    return made
+                }.joined(separator: ",")
+            }
             let new = events.filter { !existing.contains("\($0.key)|\($0.window)") }
             let seen = events.filter { existing.contains("\($0.key)|\($0.window)") }
             let runText = runID.uuidString
             for chunk in new.chunked(Self.insertChunk) {
-                let rows = chunk.map { pending -> any SQLExpression in
+                let rows: [[EventColumn]] = chunk.map { pending in
                     let event = pending.event
                     let asn: Int64? = if case .integer(let number) = event["source.asn"] { number } else { nil }
-                    let timeSource = event["time.source"].flatMap { EventTime.parse($0.description) }.map(Millis.init)
-                    return SQLGroupExpression(SQLList([
-                        SQLBind(pending.key), SQLBind(pending.window), SQLBind(runText), SQLBind(event["feed.name"]?.description ?? ""),
-                        SQLBind(timeSource), SQLBind(Millis(pending.firstSeen)), SQLBind(Millis(pending.lastSeen)), SQLBind(pending.count),
-                        SQLBind(event["classification.taxonomy"]?.description ?? "other"),
-                        SQLBind(event["classification.type"]?.description ?? "undetermined"),
-                        SQLBind(event["classification.identifier"]?.description), SQLBind(event["source.ip"]?.description), SQLBind(asn),
-                        SQLBind(event["severity"]?.description), SQLBind(event["tlp"]?.description),
-                        SQLBind(pending.organisations.map(\.uuidString).joined(separator: ",")), SQLBind(pending.rule), SQLBind(event.json()),
-                    ]))
+                    let timeSource = event["time.source"].flatMap { EventTime.parse($0.description) }.map { Millis($0).value }
+                    return [
+                        .text(pending.key), .integer(pending.window), .text(runText), .text(event["feed.name"]?.description ?? ""),
+                        .optionalInteger(timeSource), .integer(Millis(pending.firstSeen).value), .integer(Millis(pending.lastSeen).value),
+                        .integer(Int64(pending.count)), .text(event["classification.taxonomy"]?.description ?? "other"),
+                        .text(event["classification.type"]?.description ?? "undetermined"),
+                        .optionalText(event["classification.identifier"]?.description), .optionalText(event["source.ip"]?.description),
+                        .optionalInteger(asn), .optionalText(event["severity"]?.description), .optionalText(event["tlp"]?.description),
+                        .text(text(pending.organisations)), .optionalText(pending.rule), .text(event.json()),
+                    ]
                 }
-                try await db.raw(
-                    """
-                    INSERT INTO events (dedup_key, window_start, run_id, feed, time_source, first_seen, last_seen, count, taxonomy, type,
-                        identifier, source_ip, source_asn, severity, tlp, organisations, rule, data)
-                    VALUES \(SQLList(rows))
-                    """
-                ).run()
+                try await self.insertRows(
+                    into: "events",
+                    columns: [
+                        "dedup_key", "window_start", "run_id", "feed", "time_source", "first_seen", "last_seen", "count", "taxonomy", "type",
+                        "identifier", "source_ip", "source_asn", "severity", "tlp", "organisations", "rule", "data",
+                    ], rows: rows, db: db)
             }
             let latest = self.isSQLite ? "MAX" : "GREATEST"
             for pending in seen {
@@ -106,10 +115,8 @@ extension SQLStore {
                 ).run()
             }
             for chunk in quarantine.chunked(Self.insertChunk) {
-                let rows = chunk.map { record -> any SQLExpression in
-                    SQLGroupExpression(SQLList([SQLBind(runText), SQLBind(record.line), SQLBind(record.reason), SQLBind(record.raw)]))
-                }
-                try await db.raw("INSERT INTO quarantine (run_id, line, reason, raw) VALUES \(SQLList(rows))").run()
+                let rows: [[EventColumn]] = chunk.map { [.text(runText), .integer(Int64($0.line)), .text($0.reason), .text($0.raw)] }
+                try await self.insertRows(into: "quarantine", columns: ["run_id", "line", "reason", "raw"], rows: rows, db: db)
             }
             // Repeats inside the batch were counted already; each event found stored adds its first record.
             let duplicates = repeats + seen.count
@@ -176,6 +183,52 @@ extension SQLStore {
                     rule: try row.decode(column: "rule", as: String?.self), runID: try Self.uuid(row, "run_id"))
             }
         }
+    }
+}
+
+/// A value for a bulk insert.
+enum EventColumn {
+    case text(String)
+    case integer(Int64)
+    case optionalText(String?)
+    case optionalInteger(Int64?)
+}
+
+extension SQLStore {
+    /// A multi-row INSERT. On SQLite the values go straight to sqlite-nio: SQLKit's encoder goes through
+    /// Codable for every value, which made it most of an ingest's cost.
+    func insertRows(into table: String, columns: [String], rows: [[EventColumn]], db: any SQLDatabase) async throws {
+        guard !rows.isEmpty else { return }
+        if case .sqlite(let connection, _) = self.backend {
+            let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+            let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+                + Array(repeating: placeholders, count: rows.count).joined(separator: ",")
+            var binds: [SQLiteData] = []
+            binds.reserveCapacity(rows.count * columns.count)
+            for row in rows {
+                for value in row {
+                    switch value {
+                    case .text(let text): binds.append(.text(text))
+                    case .integer(let number): binds.append(.integer(SQLiteInt64(number)))
+                    case .optionalText(let text): binds.append(text.map { .text($0) } ?? .null)
+                    case .optionalInteger(let number): binds.append(number.map { .integer(SQLiteInt64($0)) } ?? .null)
+                    }
+                }
+            }
+            let _: [SQLiteRow] = try await connection.query(sql, binds)
+            return
+        }
+        let expressions = rows.map { row -> any SQLExpression in
+            SQLGroupExpression(SQLList(row.map { value -> any SQLExpression in
+                switch value {
+                case .text(let text): SQLBind(text)
+                case .integer(let number): SQLBind(number)
+                case .optionalText(let text): SQLBind(text)
+                case .optionalInteger(let number): SQLBind(number)
+                }
+            }))
+        }
+        try await db.raw("INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: columns.joined(separator: ", "))) VALUES \(SQLList(expressions))").run()
     }
 }
 

@@ -162,3 +162,21 @@ import Testing
         #expect(TLP.clear < TLP.red)
     }
 }
+
+@Suite struct EventTimeTests {
+    @Test(arguments: [
+        ("2024-05-01 00:14:34", "2024-05-01T00:14:34+00:00"), ("2024-05-01T00:14:34Z", "2024-05-01T00:14:34+00:00"),
+        ("2024-05-01T02:14:34+02:00", "2024-05-01T00:14:34+00:00"), ("2024-02-29 23:59:59", "2024-02-29T23:59:59+00:00"),
+        ("1999-12-31T20:00:00-04:00", "2000-01-01T00:00:00+00:00"), ("2024-05-01T00:14:34.250Z", "2024-05-01T00:14:34+00:00"),
+        ("2024-05-01", "2024-05-01T00:00:00+00:00"),
+    ])
+    func timesAreReadAndWrittenInUTC(text: String, expected: String) throws {
+        let date = try #require(EventTime.parse(text))
+        #expect(EventTime.format(date) == expected)
+    }
+
+    @Test(arguments: ["yesterday", "2023-02-29 00:00:00", "2024-13-01 00:00:00", "2024-05-01 24:00:00", "2024/05/01 00:00:00", ""])
+    func badTimesAreRefused(text: String) {
+        #expect(EventTime.parse(text) == nil)
+    }
+}

@@ -96,7 +96,7 @@ public struct ShadowserverParser {
         for (index, value) in record.fields.enumerated() {
             let (key, required) = self.plan[index]
             let column = self.columns?[index] ?? key
-            if value.trimmingCharacters(in: .whitespaces).isEmpty {
+            if value.utf8.allSatisfy({ $0 == 32 || $0 == 9 }) {
                 if required { throw RowError(reason: "column \(column): is empty") }
                 continue
             }

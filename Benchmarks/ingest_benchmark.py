@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Times `confianza ingest` end to end on a synthetic Shadowserver scan_dns report.
+
+    python3 Benchmarks/ingest_benchmark.py                     # N = 1,000,000 rows into SQLite
+    python3 Benchmarks/ingest_benchmark.py --rows 10000000     # peak memory at N = 10,000,000
+    python3 Benchmarks/ingest_benchmark.py --postgres postgres://…/db   # also into PostgreSQL
+
+The report has N rows, 5 % of them exact repeats of an earlier row, with addresses spread over a
+constituency of 100,000 prefixes (imported first, not timed). Prints lines per second and the peak
+resident memory of the `confianza ingest` process. The same generator can feed IntelMQ for comparison.
+"""
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_binary() -> str:
+    print("building confianza in release mode (the first time takes several minutes)…", flush=True)
+    subprocess.run(["swift", "build", "-c", "release", "--product", "confianza", "--scratch-path", ".build-release"], cwd=ROOT, check=True)
+    path = subprocess.run(["swift", "build", "-c", "release", "--scratch-path", ".build-release", "--show-bin-path"], cwd=ROOT,
+                          check=True, capture_output=True, text=True).stdout.strip()
+    return os.path.join(path, "confianza")
+
+
+def prefixes(count: int):
+    """`count` distinct /25 networks in 10.0.0.0/8 (131,072 available)."""
+    rng = random.Random(2026)
+    chosen = rng.sample(range(131072), count)
+    return [(10 << 24) | (n << 7) for n in chosen]
+
+
+def write_constituency(path: Path, networks):
+    organisations = []
+    per = 100
+    for i in range(0, len(networks), per):
+        block = networks[i:i + per]
+        organisations.append({
+            "name": f"Organisation {i // per:05d}", "sector": "other", "country": "UY", "kind": "private",
+            "assets": [{"kind": "prefix", "value": f"{n >> 24}.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}/25"} for n in block],
+        })
+    path.write_text(json.dumps({"format": "confianza-constituency", "version": 1, "organisations": organisations}))
+
+
+def write_report(path: Path, rows: int, networks):
+    rng = random.Random(130)
+    header = '"timestamp","severity","ip","protocol","port","hostname","tag","asn","geo","region","city","naics","hostname_source","sector","dns_version","min_amplification"\n'
+    recent = []
+    with path.open("w", buffering=1 << 20) as out:
+        out.write(header)
+        for i in range(rows):
+            if recent and rng.random() < 0.05:
+                line = recent[rng.randrange(len(recent))]
+            else:
+                n = networks[rng.randrange(len(networks))] | rng.randrange(1, 127)
+                ip = f"{n >> 24}.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
+                second = i % 86400
+                line = (f'"2024-05-01 {second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}","medium","{ip}","udp",53,'
+                        f'"host-{i}.example.net","openresolver",{64500 + i % 16},"UY","MONTEVIDEO","MONTEVIDEO",517311,"rdns",'
+                        f'"Communications, Service Provider, and Hosting Service","dnsmasq-2.{i % 90}","{rng.uniform(1, 60):.4f}"\n')
+                if len(recent) < 10000:
+                    recent.append(line)
+                else:
+                    recent[rng.randrange(10000)] = line
+            out.write(line)
+
+
+MEASURE = """
+import resource, subprocess, sys, json, time
+started = time.perf_counter()
+result = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+elapsed = time.perf_counter() - started
+print(json.dumps({"code": result.returncode, "out": result.stdout, "err": result.stderr, "seconds": elapsed,
+                  "peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+"""
+
+
+def run(binary, args, env=None):
+    """Runs confianza in a fresh process of its own, so its peak memory is its alone."""
+    measured = subprocess.run([sys.executable, "-c", MEASURE, binary, *args], capture_output=True, text=True, env=env, check=True)
+    result = json.loads(measured.stdout)
+    if result["code"] != 0:
+        sys.exit(f"confianza {' '.join(args)} failed: {result['err']}")
+    return result["out"], result["seconds"], result["peak_kib"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--prefixes", type=int, default=100_000)
+    parser.add_argument("--binary", help="a release build of confianza (default: build one)")
+    parser.add_argument("--postgres", help="also ingest into this PostgreSQL database URL")
+    options = parser.parse_args()
+    binary = options.binary or build_binary()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIANZA_")}
+    with tempfile.TemporaryDirectory(prefix="confianza-bench-") as work:
+        work = Path(work)
+        networks = prefixes(options.prefixes)
+        constituency = work / "constituency.json"
+        write_constituency(constituency, networks)
+        report = work / "2024-05-01-scan_dns-bench.csv"
+        print(f"writing {options.rows:,} rows…", flush=True)
+        write_report(report, options.rows, networks)
+        size = report.stat().st_size
+        targets = [("SQLite", str(work / "bench.db"))]
+        if options.postgres:
+            targets.append(("PostgreSQL", options.postgres))
+        for name, database in targets:
+            run(binary, ["constituency", "import", str(constituency), "--replace", "--database", database], env)
+            out, seconds, peak_kib = run(binary, ["ingest", str(report), "--json", "--database", database], env)
+            summary = json.loads(out)
+            counts = summary["counts"]
+            print(f"\n{name}: {options.rows:,} rows ({size / 1e6:.0f} MB), constituency of {options.prefixes:,} prefixes")
+            print(f"  {counts['read']:,} lines read = {counts['stored']:,} stored + {counts['duplicates']:,} duplicates + {counts['quarantined']:,} quarantined")
+            print(f"  ingest            {seconds:.1f} s")
+            print(f"  throughput        {counts['read'] / seconds:,.0f} events/s")
+            print(f"  peak memory       {peak_kib / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
