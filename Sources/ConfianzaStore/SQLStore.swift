@@ -90,9 +90,6 @@ public final class SQLStore: Store, Sendable {
                 try await db.raw("PRAGMA foreign_keys = ON").run()
                 try await db.raw("PRAGMA busy_timeout = 5000").run()
                 try await db.raw("PRAGMA synchronous = NORMAL").run()
-                // A 64 MiB page cache keeps large ingest transactions from spilling pages mid-way.
-                try await db.raw("PRAGMA cache_size = -65536").run()
-                try await db.raw("PRAGMA temp_store = MEMORY").run()
             }
         } catch let error as StoreError {
             await store.close()
