@@ -46,6 +46,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     APIController(accounts: dependencies.accounts).addRoutes(to: router)
     ConstituencyPagesController(constituency: dependencies.constituency, views: views).addRoutes(to: router)
     ConstituencyAPIController(constituency: dependencies.constituency, accounts: dependencies.accounts).addRoutes(to: router)
+    FeedsController(store: dependencies.store, accounts: dependencies.accounts, views: views).addRoutes(to: router)
     OperationsController(
         store: dependencies.store, views: views, metrics: dependencies.metrics, serverName: configuration.serverName
     ).addRoutes(to: router)

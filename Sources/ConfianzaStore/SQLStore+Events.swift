@@ -166,23 +166,41 @@ extension SQLStore {
     }
 
     public func latestEvents(limit: Int) async throws -> [StoredEvent] {
-        try await self.withDatabase { db in
-            try await db.raw(
-                """
-                SELECT id, run_id, first_seen, last_seen, count, organisations, rule, data FROM events
-                ORDER BY last_seen DESC, id DESC LIMIT \(bind: max(0, limit))
-                """
-            ).all().map { row in
-                let data = try row.decode(column: "data", as: String.self)
-                guard let event = Event.stored(data) else { throw StoreError.corrupt("event data is not JSON") }
-                return StoredEvent(
-                    id: try row.decode(column: "id", as: Int64.self), event: event, count: try row.decode(column: "count", as: Int.self),
-                    firstSeen: try Millis.date(row, "first_seen"), lastSeen: try Millis.date(row, "last_seen"),
-                    organisations: try row.decode(column: "organisations", as: String.self).split(separator: ",")
-                        .compactMap { UUID(uuidString: String($0)) },
-                    rule: try row.decode(column: "rule", as: String?.self), runID: try Self.uuid(row, "run_id"))
-            }
+        try await self.events(matching: EventQuery(limit: limit))
+    }
+
+    private static let eventColumns = "id, run_id, first_seen, last_seen, count, organisations, rule, data"
+
+    public func events(matching query: EventQuery) async throws -> [StoredEvent] {
+        var conditions: [SQLQueryString] = []
+        if let feed = query.feed { conditions.append("feed = \(bind: feed)") }
+        if let type = query.classificationType { conditions.append("type = \(bind: type)") }
+        if let severity = query.severity { conditions.append("severity = \(bind: severity)") }
+        if let organisation = query.organisation { conditions.append("organisations LIKE \(bind: "%\(organisation.uuidString)%")") }
+        if let ip = query.sourceIP { conditions.append("source_ip = \(bind: ip)") }
+        var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.eventColumns) FROM events"
+        for (index, condition) in conditions.enumerated() {
+            sql = sql + (index == 0 ? " WHERE " : " AND ") + condition
         }
+        sql = sql + " ORDER BY last_seen DESC, id DESC LIMIT \(bind: max(0, min(query.limit, 10_000))) OFFSET \(bind: max(0, query.offset))"
+        let finalSQL = sql
+        return try await self.withDatabase { db in try await db.raw(finalSQL).all().map(Self.decodeEvent) }
+    }
+
+    public func event(id: Int64) async throws -> StoredEvent? {
+        try await self.withDatabase { db in
+            try await db.raw("SELECT \(unsafeRaw: Self.eventColumns) FROM events WHERE id = \(bind: id)").first().map(Self.decodeEvent)
+        }
+    }
+
+    static func decodeEvent(_ row: any SQLRow) throws -> StoredEvent {
+        let data = try row.decode(column: "data", as: String.self)
+        guard let event = Event.stored(data) else { throw StoreError.corrupt("event data is not JSON") }
+        return StoredEvent(
+            id: try row.decode(column: "id", as: Int64.self), event: event, count: try row.decode(column: "count", as: Int.self),
+            firstSeen: try Millis.date(row, "first_seen"), lastSeen: try Millis.date(row, "last_seen"),
+            organisations: try row.decode(column: "organisations", as: String.self).split(separator: ",").compactMap { UUID(uuidString: String($0)) },
+            rule: try row.decode(column: "rule", as: String?.self), runID: try Self.uuid(row, "run_id"))
     }
 }
 

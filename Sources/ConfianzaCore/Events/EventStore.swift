@@ -148,4 +148,41 @@ public protocol EventStore: Sendable {
     func eventCount() async throws -> Int
     /// Newest first (by time of the event).
     func latestEvents(limit: Int) async throws -> [StoredEvent]
+    /// Events matching every given filter, newest first.
+    func events(matching query: EventQuery) async throws -> [StoredEvent]
+    func event(id: Int64) async throws -> StoredEvent?
+}
+
+/// Filters for listing events; `nil` means any.
+public struct EventQuery: Sendable, Equatable {
+    public var feed: String?
+    public var classificationType: String?
+    public var severity: String?
+    public var organisation: UUID?
+    public var sourceIP: String?
+    public var limit: Int
+    public var offset: Int
+
+    public init(
+        feed: String? = nil, classificationType: String? = nil, severity: String? = nil, organisation: UUID? = nil, sourceIP: String? = nil,
+        limit: Int = 100, offset: Int = 0
+    ) {
+        self.feed = feed
+        self.classificationType = classificationType
+        self.severity = severity
+        self.organisation = organisation
+        self.sourceIP = sourceIP
+        self.limit = limit
+        self.offset = offset
+    }
+
+    func matches(_ stored: StoredEvent) -> Bool {
+        let event = stored.event
+        if let feed = self.feed, event["feed.name"]?.description != feed { return false }
+        if let type = self.classificationType, event["classification.type"]?.description != type { return false }
+        if let severity = self.severity, event["severity"]?.description != severity { return false }
+        if let organisation = self.organisation, !stored.organisations.contains(organisation) { return false }
+        if let ip = self.sourceIP, event["source.ip"]?.description != ip { return false }
+        return true
+    }
 }

@@ -62,6 +62,13 @@ extension InMemoryStore {
 
     public func eventCount() async throws -> Int { self.eventData.events.count }
 
+    public func events(matching query: EventQuery) async throws -> [StoredEvent] {
+        let all = self.eventData.events.values.filter { query.matches($0) }.sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }
+        return Array(all.dropFirst(max(0, query.offset)).prefix(max(0, query.limit)))
+    }
+
+    public func event(id: Int64) async throws -> StoredEvent? { self.eventData.events.values.first { $0.id == id } }
+
     public func latestEvents(limit: Int) async throws -> [StoredEvent] {
         Array(self.eventData.events.values.sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }.prefix(limit))
     }

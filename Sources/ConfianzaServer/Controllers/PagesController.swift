@@ -8,7 +8,7 @@ struct PagesController {
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("/", use: self.home)
-        for module in Views.modules where module != "constituency" {
+        for module in Views.modules where !Views.builtModules.contains(module) {
             router.get(RouterPath(stringLiteral: "/\(module)")) { request, context in
                 try self.module(module, request: request, context: context)
             }

@@ -31,7 +31,7 @@ public struct Views: Sendable {
         self.openAPI = ByteBuffer(bytes: openAPIData)
         for name in [
             "layout", "login", "setup", "home", "module", "account", "users", "audit", "error", "constituency", "organisation",
-            "organisation_form", "contact_form", "constituency_import",
+            "organisation_form", "contact_form", "constituency_import", "feeds", "ingest_run", "events", "event",
         ]
         where self.library.getTemplate(named: name) == nil {
             throw ViewError.missingTemplate(name)
@@ -92,7 +92,7 @@ public struct Views: Sendable {
     /// The modules of PRODUCT.md, in the order of the navigation.
     static let modules = ["constituency", "feeds", "incidents", "sharing", "assessment", "risk", "knowledge", "reports"]
     /// The modules that work today; the others describe what they will do.
-    static let builtModules: Set<String> = ["constituency"]
+    static let builtModules: Set<String> = ["constituency", "feeds"]
 
     static func navigation(for user: User) -> [(href: String, key: String)] {
         var items: [(href: String, key: String)] = [("/", "nav.home")]

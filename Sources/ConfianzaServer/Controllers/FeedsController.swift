@@ -1,0 +1,238 @@
+import ConfianzaCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Ingest runs with their accounting, their quarantine, and the events, as pages and in the API.
+struct FeedsController {
+    let store: any Store
+    let accounts: AccountService
+    let views: Views
+
+    func addRoutes(to router: Router<AppContext>) {
+        router.get("/feeds", use: self.runs)
+        router.get("/feeds/runs/:id", use: self.run)
+        router.get("/events", use: self.events)
+        router.get("/events/:id", use: self.event)
+        let api = router.group("/api/v1").add(middleware: BearerMiddleware(accounts: self.accounts))
+        api.get("/ingest-runs", use: self.apiRuns)
+        api.get("/ingest-runs/:id", use: self.apiRun)
+        api.get("/events", use: self.apiEvents)
+        api.get("/events/:id", use: self.apiEvent)
+    }
+
+    private func t(_ key: String, _ context: AppContext) -> String { self.views.localizer.text(key, context.language) }
+
+    // MARK: pages
+
+    private func summary(_ run: IngestRun, _ context: AppContext) -> [String: Any] {
+        [
+            "id": run.id.uuidString, "file": (run.fileName as NSString).lastPathComponent, "feed": run.feed, "format": run.format,
+            "started": TimeFormat.minute(run.startedAt), "read": run.counts.read, "stored": run.counts.stored,
+            "duplicates": run.counts.duplicates, "quarantined": run.counts.quarantined, "reconciles": run.counts.reconciles,
+            "state": self.t(run.finishedAt == nil ? "feeds.interrupted" : "feeds.finished", context), "source": run.source,
+        ]
+    }
+
+    @Sendable func runs(request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireUser()
+        let runs = try await self.store.ingestRuns(limit: 200).map { self.summary($0, context) }
+        return try self.views.page(
+            "feeds", title: self.t("feeds.title", context), data: ["runs": runs, "hasRuns": !runs.isEmpty], context: context, request: request)
+    }
+
+    static func runID(_ context: AppContext) throws -> UUID {
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw AppError.notFound("no such ingest run") }
+        return id
+    }
+
+    @Sendable func run(request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireUser()
+        guard let run = try await self.store.ingestRun(id: try Self.runID(context)) else { throw AppError.notFound("no such ingest run") }
+        let quarantine = try await self.store.quarantined(runID: run.id, limit: 1000).map {
+            ["line": $0.line, "reason": $0.reason, "raw": String($0.raw.prefix(2000))] as [String: Any]
+        }
+        let data: [String: Any] = ["run": self.summary(run, context), "quarantine": quarantine, "hasQuarantine": !quarantine.isEmpty]
+        return try self.views.page("ingest_run", title: run.fileName, data: data, context: context, request: request)
+    }
+
+    static func query(_ request: Request) throws(AppError) -> EventQuery {
+        let parameters = request.uri.queryParameters
+        func value(_ name: String) -> String? { parameters[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+        var query = EventQuery(feed: value("feed"), classificationType: value("type"), severity: value("severity"), sourceIP: value("ip"))
+        if let type = query.classificationType, Taxonomy.canonicalType(type) == nil {
+            throw .badRequest("type '\(type)' is not an RSIT classification type", field: "type")
+        }
+        if let severity = query.severity, Severity(rawValue: severity) == nil {
+            throw .badRequest("severity must be one of critical, high, medium, low, info", field: "severity")
+        }
+        if let organisation = value("organisation") {
+            guard let id = UUID(uuidString: organisation) else { throw .badRequest("organisation must be an organisation's id", field: "organisation") }
+            query.organisation = id
+        }
+        if let limit = value("limit") {
+            guard let number = Int(limit), (1...1000).contains(number) else { throw .badRequest("limit must be from 1 to 1000", field: "limit") }
+            query.limit = number
+        }
+        if let offset = value("offset") {
+            guard let number = Int(offset), number >= 0 else { throw .badRequest("offset must be 0 or more", field: "offset") }
+            query.offset = number
+        }
+        return query
+    }
+
+    @Sendable func events(request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireUser()
+        var query = try Self.query(request)
+        query.limit = min(query.limit, 100)
+        let found = try await self.store.events(matching: query)
+        let index = try await ConstituencyIndexReader(store: self.store).organisations()
+        let rows = found.map { stored -> [String: Any] in
+            let event = stored.event
+            return [
+                "id": stored.id, "time": event["time.source"].flatMap { EventTime.parse($0.description) }.map(TimeFormat.minute) ?? "",
+                "feed": event["feed.name"]?.description ?? "", "type": event["classification.type"]?.description ?? "",
+                "ip": event["source.ip"]?.description ?? "", "asn": event["source.asn"]?.description ?? "", "count": stored.count,
+                "severity": event["severity"]?.description ?? "",
+                "organisations": stored.organisations.compactMap { index[$0] }.joined(separator: ", "),
+            ]
+        }
+        let parameters = request.uri.queryParameters
+        func keep(_ offset: Int) -> String {
+            var items = ["feed", "type", "severity", "ip", "organisation"].compactMap { name in
+                parameters[Substring(name)].map { "\(name)=\(String($0).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+            }
+            items.append("offset=\(offset)")
+            return "/events?" + items.joined(separator: "&")
+        }
+        var data: [String: Any] = [
+            "events": rows, "hasEvents": !rows.isEmpty,
+            "filter": ["feed": query.feed ?? "", "ip": query.sourceIP ?? ""],
+            "types": Taxonomy.taxonomyOfType.keys.sorted().map { ["value": $0, "selected": $0 == query.classificationType] as [String: Any] },
+            "severities": Severity.allCases.map {
+                ["value": $0.rawValue, "label": self.t("severity.\($0.rawValue)", context), "selected": $0.rawValue == query.severity] as [String: Any]
+            },
+        ]
+        if query.offset > 0 { data["newer"] = keep(max(0, query.offset - query.limit)) }
+        if rows.count == query.limit { data["older"] = keep(query.offset + query.limit) }
+        return try self.views.page("events", title: self.t("events.title", context), data: data, context: context, request: request)
+    }
+
+    static func eventID(_ context: AppContext) throws -> Int64 {
+        guard let id = context.parameters.get("id").flatMap(Int64.init), id > 0 else { throw AppError.notFound("no such event") }
+        return id
+    }
+
+    @Sendable func event(request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireUser()
+        guard let stored = try await self.store.event(id: try Self.eventID(context)) else { throw AppError.notFound("no such event") }
+        let names = try await ConstituencyIndexReader(store: self.store).organisations()
+        let event = stored.event
+        let fields = event.fields.keys.sorted().compactMap { key -> [String: Any]? in
+            guard key != "raw", let value = event[key] else { return nil }
+            return ["key": key, "value": value.description]
+        } + [["key": "raw", "value": event["raw"].flatMap { Data(base64Encoded: $0.description) }.map { String(decoding: $0, as: UTF8.self) } ?? ""]]
+        let heading = "\(event["classification.type"]?.description ?? "event") · \(event["source.ip"]?.description ?? "")"
+        let data: [String: Any] = [
+            "heading": heading, "fields": fields, "count": stored.count, "firstSeen": TimeFormat.minute(stored.firstSeen),
+            "lastSeen": TimeFormat.minute(stored.lastSeen), "rule": stored.rule ?? "",
+            "organisations": stored.organisations.map { ["id": $0.uuidString, "name": names[$0] ?? $0.uuidString] },
+        ]
+        return try self.views.page("event", title: heading, data: data, context: context, request: request)
+    }
+
+    // MARK: API
+
+    struct RunOut: Codable, Sendable {
+        var id: UUID
+        var file: String
+        var feed: String
+        var format: String
+        var startedAt: Date
+        var finishedAt: Date?
+        var counts: IngestCounts
+        var source: String
+        var quarantine: [QuarantineOut]?
+
+        init(_ run: IngestRun, quarantine: [QuarantinedRecord]? = nil) {
+            self.id = run.id
+            self.file = run.fileName
+            self.feed = run.feed
+            self.format = run.format
+            self.startedAt = run.startedAt
+            self.finishedAt = run.finishedAt
+            self.counts = run.counts
+            self.source = run.source
+            self.quarantine = quarantine?.map { QuarantineOut(line: $0.line, reason: $0.reason, raw: $0.raw) }
+        }
+    }
+
+    struct QuarantineOut: Codable, Sendable {
+        var line: Int
+        var reason: String
+        var raw: String
+    }
+
+    /// An event in the API: its IntelMQ fields, and what Confianza adds.
+    struct EventOut: Encodable, Sendable {
+        var id: Int64
+        var count: Int
+        var firstSeen: Date
+        var lastSeen: Date
+        var organisations: [UUID]
+        var rule: String?
+        var fields: [String: EventValue]
+
+        init(_ stored: StoredEvent) {
+            self.id = stored.id
+            self.count = stored.count
+            self.firstSeen = stored.firstSeen
+            self.lastSeen = stored.lastSeen
+            self.organisations = stored.organisations
+            self.rule = stored.rule
+            self.fields = stored.event.fields
+        }
+    }
+
+    @Sendable func apiRuns(request: Request, context: AppContext) async throws -> JSONResponse<[RunOut]> {
+        _ = try context.requireUser()
+        return JSONResponse(value: try await self.store.ingestRuns(limit: 500).map { RunOut($0) })
+    }
+
+    @Sendable func apiRun(request: Request, context: AppContext) async throws -> JSONResponse<RunOut> {
+        _ = try context.requireUser()
+        guard let run = try await self.store.ingestRun(id: try Self.runID(context)) else { throw AppError.notFound("no such ingest run") }
+        return JSONResponse(value: RunOut(run, quarantine: try await self.store.quarantined(runID: run.id, limit: 10_000)))
+    }
+
+    @Sendable func apiEvents(request: Request, context: AppContext) async throws -> JSONResponse<[EventOut]> {
+        _ = try context.requireUser()
+        return JSONResponse(value: try await self.store.events(matching: try Self.query(request)).map(EventOut.init))
+    }
+
+    @Sendable func apiEvent(request: Request, context: AppContext) async throws -> JSONResponse<EventOut> {
+        _ = try context.requireUser()
+        guard let stored = try await self.store.event(id: try Self.eventID(context)) else { throw AppError.notFound("no such event") }
+        return JSONResponse(value: EventOut(stored))
+    }
+}
+
+/// Organisation names for pages that show events.
+struct ConstituencyIndexReader {
+    let store: any Store
+    func organisations() async throws -> [UUID: String] {
+        Dictionary(try await self.store.organisations().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+extension EventValue: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let text): try container.encode(text)
+        case .integer(let number): try container.encode(number)
+        case .float(let number): try container.encode(number)
+        case .boolean(let flag): try container.encode(flag)
+        }
+    }
+}

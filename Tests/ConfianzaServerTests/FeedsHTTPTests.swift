@@ -1,0 +1,65 @@
+import ConfianzaCore
+import ConfianzaFeeds
+import ConfianzaServer
+import ConfianzaTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite struct FeedsHTTPTests {
+    static let report = """
+        "timestamp","severity","ip","protocol","port","asn","geo"
+        "2024-05-01 00:00:01","medium","198.51.100.1","udp",53,64500,"UY"
+        "2024-05-01 00:00:02","medium","198.51.100.2","udp",53,64500,"UY"
+        "2024-05-01 00:00:01","medium","198.51.100.1","udp",53,64500,"UY"
+        "2024-05-01 00:00:03","medium","not-an-ip","udp",53,64500,"UY"
+
+        """
+
+    static func ingest(_ dependencies: ServerDependencies) async throws -> IngestSummary {
+        let org = try await dependencies.constituency.createOrganisation(
+            OrganisationDraft(name: "Hospital", sector: "health", country: "UY", kind: "public"))
+        _ = try await dependencies.constituency.addAsset(organisationID: org.id, kind: "prefix", value: "198.51.100.0/24")
+        let pipeline = IngestPipeline(store: dependencies.store, constituency: dependencies.constituency, mapping: try ShadowserverMapping.bundled())
+        return try await pipeline.ingest(
+            fileName: "2024-05-01-scan_dns-uy.csv", format: .shadowserver(reportType: nil), source: "test",
+            open: { MemoryChunks(Array(Self.report.utf8)) })
+    }
+
+    @Test(arguments: TestBackend.available)
+    func runsQuarantineAndEventsAreShown(backend: TestBackend) async throws {
+        try await TestApp.run(backend) { client, dependencies in
+            let summary = try await Self.ingest(dependencies)
+            let browser = Browser(client)
+            try await browser.login("vera")
+            let runs = try await browser.get("/feeds")
+            #expect(runs.text.contains("2024-05-01-scan_dns-uy.csv"))
+            #expect(runs.text.contains("<td>4</td><td>2</td><td>1</td><td>1</td>"))
+            let run = try await browser.get("/feeds/runs/\(summary.run.uuidString)")
+            #expect(run.text.contains("4 = 2 + 1 + 1 — Every line is accounted for."))
+            #expect(run.text.contains("not-an-ip"))
+            let events = try await browser.get("/events?ip=198.51.100.1")
+            #expect(events.text.contains("Hospital"))
+            #expect(events.text.contains("<td>2</td>"), "seen twice")
+            let id = try #require(try await dependencies.store.events(matching: EventQuery(sourceIP: "198.51.100.1")).first?.id)
+            let page = try await browser.get("/events/\(id)")
+            #expect(page.text.contains("prefix 198.51.100.0/24"))
+            #expect(page.text.contains("dns-open-resolver"))
+            #expect(try await browser.get("/events?severity=urgent").status == .badRequest)
+            #expect(try await browser.get("/events/999999").status == .notFound)
+            #expect(try await browser.get("/feeds/runs/nope").status == .notFound)
+
+            let token = try await makeToken(dependencies, for: "vera")
+            let api = try await client.execute(uri: "/api/v1/events?type=vulnerable-system", method: .get, headers: bearer(token))
+            let list = try api.jsonArray()
+            #expect(list.count == 2)
+            #expect((list.first?["fields"] as? [String: Any])?["feed.name"] as? String == "DNS-Open-Resolvers")
+            let detail = try await client.execute(uri: "/api/v1/ingest-runs/\(summary.run.uuidString)", method: .get, headers: bearer(token))
+            #expect((try detail.json()["counts"] as? [String: Any])?["quarantined"] as? Int == 1)
+            #expect((try detail.json()["quarantine"] as? [[String: Any]])?.first?["line"] as? Int == 5)
+            #expect(try await client.execute(uri: "/api/v1/events?limit=0", method: .get, headers: bearer(token)).status == .badRequest)
+        }
+    }
+}
