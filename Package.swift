@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "confianza",
             dependencies: [
-                "ConfianzaCore",
+                "ConfianzaCore", "ConfianzaNetwork",
                 "ConfianzaFeeds",
                 "ConfianzaStore",
                 "ConfianzaServer",

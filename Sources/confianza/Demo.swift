@@ -1,5 +1,7 @@
 import ArgumentParser
 import ConfianzaCore
+import ConfianzaFeeds
+import ConfianzaNetwork
 import ConfianzaStore
 import Foundation
 import Logging
@@ -38,7 +40,9 @@ struct Demo: AsyncParsableCommand {
 
         try await Runtime.withStore(settings, logger: logger) { store in
             try await store.setInstanceSetting(Self.marker, to: "confianza demo")
-            let login = try await DemoData.seed(accounts: Runtime.accounts(store, settings), constituency: ConstituencyService(store: store))
+            let constituency = ConstituencyService(store: store)
+            let login = try await DemoData.seed(accounts: Runtime.accounts(store, settings), constituency: constituency)
+            try await Self.ingestDemoReports(store: store, constituency: constituency)
             try await Runtime.serve(store: store, settings: settings, logger: logger, registry: registry) { url in
                 // Written straight to the file descriptor: print() would sit in a buffer when piped.
                 FileHandle.standardOutput.write(Data(
@@ -51,6 +55,23 @@ struct Demo: AsyncParsableCommand {
 
                     """.utf8))
             }
+        }
+    }
+
+    /// A few days of Shadowserver reports, ingested as `confianza ingest` would.
+    static func ingestDemoReports(store: SQLStore, constituency: ConstituencyService) async throws {
+        // Addresses inside the demo's networks: a few hosts of the first prefixes.
+        var addresses: [IPAddress] = []
+        for owned in try await store.assets(organisationID: nil) {
+            guard case .prefix(let prefix) = owned.asset, case .v4(let base) = prefix.address, prefix.length >= 20 else { continue }
+            addresses.append(.v4(base | 7))
+            if addresses.count >= 300 { break }
+        }
+        let pipeline = IngestPipeline(store: store, constituency: constituency, mapping: try ShadowserverMapping.bundled())
+        for report in DemoReports.make(now: Date(), addresses: addresses) {
+            _ = try await pipeline.ingest(
+                fileName: report.fileName, format: .shadowserver(reportType: nil), source: "demo",
+                open: { MemoryChunks(Array(report.text.utf8)) })
         }
     }
 

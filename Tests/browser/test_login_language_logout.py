@@ -102,3 +102,26 @@ def test_find_who_owns_an_address_and_record_a_network(server, browser):
     submit_and_wait(browser, "search-submit")
     answer = browser.find_element(By.ID, "lookup-answer").text
     assert "198.51.100.200 belongs to:" in answer and "Banco del Litoral" in answer and "prefix 198.51.100.0/24" in answer
+
+
+def test_an_ingested_report_shows_its_accounting_and_events(admin_db, browser, tmp_path):
+    from conftest import Server, free_port, run_cli
+    report = tmp_path / "2024-05-01-scan_dns-uy.csv"
+    report.write_text('"timestamp","ip","port"\n"2024-05-01 00:00:01","198.51.100.1",53\n"2024-05-01 00:00:01","198.51.100.1",53\n"2024-05-01 00:00:02","bad",53\n')
+    assert run_cli("ingest", str(report), "--database", admin_db).returncode == 0
+    server = Server(admin_db, free_port())
+    try:
+        sign_in(browser, server.url)
+        browser.get(server.url + "/feeds")
+        runs = browser.find_element(By.ID, "runs").text
+        assert "2024-05-01-scan_dns-uy.csv" in runs and "DNS-Open-Resolvers" in runs
+        browser.find_element(By.LINK_TEXT, "2024-05-01-scan_dns-uy.csv").click()
+        WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "accounting")))
+        assert browser.find_element(By.ID, "accounting").text.startswith("3 = 1 + 1 + 1")
+        assert "not an IP address" in browser.find_element(By.ID, "quarantine").text
+        browser.get(server.url + "/events")
+        Select(browser.find_element(By.ID, "filter-type")).select_by_value("vulnerable-system")
+        submit_and_wait(browser, "filter-submit")
+        assert "198.51.100.1" in browser.find_element(By.ID, "events").text
+    finally:
+        assert server.stop()[0] == 0
