@@ -72,6 +72,8 @@ let package = Package(
             name: "ConfianzaServer",
             dependencies: [
                 "ConfianzaCore", "ConfianzaFeeds", "ConfianzaNetwork",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,8 +1,10 @@
 import ConfianzaCore
+import ConfianzaFeeds
 import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Prometheus
 
 /// Everything the HTTP application needs, handed in by the executable (or a test).
@@ -10,17 +12,19 @@ public struct ServerDependencies: Sendable {
     public var store: any Store
     public var accounts: AccountService
     public var constituency: ConstituencyService
+    public var ingest: IngestPipeline
     public var views: Views
     public var metrics: PrometheusCollectorRegistry
     public var logger: Logger
 
     public init(
-        store: any Store, accounts: AccountService, constituency: ConstituencyService, views: Views, metrics: PrometheusCollectorRegistry,
-        logger: Logger
+        store: any Store, accounts: AccountService, constituency: ConstituencyService, ingest: IngestPipeline, views: Views,
+        metrics: PrometheusCollectorRegistry, logger: Logger
     ) {
         self.store = store
         self.accounts = accounts
         self.constituency = constituency
+        self.ingest = ingest
         self.views = views
         self.metrics = metrics
         self.logger = logger
@@ -46,7 +50,9 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     APIController(accounts: dependencies.accounts).addRoutes(to: router)
     ConstituencyPagesController(constituency: dependencies.constituency, views: views).addRoutes(to: router)
     ConstituencyAPIController(constituency: dependencies.constituency, accounts: dependencies.accounts).addRoutes(to: router)
-    FeedsController(store: dependencies.store, accounts: dependencies.accounts, views: views).addRoutes(to: router)
+    FeedsController(
+        store: dependencies.store, accounts: dependencies.accounts, ingest: dependencies.ingest, views: views, logger: dependencies.logger
+    ).addRoutes(to: router)
     OperationsController(
         store: dependencies.store, views: views, metrics: dependencies.metrics, serverName: configuration.serverName
     ).addRoutes(to: router)
@@ -55,14 +61,17 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
 
 /// The HTTP application, ready for `runService()` (or Hummingbird's test client).
 ///
-/// - Parameter onServerRunning: called once the server listens (the demo prints its address then).
+/// - Parameters:
+///   - services: long-running work to run beside the server (the inbox watcher), stopped with it.
+///   - onServerRunning: called once the server listens (the demo prints its address then).
 public func buildApplication(
-    configuration: ServerConfiguration, dependencies: ServerDependencies,
+    configuration: ServerConfiguration, dependencies: ServerDependencies, services: [any Service] = [],
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     Application(
         router: buildRouter(configuration: configuration, dependencies: dependencies),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),
+        services: services,
         onServerRunning: onServerRunning,
         logger: dependencies.logger)
 }

@@ -1,4 +1,5 @@
 import ConfianzaCore
+import ConfianzaFeeds
 import ConfianzaServer
 import ConfianzaStore
 import Foundation
@@ -7,6 +8,7 @@ import Logging
 import Metrics
 import NIOCore
 import Prometheus
+import ServiceLifecycle
 
 /// An error for the person at the terminal: one line, no stack trace.
 struct CLIError: Error, CustomStringConvertible {
@@ -70,7 +72,7 @@ enum Runtime {
 
     /// Serves HTTP until SIGINT or SIGTERM.
     static func serve(
-        store: SQLStore, settings: Settings, logger: Logger, registry: PrometheusCollectorRegistry,
+        store: SQLStore, settings: Settings, logger: Logger, registry: PrometheusCollectorRegistry, inbox: String? = nil,
         announce: @escaping @Sendable (String) -> Void
     ) async throws {
         let configuration = ServerConfiguration(
@@ -84,10 +86,20 @@ enum Runtime {
                 "no user exists yet: the web interface stays closed until you create the first admin",
                 metadata: ["run": "\(Self.firstAdminCommand(settings))"])
         }
+        let constituency = ConstituencyService(store: store)
+        let mapping: ShadowserverMapping
+        do { mapping = try ShadowserverMapping.bundled() } catch { throw CLIError(error.description) }
+        let ingest = IngestPipeline(store: store, constituency: constituency, mapping: mapping)
         let dependencies = ServerDependencies(
-            store: store, accounts: accounts, constituency: ConstituencyService(store: store), views: views, metrics: registry,
-            logger: logger)
-        let app = buildApplication(configuration: configuration, dependencies: dependencies) { _ in
+            store: store, accounts: accounts, constituency: constituency, ingest: ingest, views: views, metrics: registry, logger: logger)
+        var services: [any Service] = []
+        if let inbox {
+            let watcher = InboxWatcher(
+                directory: URL(fileURLWithPath: inbox), pipeline: ingest, format: .shadowserver(reportType: nil), logger: logger)
+            try watcher.prepare()
+            services.append(watcher)
+        }
+        let app = buildApplication(configuration: configuration, dependencies: dependencies, services: services) { _ in
             announce(configuration.displayURL)
         }
         do {

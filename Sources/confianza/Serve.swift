@@ -9,6 +9,8 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var server: ServerOptions
+    @Option(help: "A folder to watch for feed files (Shadowserver reports named as Shadowserver names them); processed files go to done/ or failed/ inside it.")
+    var inbox: String?
 
     func run() async throws {
         let settings = try Runtime.settings(self.global, self.server)
@@ -16,7 +18,7 @@ struct Serve: AsyncParsableCommand {
         let registry = Runtime.metricsRegistry()
         try await Runtime.withStore(settings, logger: logger) { store in
             logger.info("database ready", metadata: ["database": "\(store.location)"])
-            try await Runtime.serve(store: store, settings: settings, logger: logger, registry: registry) { url in
+            try await Runtime.serve(store: store, settings: settings, logger: logger, registry: registry, inbox: self.inbox) { url in
                 logger.notice("Confianza is listening", metadata: ["url": "\(url)"])
             }
         }

@@ -6,6 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite struct FeedsHTTPTests {
@@ -60,6 +61,46 @@ import Testing
             #expect((try detail.json()["counts"] as? [String: Any])?["quarantined"] as? Int == 1)
             #expect((try detail.json()["quarantine"] as? [[String: Any]])?.first?["line"] as? Int == 5)
             #expect(try await client.execute(uri: "/api/v1/events?limit=0", method: .get, headers: bearer(token)).status == .badRequest)
+        }
+    }
+}
+
+@Suite struct IngestUploadTests {
+    @Test(arguments: TestBackend.available)
+    func anUploadIsIngestedInTheBackgroundAndItsRunCanBePolled(backend: TestBackend) async throws {
+        try await TestApp.run(backend) { client, dependencies in
+            let analyst = try await makeToken(dependencies, for: "ana")
+            var headers = bearer(analyst)
+            headers[.contentType] = "text/csv"
+            let uri = "/api/v1/ingest?name=2024-05-01-scan_dns-uy.csv"
+            let accepted = try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: FeedsHTTPTests.report))
+            #expect(accepted.status == .accepted)
+            let poll = try #require(try accepted.json()["poll"] as? String)
+            #expect(accepted.headers[.location] == poll)
+            var counts: [String: Any] = [:]
+            for _ in 0..<100 {
+                let run = try await client.execute(uri: poll, method: .get, headers: bearer(analyst))
+                if try run.json()["finishedAt"] != nil {
+                    counts = try run.json()["counts"] as? [String: Any] ?? [:]
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(counts["read"] as? Int == 4)
+            #expect(counts["stored"] as? Int == 2)
+            #expect(counts["quarantined"] as? Int == 1)
+
+            let again = try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: FeedsHTTPTests.report))
+            #expect(again.status == .ok)
+            #expect(try again.json()["status"] as? String == "finished")
+
+            let viewer = try await makeToken(dependencies, for: "vera")
+            var viewerHeaders = bearer(viewer)
+            viewerHeaders[.contentType] = "text/csv"
+            #expect(try await client.execute(uri: uri, method: .post, headers: viewerHeaders, body: ByteBuffer(string: "x")).status == .forbidden)
+            #expect(try await client.execute(uri: "/api/v1/ingest", method: .post, headers: headers, body: ByteBuffer(string: "x")).status == .badRequest)
+            #expect(try await client.execute(uri: "\(uri)&format=misp", method: .post, headers: headers, body: ByteBuffer(string: "x")).status == .badRequest)
+            #expect(try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer()).status == .badRequest)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ConfianzaCore
+import ConfianzaFeeds
 import ConfianzaServer
 import ConfianzaTestSupport
 import Foundation
@@ -33,10 +34,11 @@ struct TestApp {
     static func dependencies(_ store: any Store) async throws -> ServerDependencies {
         var logger = Logger(label: "confianza.test.http")
         logger.logLevel = .critical
+        let constituency = ConstituencyService(store: store)
         return ServerDependencies(
-            store: store, accounts: AccountService(store: store, hasher: BcryptHasher(cost: 4)),
-            constituency: ConstituencyService(store: store), views: try await TestViews.load(), metrics: TestMetrics.registry,
-            logger: logger)
+            store: store, accounts: AccountService(store: store, hasher: BcryptHasher(cost: 4)), constituency: constituency,
+            ingest: IngestPipeline(store: store, constituency: constituency, mapping: try ShadowserverMapping.bundled()),
+            views: try await TestViews.load(), metrics: TestMetrics.registry, logger: logger)
     }
 
     /// Runs `body` with a client for an app on a fresh store, with users `root` (admin), `ana`

@@ -124,3 +124,29 @@ def test_kill_9_in_the_middle_then_restart_ends_as_an_uninterrupted_run(tmp_path
     [resumed] = ingest(killed, report, extra=("--batch-size", "200"))
     assert resumed["resumedAfterLine"] > 0
     assert state(killed) == state(whole)
+
+
+def test_serve_with_an_inbox_ingests_dropped_files_and_moves_them(admin_db, tmp_path):
+    from conftest import Server, free_port
+    inbox = tmp_path / "inbox"
+    server = Server(admin_db, free_port(), extra=("--inbox", str(inbox)))
+    try:
+        header, row = REPORTS["scan_dns"]
+        partial = inbox / ".2024-05-01-scan_dns-uy.csv.tmp"  # as rsync writes it, then renames
+        write(partial, header, [row.format(s=i, n=i + 1) for i in range(5)])
+        partial.rename(inbox / "2024-05-01-scan_dns-uy.csv")
+        (inbox / "notes.txt").write_text("not a report\n")
+        deadline = time.time() + 30
+        while time.time() < deadline and not (inbox / "done" / "2024-05-01-scan_dns-uy.csv").exists():
+            time.sleep(0.2)
+        assert (inbox / "done" / "2024-05-01-scan_dns-uy.csv").exists()
+        assert not (inbox / "2024-05-01-scan_dns-uy.csv").exists()
+        while time.time() < deadline and not (inbox / "done" / "notes.txt").exists():
+            time.sleep(0.2)
+        with sqlite3.connect(admin_db) as db:
+            runs = dict(db.execute("SELECT file_name, events_stored FROM ingest_runs"))
+        assert runs["2024-05-01-scan_dns-uy.csv"] == 5
+        assert runs["notes.txt"] == 0, "a file that is no report is accounted (quarantined), not lost"
+    finally:
+        code, _, err = server.stop()
+    assert code == 0, err

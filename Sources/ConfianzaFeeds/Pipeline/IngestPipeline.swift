@@ -113,30 +113,59 @@ public final class IngestPipeline: Sendable {
         fileName: String, format: FeedFormat, feed: String? = nil, source: String, actor: String? = nil,
         open: () throws -> any ChunkReader, progress: @escaping @Sendable (IngestCounts) -> Void = { _ in }
     ) async throws -> IngestSummary {
-        let fileHash = try Self.fingerprint(try open())
-        let reportType: String
-        switch format {
-        case .shadowserver(let given?): reportType = self.mapping.canonical(given)
-        case .shadowserver(nil): reportType = self.mapping.reportType(fileName: fileName) ?? "(none in the file name)"
+        let start = try await self.begin(
+            fileName: fileName, fingerprint: try Self.fingerprint(try open()), format: format, feed: feed, source: source, actor: actor)
+        if start.alreadyIngested {
+            return IngestSummary(
+                run: start.run.id, file: fileName, format: start.run.format, feed: start.run.feed, counts: start.run.counts,
+                alreadyIngested: true, resumedAfterLine: 0)
         }
+        return try await self.process(start.run, feed: feed, open: open, progress: progress)
+    }
+
+    /// The run for a file: the one already recorded for the same bytes, format and feed (finished, or to
+    /// resume), or a new one. Cheap: callers that answer at once (the API) use it, then ``process``.
+    public func begin(
+        fileName: String, fingerprint fileHash: String, format: FeedFormat, feed: String?, source: String, actor: String?
+    ) async throws -> (run: IngestRun, alreadyIngested: Bool) {
+        let reportType = self.reportType(fileName: fileName, format: format)
         let feedName = feed ?? self.mapping.reports[reportType]?.feed ?? "Shadowserver \(reportType)"
         let formatName = "shadowserver:\(reportType)"
-
-        var run: IngestRun
-        var resumedAfter = 0
         if let existing = try await self.store.ingestRun(hash: fileHash, format: formatName, feed: feedName) {
-            if existing.finishedAt != nil {
-                return IngestSummary(
-                    run: existing.id, file: fileName, format: formatName, feed: feedName, counts: existing.counts, alreadyIngested: true,
-                    resumedAfterLine: 0)
-            }
-            run = existing
-            resumedAfter = existing.checkpointLine
-        } else {
-            run = IngestRun(
-                fileName: fileName, fileHash: fileHash, format: formatName, feed: feedName, startedAt: self.now(), source: source, actor: actor)
-            try await self.store.insertIngestRun(run)
+            return (existing, existing.finishedAt != nil)
         }
+        let run = IngestRun(
+            fileName: fileName, fileHash: fileHash, format: formatName, feed: feedName, startedAt: self.now(), source: source, actor: actor)
+        do {
+            try await self.store.insertIngestRun(run)
+        } catch StoreError.duplicate {
+            // Another process began the same file a moment ago.
+            if let existing = try await self.store.ingestRun(hash: fileHash, format: formatName, feed: feedName) {
+                return (existing, existing.finishedAt != nil)
+            }
+            throw StoreError.duplicate(field: "file", value: fileName)
+        }
+        return (run, false)
+    }
+
+    func reportType(fileName: String, format: FeedFormat) -> String {
+        switch format {
+        case .shadowserver(let given?): self.mapping.canonical(given)
+        case .shadowserver(nil): self.mapping.reportType(fileName: fileName) ?? "(none in the file name)"
+        }
+    }
+
+    /// Reads a file into a run begun with ``begin``, from the run's checkpoint on.
+    public func process(
+        _ started: IngestRun, feed: String?, open: () throws -> any ChunkReader,
+        progress: @escaping @Sendable (IngestCounts) -> Void = { _ in }
+    ) async throws -> IngestSummary {
+        var run = started
+        let resumedAfter = run.checkpointLine
+        let fileName = run.fileName
+        let formatName = run.format
+        let feedName = run.feed
+        let reportType = String(formatName.dropFirst("shadowserver:".count))
 
         let index = try await self.constituency.index()
         let observed = self.now()

@@ -1,4 +1,8 @@
 import ConfianzaCore
+import ConfianzaFeeds
+import Crypto
+import Logging
+import NIOCore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -7,7 +11,9 @@ import Hummingbird
 struct FeedsController {
     let store: any Store
     let accounts: AccountService
+    let ingest: IngestPipeline
     let views: Views
+    let logger: Logger
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("/feeds", use: self.runs)
@@ -15,6 +21,7 @@ struct FeedsController {
         router.get("/events", use: self.events)
         router.get("/events/:id", use: self.event)
         let api = router.group("/api/v1").add(middleware: BearerMiddleware(accounts: self.accounts))
+        api.post("/ingest", use: self.upload)
         api.get("/ingest-runs", use: self.apiRuns)
         api.get("/ingest-runs/:id", use: self.apiRun)
         api.get("/events", use: self.apiEvents)
@@ -192,6 +199,53 @@ struct FeedsController {
             self.rule = stored.rule
             self.fields = stored.event.fields
         }
+    }
+
+    struct Accepted: Codable, Sendable {
+        var run: UUID
+        /// `running`, or `finished` when these bytes were ingested before (nothing was done again).
+        var status: String
+        var poll: String
+    }
+
+    static let uploadLimit = 64 * 1024 * 1024
+
+    /// Takes a feed file as the request body and ingests it in the background; poll the run it names.
+    @Sendable func upload(request: Request, context: AppContext) async throws -> Response {
+        let user = try context.requireRole(.analyst)
+        let parameters = request.uri.queryParameters
+        guard let name = parameters["name"].map(String.init), !name.isEmpty, name.count <= 255, !name.contains("/") else {
+            throw AppError.invalidFields([.init(field: "name", reason: "is required: the file's name, such as 2024-05-01-scan_dns-uy.csv")])
+        }
+        let format: FeedFormat
+        do { format = try FeedFormat(parameters["format"].map(String.init) ?? "shadowserver") } catch {
+            throw AppError.invalidFields([.init(field: "format", reason: error.description)])
+        }
+        let feed = parameters["feed"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        var request = request
+        let buffer: ByteBuffer
+        do { buffer = try await request.collectBody(upTo: Self.uploadLimit) } catch { throw AppError.payloadTooLarge(Self.uploadLimit) }
+        let bytes = Array(buffer.readableBytesView)
+        guard !bytes.isEmpty else { throw AppError.badRequest("the body is empty: send the file's bytes", field: nil) }
+        let fingerprint = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let (run, done) = try await self.ingest.begin(
+            fileName: name, fingerprint: fingerprint, format: format, feed: feed, source: "api", actor: user.username)
+        if !done {
+            let pipeline = self.ingest
+            let logger = self.logger
+            Task {
+                do {
+                    _ = try await pipeline.process(run, feed: feed, open: { MemoryChunks(bytes) })
+                } catch {
+                    logger.error("ingest failed", metadata: ["run": "\(run.id)", "file": "\(name)", "error": "\(error)"])
+                }
+            }
+        }
+        let poll = "/api/v1/ingest-runs/\(run.id.uuidString)"
+        var response = try JSONResponse(status: done ? .ok : .accepted, value: Accepted(run: run.id, status: done ? "finished" : "running", poll: poll))
+            .response(from: request, context: context)
+        response.headers[.location] = poll
+        return response
     }
 
     @Sendable func apiRuns(request: Request, context: AppContext) async throws -> JSONResponse<[RunOut]> {
