@@ -122,7 +122,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ConfianzaCoreTests", dependencies: ["ConfianzaCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ConfianzaFeedsTests", dependencies: ["ConfianzaFeeds", "ConfianzaCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ConfianzaFeedsTests",
+            dependencies: ["ConfianzaFeeds", "ConfianzaCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ConfianzaStoreTests",
             dependencies: [

@@ -180,3 +180,18 @@ import Testing
         #expect(EventTime.parse(text) == nil)
     }
 }
+
+@Suite struct JSONReaderTests {
+    @Test func valuesKeepTheirJSONTypes() throws {
+        #expect(try JSONReader.parse(#"{"a":0.0,"b":0,"c":-1.5e3,"d":true,"e":null,"f":"\u00f1\ud83d\ude00\n","g":[]}"#)
+            == .object(["a": .double(0), "b": .integer(0), "c": .double(-1500), "d": .bool(true), "e": .null, "f": .string("ñ😀\n"), "g": .array([])]))
+    }
+
+    @Test(arguments: [
+        "", "{", #"{"a":}"#, #"{"a":1,}"#, #"{"a":1}x"#, #"{"a":1,"a":2}"#, #"["\ud800"]"#, "[01]", "[1.]", "[\"tab\there\"]", "nul",
+        String(repeating: "[", count: 100) + String(repeating: "]", count: 100), "[1e999]",
+    ])
+    func malformedJSONIsRefused(text: String) {
+        #expect(throws: JSONReader.Failure.self) { try JSONReader.parse(text) }
+    }
+}

@@ -104,3 +104,33 @@ import Testing
         }
     }
 }
+
+@Suite struct EventExportTests {
+    @Test func eventsExportAsIntelMQJSONLinesThatReadBackAndAsCSV() async throws {
+        try await TestApp.run { client, dependencies in
+            _ = try await FeedsHTTPTests.ingest(dependencies)
+            let token = try await makeToken(dependencies, for: "vera")
+            let lines = try await client.execute(uri: "/api/v1/events/export?format=jsonl", method: .get, headers: bearer(token))
+            #expect(lines.headers[.contentType] == "application/x-ndjson")
+            // What Confianza exports, its own IntelMQ reader takes back, field for field.
+            var parser = IntelMQParser(observedAt: Date())
+            var events: [Event] = []
+            var rejected: [Rejection] = []
+            parser.feed(Array(lines.body.readableBytesView)) { record in
+                switch record {
+                case .event(let event, _): events.append(event)
+                case .rejected(let rejection): rejected.append(rejection)
+                }
+            }
+            parser.finish { _ in }
+            #expect(rejected.isEmpty)
+            #expect(events.count == 2)
+            #expect(events.contains { $0["extra.confianza_count"] == .integer(2) })
+            let csv = try await client.execute(uri: "/api/v1/events/export?format=csv&ip=198.51.100.2", method: .get, headers: bearer(token))
+            let rows = csv.text.split(separator: "\r\n")
+            #expect(rows.count == 2)
+            #expect(rows[1].hasPrefix("2024-05-01T00:00:02+00:00,DNS-Open-Resolvers,vulnerable,vulnerable-system,dns-open-resolver,198.51.100.2,53,64500,"))
+            #expect(try await client.execute(uri: "/api/v1/events/export?format=xml", method: .get, headers: bearer(token)).status == .badRequest)
+        }
+    }
+}

@@ -8,6 +8,8 @@ public enum EventValue: Sendable, Hashable, CustomStringConvertible {
     case integer(Int64)
     case float(Double)
     case boolean(Bool)
+    /// A JSON object or array, as compact JSON text (only `extra.*` fields hold these).
+    case json(String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,7 @@ public enum EventValue: Sendable, Hashable, CustomStringConvertible {
         case .integer(let number): String(number)
         case .float(let number): String(number)
         case .boolean(let flag): flag ? "true" : "false"
+        case .json(let text): text
         }
     }
 
@@ -24,6 +27,7 @@ public enum EventValue: Sendable, Hashable, CustomStringConvertible {
         case .integer(let number): number
         case .float(let number): number
         case .boolean(let flag): flag
+        case .json(let text): text
         }
     }
 }
@@ -44,8 +48,15 @@ public struct Event: Sendable, Equatable {
         if let value = try Harmonization.value(for: key, text: trimmed) { self.fields[key] = value }
     }
 
-    /// Sets an already-typed value (for constants and parsers that know the type), still checked.
+    /// Sets an already-typed value. `extra.*` keeps the value's own type (numbers, booleans, nested
+    /// JSON), as IntelMQ does; other keys are checked and normalised as text.
     public mutating func set(_ key: String, _ value: EventValue) throws(EventFieldError) {
+        if Harmonization.isExtra(key) {
+            if case .string(let text) = value, text.isEmpty { return }
+            self.fields[key] = value
+            return
+        }
+        if case .json = value { throw EventFieldError(key: key, value: value.description, reason: "only extra.* fields may hold JSON objects or arrays") }
         try self.set(key, text: value.description)
     }
 
@@ -85,6 +96,7 @@ public struct Event: Sendable, Equatable {
             case .integer(let number): out.append(contentsOf: String(number).utf8)
             case .float(let number): out.append(contentsOf: (number.isFinite ? String(number) : "null").utf8)
             case .boolean(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+            case .json(let text): out.append(contentsOf: text.utf8)
             }
         }
         out.append(UInt8(ascii: "}"))
@@ -105,10 +117,21 @@ extension String {
 extension Event {
     /// Reads back an event this program stored (from ``json()``); values take their field's type.
     public static func stored(_ json: String) -> Event? {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { return nil }
+        guard case .object(let object) = try? JSONReader.parse(json) else { return nil }
         var event = Event()
         for (key, value) in object {
-            let text = (value as? String) ?? "\(value)"
+            if Harmonization.isExtra(key) {
+                event.fields[key] = value.eventValue
+                continue
+            }
+            let text: String
+            switch value {
+            case .string(let string): text = string
+            case .integer(let number): text = String(number)
+            case .double(let number): text = String(number)
+            case .bool(let flag): text = flag ? "true" : "false"
+            default: text = value.text
+            }
             switch Harmonization.fields[key] {
             case .port, .asn, .integer:
                 if let number = Int64(text) { event.fields[key] = .integer(number) }
@@ -121,6 +144,86 @@ extension Event {
             }
         }
         return event
+    }
+}
+
+/// A JSON value as read, told apart by JSON's own types (Foundation's reader blurs booleans and numbers).
+public indirect enum JSONValue: Codable, Equatable, Sendable {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null } else if let flag = try? container.decode(Bool.self) { self = .bool(flag) } else if let number = try? container.decode(Int64.self) {
+            self = .integer(number)
+        } else if let number = try? container.decode(Double.self) { self = .double(number) } else if let text = try? container.decode(String.self) {
+            self = .string(text)
+        } else if let array = try? container.decode([JSONValue].self) { self = .array(array) } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let flag): try container.encode(flag)
+        case .integer(let number): try container.encode(number)
+        case .double(let number): try container.encode(number)
+        case .string(let text): try container.encode(text)
+        case .array(let items): try container.encode(items)
+        case .object(let fields): try container.encode(fields)
+        }
+    }
+
+    /// Compact JSON text, keys sorted.
+    public var text: String {
+        var out: [UInt8] = []
+        self.write(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func write(to out: inout [UInt8]) {
+        switch self {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .integer(let number): out.append(contentsOf: String(number).utf8)
+        case .double(let number): out.append(contentsOf: (number.isFinite ? String(number) : "null").utf8)
+        case .string(let text): JSONText.appendString(text, to: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                item.write(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let fields):
+            out.append(UInt8(ascii: "{"))
+            for (index, key) in fields.keys.sorted().enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONText.appendString(key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                fields[key]?.write(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// The value as an event field's value.
+    public var eventValue: EventValue {
+        switch self {
+        case .null: .string("")
+        case .bool(let flag): .boolean(flag)
+        case .integer(let number): .integer(number)
+        case .double(let number): .float(number)
+        case .string(let text): .string(text)
+        case .array, .object: .json(self.text)
+        }
     }
 }
 

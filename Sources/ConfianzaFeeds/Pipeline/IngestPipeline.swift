@@ -43,13 +43,16 @@ public struct MemoryChunks: ChunkReader {
 public enum FeedFormat: Sendable, Equatable, CustomStringConvertible {
     /// A Shadowserver report; the type from the file name when `nil`.
     case shadowserver(reportType: String?)
+    /// IntelMQ events as JSON lines.
+    case intelmq
 
-    /// Reads `shadowserver` or `shadowserver:scan_dns`.
+    /// Reads `shadowserver`, `shadowserver:scan_dns` or `intelmq`.
     public init(_ text: String) throws(FeedError) {
         let parts = text.lowercased().split(separator: ":", maxSplits: 1).map(String.init)
         switch parts.first {
         case "shadowserver": self = .shadowserver(reportType: parts.count > 1 ? parts[1] : nil)
-        default: throw .unknownFormat("unknown format '\(text)': use shadowserver or shadowserver:REPORT_TYPE")
+        case "intelmq" where parts.count == 1: self = .intelmq
+        default: throw .unknownFormat("unknown format '\(text)': use shadowserver, shadowserver:REPORT_TYPE or intelmq")
         }
     }
 
@@ -57,6 +60,7 @@ public enum FeedFormat: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .shadowserver(let type?): "shadowserver:\(type)"
         case .shadowserver(nil): "shadowserver"
+        case .intelmq: "intelmq"
         }
     }
 }
@@ -128,9 +132,17 @@ public final class IngestPipeline: Sendable {
     public func begin(
         fileName: String, fingerprint fileHash: String, format: FeedFormat, feed: String?, source: String, actor: String?
     ) async throws -> (run: IngestRun, alreadyIngested: Bool) {
-        let reportType = self.reportType(fileName: fileName, format: format)
-        let feedName = feed ?? self.mapping.reports[reportType]?.feed ?? "Shadowserver \(reportType)"
-        let formatName = "shadowserver:\(reportType)"
+        let feedName: String
+        let formatName: String
+        switch format {
+        case .shadowserver:
+            let reportType = self.reportType(fileName: fileName, format: format)
+            feedName = feed ?? self.mapping.reports[reportType]?.feed ?? "Shadowserver \(reportType)"
+            formatName = "shadowserver:\(reportType)"
+        case .intelmq:
+            feedName = feed ?? "IntelMQ"
+            formatName = "intelmq"
+        }
         if let existing = try await self.store.ingestRun(hash: fileHash, format: formatName, feed: feedName) {
             return (existing, existing.finishedAt != nil)
         }
@@ -151,7 +163,7 @@ public final class IngestPipeline: Sendable {
     func reportType(fileName: String, format: FeedFormat) -> String {
         switch format {
         case .shadowserver(let given?): self.mapping.canonical(given)
-        case .shadowserver(nil): self.mapping.reportType(fileName: fileName) ?? "(none in the file name)"
+        case .shadowserver(nil), .intelmq: self.mapping.reportType(fileName: fileName) ?? "(none in the file name)"
         }
     }
 
@@ -165,11 +177,14 @@ public final class IngestPipeline: Sendable {
         let fileName = run.fileName
         let formatName = run.format
         let feedName = run.feed
-        let reportType = String(formatName.dropFirst("shadowserver:".count))
 
         let index = try await self.constituency.index()
         let observed = self.now()
-        var parser = ShadowserverParser(mapping: self.mapping, reportType: reportType, feedName: feed, observedAt: observed)
+        var parser: any FeedParser =
+            formatName == "intelmq"
+            ? IntelMQParser(feedName: feed, observedAt: observed)
+            : ShadowserverParser(
+                mapping: self.mapping, reportType: String(formatName.dropFirst("shadowserver:".count)), feedName: feed, observedAt: observed)
         var batch = Batch()
         var ready: [Batch] = []
         var inFlight: Task<IngestCounts, any Error>?

@@ -25,6 +25,7 @@ struct FeedsController {
         api.get("/ingest-runs", use: self.apiRuns)
         api.get("/ingest-runs/:id", use: self.apiRun)
         api.get("/events", use: self.apiEvents)
+        api.get("/events/export", use: self.export)
         api.get("/events/:id", use: self.apiEvent)
     }
 
@@ -264,6 +265,60 @@ struct FeedsController {
         return JSONResponse(value: try await self.store.events(matching: try Self.query(request)).map(EventOut.init))
     }
 
+    static let exportColumns = [
+        "time.source", "feed.name", "classification.taxonomy", "classification.type", "classification.identifier", "source.ip", "source.port",
+        "source.asn", "source.fqdn", "destination.ip", "destination.port", "malware.name", "severity", "tlp",
+    ]
+
+    /// Events as IntelMQ JSON lines (every field; `extra.confianza_*` carries count and routing) or as
+    /// CSV, with the same filters as the list (up to 100,000 events).
+    @Sendable func export(request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireUser()
+        var query = try Self.query(request)
+        let parameters = request.uri.queryParameters
+        query.limit = 100_000
+        if let limit = parameters["limit"].map(String.init) {
+            guard let number = Int(limit), (1...100_000).contains(number) else {
+                throw AppError.badRequest("limit must be from 1 to 100000", field: "limit")
+            }
+            query.limit = number
+        }
+        let format = parameters["format"].map(String.init) ?? "jsonl"
+        let events = try await self.store.events(matching: query)
+        var out: [UInt8] = []
+        switch format {
+        case "jsonl":
+            for stored in events {
+                var event = stored.event
+                try? event.set("extra.confianza_count", .integer(Int64(stored.count)))
+                if !stored.organisations.isEmpty {
+                    try? event.set("extra.confianza_organisations", .string(stored.organisations.map(\.uuidString).joined(separator: ",")))
+                }
+                out.append(contentsOf: event.json().utf8)
+                out.append(10)
+            }
+        case "csv":
+            let header = Self.exportColumns + ["count", "first_seen", "last_seen", "organisations"]
+            out.append(contentsOf: (header.joined(separator: ",") + "\r\n").utf8)
+            for stored in events {
+                let values = Self.exportColumns.map { stored.event[$0]?.description ?? "" }
+                    + ["\(stored.count)", TimeFormat.iso(stored.firstSeen), TimeFormat.iso(stored.lastSeen),
+                       stored.organisations.map(\.uuidString).joined(separator: " ")]
+                out.append(contentsOf: (values.map(Self.csvField).joined(separator: ",") + "\r\n").utf8)
+            }
+        default:
+            throw AppError.badRequest("format must be jsonl or csv", field: "format")
+        }
+        let type = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson"
+        return Response(
+            status: .ok, headers: [.contentType: type, .contentDisposition: "attachment; filename=\"events.\(format)\""],
+            body: .init(byteBuffer: ByteBuffer(bytes: out)))
+    }
+
+    static func csvField(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
     @Sendable func apiEvent(request: Request, context: AppContext) async throws -> JSONResponse<EventOut> {
         _ = try context.requireUser()
         guard let stored = try await self.store.event(id: try Self.eventID(context)) else { throw AppError.notFound("no such event") }
@@ -287,6 +342,7 @@ extension EventValue: Encodable {
         case .integer(let number): try container.encode(number)
         case .float(let number): try container.encode(number)
         case .boolean(let flag): try container.encode(flag)
+        case .json(let text): try container.encode((try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text))
         }
     }
 }
