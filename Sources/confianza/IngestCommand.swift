@@ -20,7 +20,7 @@ struct Ingest: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Feed files.") var files: [String]
-    @Option(help: "shadowserver (default) or shadowserver:REPORT_TYPE.") var format: String = "shadowserver"
+    @Option(help: "shadowserver (default), shadowserver:REPORT_TYPE, intelmq (JSON lines), or csv:MAPPING.json.") var format: String = "shadowserver"
     @Option(help: "Feed name for the events (default: the report's).") var feed: String?
     @Flag(help: "Print one JSON summary per file.") var json = false
     @Option(help: "Records per stored batch.") var batchSize: Int = 5000

@@ -121,7 +121,7 @@ import Testing
         let (events, rejected) = Self.parse("\"timestamp\",\"ip\"\n\"2024-05-02 10:00:00\",\"192.0.2.1\"\n\"2024-05-02 10:00:01\",\"192.0.2.2\"\n", type: "brand_new_report")
         #expect(events.isEmpty)
         #expect(rejected.map(\.line) == [2, 3])
-        #expect(rejected.first?.reason.hasPrefix("unknown Shadowserver report type 'brand_new_report'") == true)
+        #expect(rejected.first?.reason.hasPrefix("unknown Shadowserver report type 'brand_new_report'") == true, "\(rejected)")
         #expect(rejected.first?.raw == "\"2024-05-02 10:00:00\",\"192.0.2.1\"")
     }
 

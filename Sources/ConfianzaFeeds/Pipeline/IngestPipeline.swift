@@ -40,19 +40,22 @@ public struct MemoryChunks: ChunkReader {
 }
 
 /// What kind of feed a file is.
-public enum FeedFormat: Sendable, Equatable, CustomStringConvertible {
+public enum FeedFormat: Sendable, CustomStringConvertible {
     /// A Shadowserver report; the type from the file name when `nil`.
     case shadowserver(reportType: String?)
     /// IntelMQ events as JSON lines.
     case intelmq
+    /// A CSV feed described by its user's mapping file.
+    case csv(GenericCSVMapping)
 
-    /// Reads `shadowserver`, `shadowserver:scan_dns` or `intelmq`.
+    /// Reads `shadowserver`, `shadowserver:scan_dns`, `intelmq` or `csv:MAPPING.json` (which it loads).
     public init(_ text: String) throws(FeedError) {
-        let parts = text.lowercased().split(separator: ":", maxSplits: 1).map(String.init)
-        switch parts.first {
-        case "shadowserver": self = .shadowserver(reportType: parts.count > 1 ? parts[1] : nil)
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        switch parts.first?.lowercased() {
+        case "shadowserver": self = .shadowserver(reportType: parts.count > 1 ? parts[1].lowercased() : nil)
         case "intelmq" where parts.count == 1: self = .intelmq
-        default: throw .unknownFormat("unknown format '\(text)': use shadowserver, shadowserver:REPORT_TYPE or intelmq")
+        case "csv" where parts.count == 2: self = .csv(try GenericCSVMapping.load(URL(fileURLWithPath: parts[1])))
+        default: throw .unknownFormat("unknown format '\(text)': use shadowserver, shadowserver:REPORT_TYPE, intelmq or csv:MAPPING.json")
         }
     }
 
@@ -61,6 +64,7 @@ public enum FeedFormat: Sendable, Equatable, CustomStringConvertible {
         case .shadowserver(let type?): "shadowserver:\(type)"
         case .shadowserver(nil): "shadowserver"
         case .intelmq: "intelmq"
+        case .csv(let mapping): "csv:\(mapping.feed)"
         }
     }
 }
@@ -124,7 +128,7 @@ public final class IngestPipeline: Sendable {
                 run: start.run.id, file: fileName, format: start.run.format, feed: start.run.feed, counts: start.run.counts,
                 alreadyIngested: true, resumedAfterLine: 0)
         }
-        return try await self.process(start.run, feed: feed, open: open, progress: progress)
+        return try await self.process(start.run, format: format, feed: feed, open: open, progress: progress)
     }
 
     /// The run for a file: the one already recorded for the same bytes, format and feed (finished, or to
@@ -142,6 +146,9 @@ public final class IngestPipeline: Sendable {
         case .intelmq:
             feedName = feed ?? "IntelMQ"
             formatName = "intelmq"
+        case .csv(let mapping):
+            feedName = feed ?? mapping.feed
+            formatName = "csv:\(mapping.feed)"
         }
         if let existing = try await self.store.ingestRun(hash: fileHash, format: formatName, feed: feedName) {
             return (existing, existing.finishedAt != nil)
@@ -163,13 +170,13 @@ public final class IngestPipeline: Sendable {
     func reportType(fileName: String, format: FeedFormat) -> String {
         switch format {
         case .shadowserver(let given?): self.mapping.canonical(given)
-        case .shadowserver(nil), .intelmq: self.mapping.reportType(fileName: fileName) ?? "(none in the file name)"
+        case .shadowserver(nil), .intelmq, .csv: self.mapping.reportType(fileName: fileName) ?? "(none in the file name)"
         }
     }
 
     /// Reads a file into a run begun with ``begin``, from the run's checkpoint on.
     public func process(
-        _ started: IngestRun, feed: String?, open: () throws -> any ChunkReader,
+        _ started: IngestRun, format: FeedFormat, feed: String?, open: () throws -> any ChunkReader,
         progress: @escaping @Sendable (IngestCounts) -> Void = { _ in }
     ) async throws -> IngestSummary {
         var run = started
@@ -180,11 +187,15 @@ public final class IngestPipeline: Sendable {
 
         let index = try await self.constituency.index()
         let observed = self.now()
-        var parser: any FeedParser =
-            formatName == "intelmq"
-            ? IntelMQParser(feedName: feed, observedAt: observed)
-            : ShadowserverParser(
+        var parser: any FeedParser
+        switch format {
+        case .intelmq: parser = IntelMQParser(feedName: feed, observedAt: observed)
+        case .csv(let custom):
+            parser = ShadowserverParser(mapping: custom.mapping, reportType: "csv", feedName: feed, observedAt: observed, delimiter: custom.delimiter)
+        case .shadowserver:
+            parser = ShadowserverParser(
                 mapping: self.mapping, reportType: String(formatName.dropFirst("shadowserver:".count)), feedName: feed, observedAt: observed)
+        }
         var batch = Batch()
         var ready: [Batch] = []
         var inFlight: Task<IngestCounts, any Error>?

@@ -50,25 +50,36 @@ public struct ShadowserverMapping: Sendable {
         guard let data = try? Data(contentsOf: url) else { throw .badMapping(name, "cannot be read") }
         let file: File
         do { file = try JSONDecoder().decode(File.self, from: data) } catch { throw .badMapping(name, "is not a valid mapping: \(error)") }
-        guard TLP(label: file.tlp) != nil else { throw .badMapping(name, "tlp '\(file.tlp)' is not a TLP 2.0 label") }
+        let reports = file.reports.mapValues {
+            Report(name: "", feed: $0.feed, constant: $0.constant, required: $0.required, optional: $0.optional, severity: $0.severity)
+        }
+        return try Self.make(provider: file.provider, tlp: file.tlp, aliases: file.aliases, reports: reports, source: name)
+    }
+
+    /// Checks a mapping given as values (reports keyed by type; their `name` is set from the key).
+    public static func make(
+        provider: String, tlp: String, aliases: [String: String], reports entries: [String: Report], source name: String
+    ) throws(FeedError) -> ShadowserverMapping {
+        guard TLP(label: tlp) != nil else { throw .badMapping(name, "tlp '\(tlp)' is not a TLP 2.0 label") }
         var reports: [String: Report] = [:]
-        for (type, entry) in file.reports {
+        for (type, entry) in entries {
+            let place = entries.count == 1 && type == "csv" ? "" : "report \(type), "
             for (column, key) in entry.required.merging(entry.optional, uniquingKeysWith: { a, _ in a }) where !Harmonization.isKnown(key) {
-                throw .badMapping(name, "report \(type), column \(column): '\(key)' is not a harmonization key")
+                throw .badMapping(name, "\(place)column \(column): '\(key)' is not a harmonization key")
             }
             var probe = Event()
             for (key, value) in entry.constant {
-                do { try probe.set(key, text: value) } catch { throw .badMapping(name, "report \(type): \(error.description)") }
+                do { try probe.set(key, text: value) } catch { throw .badMapping(name, "\(place)\(error.description)") }
             }
-            guard Severity(rawValue: entry.severity) != nil else { throw .badMapping(name, "report \(type): severity '\(entry.severity)'") }
-            reports[type] = Report(
-                name: type, feed: entry.feed, constant: entry.constant, required: entry.required, optional: entry.optional,
-                severity: entry.severity)
+            guard Severity(rawValue: entry.severity) != nil else { throw .badMapping(name, "\(place)severity '\(entry.severity)'") }
+            var report = entry
+            report.name = type
+            reports[type] = report
         }
-        for (alias, target) in file.aliases where reports[target] == nil {
+        for (alias, target) in aliases where reports[target] == nil {
             throw .badMapping(name, "alias \(alias) points to unknown report \(target)")
         }
-        return ShadowserverMapping(provider: file.provider, tlp: file.tlp, aliases: file.aliases, reports: reports)
+        return ShadowserverMapping(provider: provider, tlp: tlp, aliases: aliases, reports: reports)
     }
 
     /// The report type named in a Shadowserver file name, `YYYY-MM-DD-<type>-….csv`, with old names

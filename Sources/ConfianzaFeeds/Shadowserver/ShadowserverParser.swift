@@ -13,7 +13,7 @@ public struct ShadowserverParser {
     private let tlp: String
     private let feedName: String?
     private let observedAt: String
-    private var reader = CSVReader(keepRaw: true)
+    private var reader: CSVReader
     private var columns: [String]?
     /// Per column: the key it maps to, and whether it is required.
     private var plan: [(key: String, required: Bool)] = []
@@ -22,7 +22,8 @@ public struct ShadowserverParser {
     /// - Parameters:
     ///   - reportType: the report's type (from ``ShadowserverMapping/reportType(fileName:)`` or given).
     ///   - feedName: overrides the report's feed name.
-    public init(mapping: ShadowserverMapping, reportType: String, feedName: String? = nil, observedAt: Date) {
+    public init(mapping: ShadowserverMapping, reportType: String, feedName: String? = nil, observedAt: Date, delimiter: UInt8 = UInt8(ascii: ",")) {
+        self.reader = CSVReader(delimiter: delimiter, keepRaw: true)
         self.reportType = mapping.canonical(reportType)
         self.report = mapping.reports[self.reportType]
         self.provider = mapping.provider
@@ -31,7 +32,7 @@ public struct ShadowserverParser {
         self.observedAt = EventTime.format(observedAt)
         if self.report == nil {
             self.headerProblem =
-                "unknown Shadowserver report type '\(reportType)': the whole file is quarantined; add the type to shadowserver.json and re-process"
+                "unknown \(mapping.provider) report type '\(reportType)': the whole file is quarantined; add the type to its mapping and re-process"
         }
     }
 

@@ -218,8 +218,12 @@ struct FeedsController {
         guard let name = parameters["name"].map(String.init), !name.isEmpty, name.count <= 255, !name.contains("/") else {
             throw AppError.invalidFields([.init(field: "name", reason: "is required: the file's name, such as 2024-05-01-scan_dns-uy.csv")])
         }
+        let formatText = parameters["format"].map(String.init) ?? "shadowserver"
+        guard !formatText.lowercased().hasPrefix("csv") else {
+            throw AppError.invalidFields([.init(field: "format", reason: "CSV feeds with a mapping file are ingested with confianza ingest or the inbox")])
+        }
         let format: FeedFormat
-        do { format = try FeedFormat(parameters["format"].map(String.init) ?? "shadowserver") } catch {
+        do { format = try FeedFormat(formatText) } catch {
             throw AppError.invalidFields([.init(field: "format", reason: error.description)])
         }
         let feed = parameters["feed"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
@@ -236,7 +240,7 @@ struct FeedsController {
             let logger = self.logger
             Task {
                 do {
-                    _ = try await pipeline.process(run, feed: feed, open: { MemoryChunks(bytes) })
+                    _ = try await pipeline.process(run, format: format, feed: feed, open: { MemoryChunks(bytes) })
                 } catch {
                     logger.error("ingest failed", metadata: ["run": "\(run.id)", "file": "\(name)", "error": "\(error)"])
                 }
