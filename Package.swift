@@ -124,7 +124,9 @@ let package = Package(
         .testTarget(name: "ConfianzaCoreTests", dependencies: ["ConfianzaCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConfianzaFeedsTests",
-            dependencies: ["ConfianzaFeeds", "ConfianzaCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: [
+                "ConfianzaFeeds", "ConfianzaCore", "ConfianzaNetwork", .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

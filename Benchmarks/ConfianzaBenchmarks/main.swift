@@ -13,18 +13,6 @@ import Glibc
 import Darwin
 #endif
 
-/// A fast, seeded generator (SplitMix64), so runs are repeatable.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = ContinuousClock.now
     try body()
@@ -38,7 +26,7 @@ func format(_ value: Double, _ digits: Int = 2) -> String {
 }
 
 func lookupBenchmark(prefixCount: Int, lookupCount: Int) throws {
-    var random = SplitMix64(state: 20_261_126)
+    var random = SeededRandom(seed: 20_261_126)
     print("Generating \(prefixCount) random prefixes (80% IPv4 /8–/32, 20% IPv6 /16–/64) and \(lookupCount) addresses per family…")
     var prefixes: [IPPrefix] = []
     prefixes.reserveCapacity(prefixCount)

@@ -11,7 +11,7 @@ public enum DemoReports {
     }
 
     public static func make(days: Int = 3, now: Date, addresses: [IPAddress]) -> [Report] {
-        var random = SplitMix(seed: 4130)
+        var random = SeededRandom(seed: 4130)
         var reports: [Report] = []
         let outside = (1...40).map { IPAddress.v4(0xCB00_7100 | UInt32($0)) }  // 203.0.113.1–40, partly unclaimed
         let pool = addresses.isEmpty ? outside : addresses
@@ -50,17 +50,5 @@ public enum DemoReports {
             reports.append(Report(fileName: "\(stamp)-blocklist-cert-uy-demo.csv", text: blocklist))
         }
         return reports
-    }
-
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { self.state = seed }
-        mutating func next() -> UInt64 {
-            self.state &+= 0x9E37_79B9_7F4A_7C15
-            var z = self.state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }

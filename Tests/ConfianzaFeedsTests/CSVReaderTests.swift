@@ -1,4 +1,5 @@
 import ConfianzaFeeds
+import ConfianzaNetwork
 import Testing
 
 @Suite struct CSVReaderTests {
@@ -79,7 +80,7 @@ import Testing
             "\u{FEFF}señal,\"dirección, IP\",nota\r\n\"ñandú\"\"s\",203.0.113.9,\"dos\r\nlíneas\"\r\nbad\"q,1,2\n\"x\"y,1\n€,,\"\"\n\"open"
         let bytes = Array(text.utf8)
         let whole = CSVReader.read(bytes)
-        var generator = SeededGenerator(seed: UInt64(seed))
+        var generator = SeededRandom(seed: UInt64(seed))
         var reader = CSVReader()
         var outputs: [CSVReader.Output] = []
         var index = 0
@@ -98,19 +99,6 @@ import Testing
             CSVReader.read(Array("a;b\n1;\"2;3\"\n".utf8), delimiter: UInt8(ascii: ";")).compactMap { try? $0.get().fields }
                 == [["a", "b"], ["1", "2;3"]])
         #expect(CSVReader.read(Array("a\tb\n".utf8), delimiter: UInt8(ascii: "\t")).compactMap { try? $0.get().fields } == [["a", "b"]])
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so failures can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { self.state = seed }
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

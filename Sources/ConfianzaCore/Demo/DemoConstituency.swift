@@ -163,18 +163,12 @@ extension IPPrefix {
     }
 }
 
-/// A small seeded generator, so the demo is the same every time.
+/// The demo's random choices: seeded, so the demo is the same every time.
 struct DemoRandom {
-    var state: UInt64
-    init(seed: UInt64) { self.state = seed }
+    private var generator: SeededRandom
+    init(seed: UInt64) { self.generator = SeededRandom(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { self.generator.next() }
 
     mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(self.next() % UInt64(range.count)) }
 
