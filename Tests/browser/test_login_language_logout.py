@@ -4,6 +4,7 @@ import shutil
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -30,7 +31,18 @@ def submit_and_wait(browser, element_id):
     """Clicks a submit button and waits for the next page to load."""
     old_page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.ID, element_id).click()
-    WebDriverWait(browser, 10).until(EC.staleness_of(old_page))
+
+    def replaced(_):
+        # While the page is being swapped, chromedriver may answer with a stale-element error or with an
+        # "unknown error" about a node that left the document: both mean the old page is gone.
+        try:
+            old_page.is_enabled()
+            return False
+        except (StaleElementReferenceException, WebDriverException):
+            return True
+
+    WebDriverWait(browser, 10).until(replaced)
+    WebDriverWait(browser, 10).until(lambda driver: driver.execute_script("return document.readyState") == "complete")
 
 
 def sign_in(browser, url, username="root", password=PASSWORD):
