@@ -6,8 +6,6 @@ actor AsyncSemaphore {
 
     init(permits: Int) { self.permits = permits }
 
-    var waiting: Int { self.waiters.count }
-
     func acquire() async {
         if self.permits > 0 {
             self.permits -= 1

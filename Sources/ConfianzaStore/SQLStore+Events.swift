@@ -86,7 +86,7 @@ extension SQLStore {
                 let rows: [[EventColumn]] = chunk.map { pending in
                     let event = pending.event
                     let asn: Int64? = if case .integer(let number) = event["source.asn"] { number } else { nil }
-                    let timeSource = event["time.source"].flatMap { EventTime.parse($0.description) }.map { Millis($0).value }
+                    let timeSource = pending.timeSource.map { Millis($0).value }
                     return [
                         .text(pending.key), .integer(pending.window), .text(runText), .text(event["feed.name"]?.description ?? ""),
                         .optionalInteger(timeSource), .integer(Millis(pending.firstSeen).value), .integer(Millis(pending.lastSeen).value),

@@ -68,15 +68,19 @@ public struct PendingEvent: Sendable, Equatable {
     /// Start of the de-duplication window (seconds since 1970).
     public var window: Int64
     public var count: Int
+    /// The event's own time (`time.source`), when it has one, read once by the pipeline.
+    public var timeSource: Date?
     public var firstSeen: Date
     public var lastSeen: Date
     public var organisations: [UUID]
     public var rule: String?
 
     public init(
-        event: Event, key: String, window: Int64, count: Int, firstSeen: Date, lastSeen: Date, organisations: [UUID], rule: String?
+        event: Event, key: String, window: Int64, count: Int, timeSource: Date? = nil, firstSeen: Date, lastSeen: Date,
+        organisations: [UUID], rule: String?
     ) {
         self.event = event
+        self.timeSource = timeSource
         self.key = key
         self.window = window
         self.count = count

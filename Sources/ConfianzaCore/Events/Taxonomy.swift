@@ -39,9 +39,8 @@ public enum Taxonomy {
     static let typeAliases: [String: String] = [
         "botnet drone": "infected-system", "infected system": "infected-system", "ransomware": "infected-system",
         "c&c": "c2-server", "c2server": "c2-server", "ids alert": "ids-alert", "leak": "data-leak", "vulnerable client": "vulnerable-system",
-        "vulnerable service": "vulnerable-system", "unknown": "undetermined", "malware-configuration": "malware-configuration",
-        "defacement": "application-compromise", "compromised": "system-compromise", "backdoor": "system-compromise", "exploit": "exploit",
-        "brute-force": "brute-force", "dos": "dos", "ddos": "ddos", "scanner": "scanner", "spam": "spam", "phishing": "phishing",
+        "vulnerable service": "vulnerable-system", "unknown": "undetermined",
+        "defacement": "application-compromise", "compromised": "system-compromise", "backdoor": "system-compromise",
     ]
 
     public static func canonicalTaxonomy(_ text: String) -> String? {

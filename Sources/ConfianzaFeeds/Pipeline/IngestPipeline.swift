@@ -287,7 +287,8 @@ public final class IngestPipeline: Sendable {
 
     /// Classifies, keys and routes one event.
     func pending(_ event: Event, index: ConstituencyIndex, observed: Date) -> PendingEvent {
-        let time = event["time.source"].flatMap { EventTime.parse($0.description) } ?? observed
+        let timeSource = event["time.source"].flatMap { EventTime.parse($0.description) }
+        let time = timeSource ?? observed
         let seconds = Int64(time.timeIntervalSince1970.rounded(.down))
         let window = (seconds >= 0 ? seconds / self.window : (seconds - self.window + 1) / self.window) * self.window
         let address = event["source.ip"].flatMap { try? IPAddress($0.description) }
@@ -296,7 +297,7 @@ public final class IngestPipeline: Sendable {
             ?? event["source.url"].flatMap { URLComponents(string: $0.description)?.host?.lowercased() }
         let match = index.route(address: address, asn: asn, domain: domain, country: event["source.geolocation.cc"]?.description)
         return PendingEvent(
-            event: event, key: event.deduplicationKey(), window: window, count: 1, firstSeen: time, lastSeen: time,
+            event: event, key: event.deduplicationKey(), window: window, count: 1, timeSource: timeSource, firstSeen: time, lastSeen: time,
             organisations: match?.organisations.map(\.id) ?? [], rule: match?.rule.description)
     }
 
