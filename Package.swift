@@ -127,6 +127,7 @@ let package = Package(
             dependencies: [
                 "ConfianzaFeeds", "ConfianzaCore", "ConfianzaNetwork", .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

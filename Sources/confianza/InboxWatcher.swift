@@ -11,7 +11,8 @@ import ServiceLifecycle
 struct InboxWatcher: Service {
     let directory: URL
     let pipeline: IngestPipeline
-    let format: FeedFormat
+    /// `nil`: guessed for each file from its name and first bytes.
+    let format: FeedFormat?
     let logger: Logger
     var interval: Duration = .seconds(2)
 
@@ -58,7 +59,7 @@ struct InboxWatcher: Service {
     func ingest(name: String, path: String) async {
         do {
             let summary = try await self.pipeline.ingest(
-                fileName: name, format: self.format, source: "inbox", open: { try FileChunks(path: path) })
+                fileName: name, format: self.format ?? FeedFormat.guess(path: path), source: "inbox", open: { try FileChunks(path: path) })
             let c = summary.counts
             self.logger.notice(
                 "ingested", metadata: ["file": "\(name)", "read": "\(c.read)", "stored": "\(c.stored)", "duplicates": "\(c.duplicates)",

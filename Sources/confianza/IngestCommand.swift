@@ -16,11 +16,15 @@ struct Ingest: AsyncParsableCommand {
             Each file's summary says: lines read = events stored + duplicates + quarantined. Quarantined lines keep their raw
             text, line and reason. Ingesting the same file again changes nothing; a run cut short goes on where it stopped.
             Shadowserver report types come from the file name (YYYY-MM-DD-<type>-….csv) unless --format shadowserver:<type>.
+            With --format auto (the default) each file's format is guessed from its name and first bytes: e-mail (.eml, .mbox
+            or header lines) is read as abuse reports (ARF, X-ARF 0.2, XARF v4), JSON as XARF v4 or IntelMQ, the rest as
+            Shadowserver CSV.
             """)
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Feed files.") var files: [String]
-    @Option(help: "shadowserver (default), shadowserver:REPORT_TYPE, intelmq (JSON lines), or csv:MAPPING.json.") var format: String = "shadowserver"
+    @Option(help: "auto (default), shadowserver, shadowserver:REPORT_TYPE, intelmq (JSON lines), mail (ARF, X-ARF e-mail or mbox), xarf (XARF v4 JSON), or csv:MAPPING.json.")
+    var format: String = "auto"
     @Option(help: "Feed name for the events (default: the report's).") var feed: String?
     @Flag(help: "Print one JSON summary per file.") var json = false
     @Option(help: "Records per stored batch.") var batchSize: Int = 5000
@@ -31,8 +35,8 @@ struct Ingest: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let format: FeedFormat
-        do { format = try FeedFormat(self.format) } catch { throw CLIError(error.description) }
+        let given: FeedFormat?
+        do { given = self.format.lowercased() == "auto" ? nil : try FeedFormat(self.format) } catch { throw CLIError(error.description) }
         let mapping: ShadowserverMapping
         do { mapping = try ShadowserverMapping.bundled() } catch { throw CLIError(error.description) }
         var settings = try Runtime.settings(self.global)
@@ -47,6 +51,7 @@ struct Ingest: AsyncParsableCommand {
                 let started = ContinuousClock.now
                 do {
                     _ = try FileChunks(path: file)
+                    let format = given ?? FeedFormat.guess(path: file)
                     let summary = try await pipeline.ingest(
                         fileName: file, format: format, feed: self.feed, source: "cli",
                         open: { try FileChunks(path: file) },

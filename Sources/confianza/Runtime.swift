@@ -95,7 +95,7 @@ enum Runtime {
         var services: [any Service] = []
         if let inbox {
             let watcher = InboxWatcher(
-                directory: URL(fileURLWithPath: inbox), pipeline: ingest, format: .shadowserver(reportType: nil), logger: logger)
+                directory: URL(fileURLWithPath: inbox), pipeline: ingest, format: nil, logger: logger)
             try watcher.prepare()
             services.append(watcher)
         }

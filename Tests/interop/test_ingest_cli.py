@@ -7,6 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from pathlib import Path
 
 from conftest import binary, run_cli
 
@@ -150,3 +151,33 @@ def test_serve_with_an_inbox_ingests_dropped_files_and_moves_them(admin_db, tmp_
     finally:
         code, _, err = server.stop()
     assert code == 0, err
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "ConfianzaFeedsTests" / "Fixtures"
+
+
+def test_abuse_reports_by_mail_and_xarf_json_are_recognised_routed_and_accounted(tmp_path, sqlite_db):
+    """ARF, X-ARF 0.2 and XARF v4 files as a mail filter drops them: no --format, guessed per file."""
+    constituency = tmp_path / "constituency.json"
+    constituency.write_text(json.dumps({"format": "confianza-constituency", "version": 1, "organisations": [
+        {"name": "Example ISP", "sector": "telecom", "country": "UY", "kind": "private",
+         "assets": [{"kind": "prefix", "value": "192.0.2.0/24"}, {"kind": "domain", "value": "example.org"}]}]}))
+    assert run_cli("constituency", "import", str(constituency), "--database", sqlite_db).returncode == 0
+    expected = {
+        "xarf-0.2-login-attack.eml": {"read": 1, "stored": 1, "duplicates": 0, "quarantined": 0},
+        "arf-rfc5965-abuse.eml": {"read": 1, "stored": 1, "duplicates": 0, "quarantined": 0},
+        "arf-rfc6591-auth-failure.eml": {"read": 1, "stored": 1, "duplicates": 0, "quarantined": 0},
+        "xarf-v4-phishing.eml": {"read": 1, "stored": 1, "duplicates": 0, "quarantined": 0},
+        "xarf-v4-login-attack.json": {"read": 1, "stored": 1, "duplicates": 0, "quarantined": 0},
+        # The same X-ARF and ARF reports again (duplicates) and a message that is no report.
+        "abuse-reports.mbox": {"read": 3, "stored": 0, "duplicates": 2, "quarantined": 1},
+    }
+    summaries = ingest(sqlite_db, *(FIXTURES / name for name in expected))
+    assert {Path(s["file"]).name: s["counts"] for s in summaries} == expected
+    assert {Path(s["file"]).name: s["format"] for s in summaries}["xarf-v4-login-attack.json"] == "xarf"
+    with sqlite3.connect(sqlite_db) as db:
+        rows = db.execute("SELECT type, source_ip, organisations != '' FROM events ORDER BY type").fetchall()
+        reasons = [r for (r,) in db.execute("SELECT reason FROM quarantine")]
+    assert rows == [("brute-force", "192.0.2.55", 1), ("brute-force", "198.51.100.77", 0), ("masquerade", "192.0.2.200", 1),
+                    ("phishing", None, 1), ("spam", "192.0.2.1", 1)]
+    assert reasons == ["not an abuse report: no message/feedback-report part (ARF), no report.txt (X-ARF 0.2) and no XARF v4 JSON"]

@@ -47,16 +47,57 @@ public enum FeedFormat: Sendable, CustomStringConvertible {
     case intelmq
     /// A CSV feed described by its user's mapping file.
     case csv(GenericCSVMapping)
+    /// Abuse reports by e-mail (one message or an mbox): ARF, X-ARF 0.2 and XARF v4, told apart per message.
+    case mail
+    /// XARF v4 reports as JSON.
+    case xarf
 
-    /// Reads `shadowserver`, `shadowserver:scan_dns`, `intelmq` or `csv:MAPPING.json` (which it loads).
+    /// Reads `shadowserver`, `shadowserver:scan_dns`, `intelmq`, `mail` (also `arf`, `x-arf`), `xarf` or
+    /// `csv:MAPPING.json` (which it loads).
     public init(_ text: String) throws(FeedError) {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         switch parts.first?.lowercased() {
         case "shadowserver": self = .shadowserver(reportType: parts.count > 1 ? parts[1].lowercased() : nil)
         case "intelmq" where parts.count == 1: self = .intelmq
+        case "mail" where parts.count == 1, "arf" where parts.count == 1, "x-arf" where parts.count == 1, "eml" where parts.count == 1: self = .mail
+        case "xarf" where parts.count == 1: self = .xarf
         case "csv" where parts.count == 2: self = .csv(try GenericCSVMapping.load(URL(fileURLWithPath: parts[1])))
-        default: throw .unknownFormat("unknown format '\(text)': use shadowserver, shadowserver:REPORT_TYPE, intelmq or csv:MAPPING.json")
+        default:
+            throw .unknownFormat("unknown format '\(text)': use auto, shadowserver, shadowserver:REPORT_TYPE, intelmq, mail, xarf or csv:MAPPING.json")
         }
+    }
+
+    /// The format a file most likely has, from its name and first bytes: e-mail (`.eml`, `.mbox`, or
+    /// header lines), XARF v4 or IntelMQ JSON, else a Shadowserver report.
+    public static func guess(fileName: String, head: [UInt8]) -> FeedFormat {
+        let name = fileName.lowercased()
+        if name.hasSuffix(".eml") || name.hasSuffix(".mbox") || name.hasSuffix(".msg") { return .mail }
+        var bytes = head[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        bytes = bytes.drop { $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }
+        if bytes.first == UInt8(ascii: "{") || bytes.first == UInt8(ascii: "[") {
+            return String(decoding: bytes.prefix(65536), as: UTF8.self).contains("\"xarf_version\"") ? .xarf : .intelmq
+        }
+        if name.hasSuffix(".json") || name.hasSuffix(".jsonl") { return .intelmq }
+        // An e-mail starts with header lines ("Name: value", or mbox's "From ").
+        let firstLine = bytes.prefix { $0 != 10 }
+        if firstLine.starts(with: Array("From ".utf8)) { return .mail }
+        if let colon = firstLine.firstIndex(of: UInt8(ascii: ":")), colon > firstLine.startIndex,
+            firstLine[firstLine.startIndex..<colon].allSatisfy({ ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }),
+            !name.hasSuffix(".csv")
+        {
+            return .mail
+        }
+        return .shadowserver(reportType: nil)
+    }
+
+    /// ``guess(fileName:head:)`` on a file's first 64 KiB.
+    public static func guess(path: String) -> FeedFormat {
+        let head = FileHandle(forReadingAtPath: path).flatMap { handle in
+            defer { try? handle.close() }
+            return try? handle.read(upToCount: 65536)
+        }
+        return Self.guess(fileName: (path as NSString).lastPathComponent, head: head.map { Array($0) } ?? [])
     }
 
     public var description: String {
@@ -65,6 +106,8 @@ public enum FeedFormat: Sendable, CustomStringConvertible {
         case .shadowserver(nil): "shadowserver"
         case .intelmq: "intelmq"
         case .csv(let mapping): "csv:\(mapping.feed)"
+        case .mail: "mail"
+        case .xarf: "xarf"
         }
     }
 }
@@ -149,6 +192,12 @@ public final class IngestPipeline: Sendable {
         case .csv(let mapping):
             feedName = feed ?? mapping.feed
             formatName = "csv:\(mapping.feed)"
+        case .mail:
+            feedName = feed ?? "Abuse reports"
+            formatName = "mail"
+        case .xarf:
+            feedName = feed ?? "XARF"
+            formatName = "xarf"
         }
         if let existing = try await self.store.ingestRun(hash: fileHash, format: formatName, feed: feedName) {
             return (existing, existing.finishedAt != nil)
@@ -170,7 +219,7 @@ public final class IngestPipeline: Sendable {
     func reportType(fileName: String, format: FeedFormat) -> String {
         switch format {
         case .shadowserver(let given?): self.mapping.canonical(given)
-        case .shadowserver(nil), .intelmq, .csv: self.mapping.reportType(fileName: fileName) ?? "(none in the file name)"
+        case .shadowserver(nil), .intelmq, .csv, .mail, .xarf: self.mapping.reportType(fileName: fileName) ?? "(none in the file name)"
         }
     }
 
@@ -190,6 +239,8 @@ public final class IngestPipeline: Sendable {
         var parser: any FeedParser
         switch format {
         case .intelmq: parser = IntelMQParser(feedName: feed, observedAt: observed)
+        case .mail: parser = MailReportParser(feedName: feed, observedAt: observed)
+        case .xarf: parser = XARFParser(feedName: feed, observedAt: observed)
         case .csv(let custom):
             parser = ShadowserverParser(mapping: custom.mapping, reportType: "csv", feedName: feed, observedAt: observed, delimiter: custom.delimiter)
         case .shadowserver:

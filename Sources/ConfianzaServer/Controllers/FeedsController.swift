@@ -218,12 +218,12 @@ struct FeedsController {
         guard let name = parameters["name"].map(String.init), !name.isEmpty, name.count <= 255, !name.contains("/") else {
             throw AppError.invalidFields([.init(field: "name", reason: "is required: the file's name, such as 2024-05-01-scan_dns-uy.csv")])
         }
-        let formatText = parameters["format"].map(String.init) ?? "shadowserver"
+        let formatText = parameters["format"].map(String.init) ?? "auto"
         guard !formatText.lowercased().hasPrefix("csv") else {
             throw AppError.invalidFields([.init(field: "format", reason: "CSV feeds with a mapping file are ingested with confianza ingest or the inbox")])
         }
-        let format: FeedFormat
-        do { format = try FeedFormat(formatText) } catch {
+        let given: FeedFormat?
+        do { given = formatText.lowercased() == "auto" ? nil : try FeedFormat(formatText) } catch {
             throw AppError.invalidFields([.init(field: "format", reason: error.description)])
         }
         let feed = parameters["feed"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
@@ -232,6 +232,7 @@ struct FeedsController {
         do { buffer = try await request.collectBody(upTo: Self.uploadLimit) } catch { throw AppError.payloadTooLarge(Self.uploadLimit) }
         let bytes = Array(buffer.readableBytesView)
         guard !bytes.isEmpty else { throw AppError.badRequest("the body is empty: send the file's bytes", field: nil) }
+        let format = given ?? FeedFormat.guess(fileName: name, head: Array(bytes.prefix(65536)))
         let fingerprint = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         let (run, done) = try await self.ingest.begin(
             fileName: name, fingerprint: fingerprint, format: format, feed: feed, source: "api", actor: user.username)
