@@ -142,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "ConfianzaServerTests",
             dependencies: [
-                "ConfianzaCore", "ConfianzaServer", "ConfianzaStore", "ConfianzaTestSupport",
+                "ConfianzaCore", "ConfianzaServer", "ConfianzaStore", "ConfianzaTestSupport", "ConfianzaNetwork",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

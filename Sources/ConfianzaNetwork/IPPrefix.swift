@@ -93,3 +93,34 @@ extension String {
         String(self.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
 }
+
+extension IPAddress {
+    /// The address as 16 bytes in network order, IPv4 as IPv4-mapped IPv6 (`::ffff:a.b.c.d`), so that
+    /// byte-wise order (SQLite's and PostgreSQL's for blobs) is address order and a prefix is a range.
+    public var storageKey: [UInt8] {
+        let value: UInt128 = switch self.unmapped {
+        case .v4(let v4): (UInt128(0xFFFF) << 32) | UInt128(v4)
+        case .v6(let v6): v6
+        }
+        return (0..<16).map { UInt8(truncatingIfNeeded: value >> (8 * (15 - $0))) }
+    }
+}
+
+extension IPPrefix {
+    /// The network as ranges of ``IPAddress/storageKey``s: one range, except for an IPv6 network that
+    /// holds the IPv4-mapped block (`::ffff:0:0/96`), where IPv4 addresses are stored and which is left out.
+    public var storageKeyRanges: [(first: [UInt8], last: [UInt8])] {
+        let (first, last) = self.bounds
+        guard case .v6 = self.address else {
+            return [(IPAddress.v4(UInt32(first)).storageKey, IPAddress.v4(UInt32(last)).storageKey)]
+        }
+        let mappedFirst = UInt128(0xFFFF) << 32
+        let mappedLast = mappedFirst | 0xFFFF_FFFF
+        func key(_ value: UInt128) -> [UInt8] { (0..<16).map { UInt8(truncatingIfNeeded: value >> (8 * (15 - $0))) } }
+        guard first <= mappedFirst, last >= mappedLast else { return [(key(first), key(last))] }
+        var ranges: [(first: [UInt8], last: [UInt8])] = []
+        if first < mappedFirst { ranges.append((key(first), key(mappedFirst - 1))) }
+        if last > mappedLast { ranges.append((key(mappedLast + 1), key(last))) }
+        return ranges
+    }
+}

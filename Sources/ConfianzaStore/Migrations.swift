@@ -150,9 +150,9 @@ enum Migrations {
                 """
                 CREATE TABLE events (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    dedup_key TEXT NOT NULL, window_start BIGINT NOT NULL, run_id TEXT NOT NULL, feed TEXT NOT NULL,
+                    dedup_key BLOB NOT NULL, window_start BIGINT NOT NULL, run_id TEXT NOT NULL, feed TEXT NOT NULL,
                     time_source BIGINT, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, count BIGINT NOT NULL,
-                    taxonomy TEXT NOT NULL, type TEXT NOT NULL, identifier TEXT, source_ip TEXT, source_asn BIGINT, severity TEXT,
+                    taxonomy TEXT NOT NULL, type TEXT NOT NULL, identifier TEXT, source_ip TEXT, source_key BLOB, source_asn BIGINT, severity TEXT,
                     tlp TEXT, organisations TEXT NOT NULL, rule TEXT, data TEXT NOT NULL)
                 """,
                 """
@@ -165,9 +165,9 @@ enum Migrations {
                 """
                 CREATE TABLE events (
                     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                    dedup_key TEXT NOT NULL, window_start BIGINT NOT NULL, run_id TEXT NOT NULL, feed TEXT NOT NULL,
+                    dedup_key BYTEA NOT NULL, window_start BIGINT NOT NULL, run_id TEXT NOT NULL, feed TEXT NOT NULL,
                     time_source BIGINT, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, count BIGINT NOT NULL,
-                    taxonomy TEXT NOT NULL, type TEXT NOT NULL, identifier TEXT, source_ip TEXT, source_asn BIGINT, severity TEXT,
+                    taxonomy TEXT NOT NULL, type TEXT NOT NULL, identifier TEXT, source_ip TEXT, source_key BYTEA, source_asn BIGINT, severity TEXT,
                     tlp TEXT, organisations TEXT NOT NULL, rule TEXT, data TEXT NOT NULL)
                 """,
                 """
@@ -188,7 +188,8 @@ enum Migrations {
                 "CREATE UNIQUE INDEX events_dedup ON events (dedup_key, window_start)",
                 "CREATE INDEX events_time ON events (time_source)",
                 "CREATE INDEX events_last_seen ON events (last_seen)",
-                "CREATE INDEX events_source_ip ON events (source_ip)",
+                "CREATE INDEX events_source_key ON events (source_key)",
+                "CREATE INDEX events_source_asn ON events (source_asn)",
                 "CREATE INDEX quarantine_run ON quarantine (run_id, line)",
             ]),
     ]

@@ -1,6 +1,8 @@
+import ConfianzaNetwork
 import ConfianzaCore
 import Foundation
 import SQLKit
+import NIOCore
 import SQLiteNIO
 
 extension SQLStore {
@@ -63,11 +65,14 @@ extension SQLStore {
     ) async throws -> IngestCounts {
         try await self.withTransaction { db in
             // Which of these are already stored (in the same window)?
-            var existing: Set<String> = []
+            var existing: Set<EventSlot> = []
             for chunk in events.chunked(Self.insertChunk) {
-                let keys = SQLList(chunk.map { SQLBind($0.key) })
+                let keys = SQLList(chunk.map { SQLBind(Data($0.key.bytes)) })
                 for row in try await db.raw("SELECT dedup_key, window_start FROM events WHERE dedup_key IN (\(keys))").all() {
-                    existing.insert("\(try row.decode(column: "dedup_key", as: String.self))|\(try row.decode(column: "window_start", as: Int64.self))")
+                    guard let key = DeduplicationKey(stored: try row.decode(column: "dedup_key", as: Data.self)) else {
+                        throw StoreError.corrupt("an event's dedup_key is not 16 bytes")
+                    }
+                    existing.insert(EventSlot(key: key, window: try row.decode(column: "window_start", as: Int64.self)))
                 }
             }
             var idText: [UUID: String] = [:]  // UUID formatting is slow; most events share a few owners
@@ -79,20 +84,22 @@ extension SQLStore {
                     return made
                 }.joined(separator: ",")
             }
-            let new = events.filter { !existing.contains("\($0.key)|\($0.window)") }
-            let seen = events.filter { existing.contains("\($0.key)|\($0.window)") }
+            let new = events.filter { !existing.contains(EventSlot(key: $0.key, window: $0.window)) }
+            let seen = events.filter { existing.contains(EventSlot(key: $0.key, window: $0.window)) }
             let runText = runID.uuidString
             for chunk in new.chunked(Self.insertChunk) {
                 let rows: [[EventColumn]] = chunk.map { pending in
                     let event = pending.event
                     let asn: Int64? = if case .integer(let number) = event["source.asn"] { number } else { nil }
                     let timeSource = pending.timeSource.map { Millis($0).value }
+                    let sourceIP = event["source.ip"]?.description
                     return [
-                        .text(pending.key), .integer(pending.window), .text(runText), .text(event["feed.name"]?.description ?? ""),
+                        .blob(pending.key.bytes), .integer(pending.window), .text(runText), .text(event["feed.name"]?.description ?? ""),
                         .optionalInteger(timeSource), .integer(Millis(pending.firstSeen).value), .integer(Millis(pending.lastSeen).value),
                         .integer(Int64(pending.count)), .text(event["classification.taxonomy"]?.description ?? "other"),
                         .text(event["classification.type"]?.description ?? "undetermined"),
-                        .optionalText(event["classification.identifier"]?.description), .optionalText(event["source.ip"]?.description),
+                        .optionalText(event["classification.identifier"]?.description), .optionalText(sourceIP),
+                        .optionalBlob(sourceIP.flatMap { try? IPAddress($0) }?.storageKey),
                         .optionalInteger(asn), .optionalText(event["severity"]?.description), .optionalText(event["tlp"]?.description),
                         .text(text(pending.organisations)), .optionalText(pending.rule), .text(event.json()),
                     ]
@@ -101,7 +108,7 @@ extension SQLStore {
                     into: "events",
                     columns: [
                         "dedup_key", "window_start", "run_id", "feed", "time_source", "first_seen", "last_seen", "count", "taxonomy", "type",
-                        "identifier", "source_ip", "source_asn", "severity", "tlp", "organisations", "rule", "data",
+                        "identifier", "source_ip", "source_key", "source_asn", "severity", "tlp", "organisations", "rule", "data",
                     ], rows: rows, db: db)
             }
             let latest = self.isSQLite ? "MAX" : "GREATEST"
@@ -110,7 +117,7 @@ extension SQLStore {
                     """
                     UPDATE events SET count = count + \(bind: pending.count),
                         last_seen = \(unsafeRaw: latest)(last_seen, \(bind: Millis(pending.lastSeen)))
-                    WHERE dedup_key = \(bind: pending.key) AND window_start = \(bind: pending.window)
+                    WHERE dedup_key = \(bind: Data(pending.key.bytes)) AND window_start = \(bind: pending.window)
                     """
                 ).run()
             }
@@ -174,10 +181,20 @@ extension SQLStore {
     public func events(matching query: EventQuery) async throws -> [StoredEvent] {
         var conditions: [SQLQueryString] = []
         if let feed = query.feed { conditions.append("feed = \(bind: feed)") }
+        if let taxonomy = query.taxonomy { conditions.append("taxonomy = \(bind: taxonomy)") }
         if let type = query.classificationType { conditions.append("type = \(bind: type)") }
         if let severity = query.severity { conditions.append("severity = \(bind: severity)") }
         if let organisation = query.organisation { conditions.append("organisations LIKE \(bind: "%\(organisation.uuidString)%")") }
-        if let ip = query.sourceIP { conditions.append("source_ip = \(bind: ip)") }
+        if let network = query.network {
+            var ranges: SQLQueryString = "("
+            for (index, range) in network.storageKeyRanges.enumerated() {
+                ranges = ranges + (index == 0 ? "" : " OR ") + "(source_key >= \(bind: Data(range.first)) AND source_key <= \(bind: Data(range.last)))"
+            }
+            conditions.append(network.storageKeyRanges.isEmpty ? "1 = 0" : ranges + ")")
+        }
+        if let asn = query.asn { conditions.append("source_asn = \(bind: asn)") }
+        if let since = query.since { conditions.append("last_seen >= \(bind: Millis(since))") }
+        if let until = query.until { conditions.append("first_seen < \(bind: Millis(until))") }
         var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.eventColumns) FROM events"
         for (index, condition) in conditions.enumerated() {
             sql = sql + (index == 0 ? " WHERE " : " AND ") + condition
@@ -208,8 +225,10 @@ extension SQLStore {
 enum EventColumn {
     case text(String)
     case integer(Int64)
+    case blob([UInt8])
     case optionalText(String?)
     case optionalInteger(Int64?)
+    case optionalBlob([UInt8]?)
 }
 
 extension SQLStore {
@@ -230,6 +249,8 @@ extension SQLStore {
                     case .integer(let number): binds.append(.integer(SQLiteInt64(number)))
                     case .optionalText(let text): binds.append(text.map { .text($0) } ?? .null)
                     case .optionalInteger(let number): binds.append(number.map { .integer(SQLiteInt64($0)) } ?? .null)
+                    case .blob(let bytes): binds.append(.blob(ByteBuffer(bytes: bytes)))
+                    case .optionalBlob(let bytes): binds.append(bytes.map { .blob(ByteBuffer(bytes: $0)) } ?? .null)
                     }
                 }
             }
@@ -243,6 +264,8 @@ extension SQLStore {
                 case .integer(let number): SQLBind(number)
                 case .optionalText(let text): SQLBind(text)
                 case .optionalInteger(let number): SQLBind(number)
+                case .blob(let bytes): SQLBind(Data(bytes))
+                case .optionalBlob(let bytes): SQLBind(bytes.map { Data($0) })
                 }
             }))
         }

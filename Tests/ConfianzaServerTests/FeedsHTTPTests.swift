@@ -1,5 +1,6 @@
 import ConfianzaCore
 import ConfianzaFeeds
+import ConfianzaNetwork
 import ConfianzaServer
 import ConfianzaTestSupport
 import Foundation
@@ -44,7 +45,7 @@ import Testing
             let events = try await browser.get("/events?ip=198.51.100.1")
             #expect(events.text.contains("Hospital"))
             #expect(events.text.contains("<td>2</td>"), "seen twice")
-            let id = try #require(try await dependencies.store.events(matching: EventQuery(sourceIP: "198.51.100.1")).first?.id)
+            let id = try #require(try await dependencies.store.events(matching: EventQuery(network: try IPPrefix("198.51.100.1"))).first?.id)
             let page = try await browser.get("/events/\(id)")
             #expect(page.text.contains("prefix 198.51.100.0/24"))
             #expect(page.text.contains("dns-open-resolver"))
@@ -61,6 +62,26 @@ import Testing
             #expect((try detail.json()["counts"] as? [String: Any])?["quarantined"] as? Int == 1)
             #expect((try detail.json()["quarantine"] as? [[String: Any]])?.first?["line"] as? Int == 5)
             #expect(try await client.execute(uri: "/api/v1/events?limit=0", method: .get, headers: bearer(token)).status == .badRequest)
+
+            // The other filters, and each refusing what it cannot read, naming the parameter.
+            func count(_ query: String) async throws -> Int {
+                try await client.execute(uri: "/api/v1/events?\(query)", method: .get, headers: bearer(token)).jsonArray().count
+            }
+            #expect(try await count("ip=198.51.100.0/24&asn=AS64500&taxonomy=vulnerable&from=2024-05-01&to=2024-05-01") == 2)
+            #expect(try await count("ip=198.51.100.0/24&to=2024-04-30") == 0)
+            #expect(try await count("ip=2001:db8::/32") == 0)
+            #expect(try await count("taxonomy=Malicious%20Code") == 0, "aliases are read")
+            for (query, field) in [
+                ("ip=198.51.100.300", "ip"), ("ip=198.51.100.1/24", "ip"), ("asn=ASX", "asn"), ("asn=0", "asn"), ("taxonomy=nope", "taxonomy"),
+                ("from=yesterday", "from"), ("to=2024-13-01", "to"), ("from=2024-05-02&to=2024-05-01", "from"),
+            ] {
+                let response = try await client.execute(uri: "/api/v1/events?\(query)", method: .get, headers: bearer(token))
+                #expect(response.status == .badRequest, "\(query)")
+                #expect(String(buffer: response.body).contains("\"\(field)\""), "\(query): \(String(buffer: response.body))")
+            }
+            let filtered = try await browser.get("/events?ip=198.51.100.0/24&from=2024-05-01&taxonomy=vulnerable")
+            #expect(filtered.text.contains("value=\"198.51.100.0/24\""), "the form keeps what was asked")
+            #expect(filtered.text.contains("<option value=\"vulnerable\" selected>"))
         }
     }
 }

@@ -78,6 +78,45 @@ import Testing
         }
     }
 
+    /// Every filter of the events list, alone and together, gives the same answer on every backend as
+    /// a plain scan of the events does.
+    @Test(arguments: TestBackend.available)
+    func eventFiltersAgreeWithAScan(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let pipeline = try await Self.pipeline(store)
+            var text = Self.header
+            for i in 0..<12 { text += Self.row(i, i % 3 == 0 ? "2001:db8::\(i + 1)" : "198.51.100.\(i + 1)", asn: 64500 + i % 2) }
+            _ = try await Self.ingest(pipeline, text)
+            let intel = #"{"source.ip":"203.0.113.7","classification.type":"phishing","time.source":"2024-05-03T10:00:00+00:00","source.asn":64999}"#
+            _ = try await pipeline.ingest(
+                fileName: "x.jsonl", format: .intelmq, source: "test", open: { MemoryChunks(Array((intel + "\n").utf8)) })
+            let all = try await store.events(matching: EventQuery(limit: 1000))
+            #expect(all.count == 13)
+            let hospital = try #require(try await store.organisations().first)
+            let day = Date(timeIntervalSince1970: 1_714_521_600)  // 2024-05-01
+            let queries: [EventQuery] = [
+                EventQuery(network: try IPPrefix("198.51.100.0/29")), EventQuery(network: try IPPrefix("198.51.100.5")),
+                EventQuery(network: try IPPrefix("2001:db8::/32")), EventQuery(network: try IPPrefix("0.0.0.0/0")),
+                EventQuery(network: try IPPrefix("::/0")), EventQuery(asn: 64501), EventQuery(asn: 64999),
+                EventQuery(taxonomy: "fraud"), EventQuery(taxonomy: "vulnerable", classificationType: "vulnerable-system"),
+                EventQuery(organisation: hospital.id), EventQuery(since: day.addingTimeInterval(86400)), EventQuery(until: day.addingTimeInterval(5)),
+                EventQuery(since: day.addingTimeInterval(3), until: day.addingTimeInterval(7)),
+                EventQuery(network: try IPPrefix("198.51.100.0/24"), asn: 64500, since: day, until: day.addingTimeInterval(86400)),
+            ]
+            for query in queries {
+                var scan = query
+                scan.limit = 1000
+                let found = try await store.events(matching: scan).map(\.id).sorted()
+                let expected = all.filter { query.matchesForTesting($0) }.map(\.id).sorted()
+                #expect(found == expected, "\(query)")
+                #expect(!expected.isEmpty || query.asn == 12345, "each query finds something: \(query)")
+            }
+            #expect(try await store.events(matching: EventQuery(network: try IPPrefix("198.51.100.0/29"))).count == 4)
+            #expect(try await store.events(matching: EventQuery(network: try IPPrefix("2001:db8::/32"))).count == 4)
+            #expect(try await store.events(matching: EventQuery(network: try IPPrefix("::/0"))).count == 4, "IPv4 is not inside ::/0")
+        }
+    }
+
     /// A reader that fails after some chunks, as a process killed mid-file would stop.
     struct FailingChunks: ChunkReader {
         struct Killed: Error {}

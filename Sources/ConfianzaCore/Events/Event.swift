@@ -62,8 +62,8 @@ public struct Event: Sendable, Equatable {
 
     public mutating func remove(_ key: String) { self.fields[key] = nil }
 
-    /// The de-duplication key: SHA-256 over every field (sorted) except those given.
-    public func deduplicationKey(excluding excluded: Set<String> = ["raw", "time.observation"]) -> String {
+    /// The de-duplication key: the first 128 bits of SHA-256 over every field (sorted) except those given.
+    public func deduplicationKey(excluding excluded: Set<String> = ["raw", "time.observation"]) -> DeduplicationKey {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(1024)
         for key in self.fields.keys.sorted() where !excluded.contains(key) {
@@ -76,7 +76,7 @@ public struct Event: Sendable, Equatable {
             }
             bytes.append(0xC1)
         }
-        return Hex.string(SHA256.hash(data: bytes))
+        return DeduplicationKey(digest: Array(SHA256.hash(data: bytes)))
     }
 
     /// The event as one IntelMQ JSON object (flat keys, sorted by code point). Written by hand: the
@@ -225,6 +225,41 @@ public indirect enum JSONValue: Codable, Equatable, Sendable {
         case .array, .object: .json(self.text)
         }
     }
+}
+
+/// What makes two events the same for de-duplication: 128 bits of a SHA-256 digest (a collision
+/// among 2^32 events has odds of about 2^-64), stored as 16 bytes.
+public struct DeduplicationKey: Hashable, Sendable, CustomStringConvertible {
+    public let high: UInt64
+    public let low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// From a digest's first 16 bytes (or stored bytes); `nil` when fewer.
+    public init(digest: some Collection<UInt8>) {
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for (index, byte) in digest.prefix(16).enumerated() {
+            if index < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
+        }
+        self.high = high
+        self.low = low
+    }
+
+    public init?(stored bytes: some Collection<UInt8>) {
+        guard bytes.count == 16 else { return nil }
+        self.init(digest: bytes)
+    }
+
+    /// 16 bytes, big-endian.
+    public var bytes: [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: self.high >> (56 - 8 * $0)) } + (0..<8).map { UInt8(truncatingIfNeeded: self.low >> (56 - 8 * $0)) }
+    }
+
+    public var description: String { Hex.string(self.bytes) }
 }
 
 /// JSON string escaping (RFC 8259): quotes, backslashes and control characters.

@@ -1,3 +1,4 @@
+import ConfianzaNetwork
 import Foundation
 
 /// Lines read, and what became of each: stored as a new event, counted on an existing one, or
@@ -64,7 +65,7 @@ public struct IngestRun: Sendable, Equatable, Identifiable {
 /// and who it was routed to.
 public struct PendingEvent: Sendable, Equatable {
     public var event: Event
-    public var key: String
+    public var key: DeduplicationKey
     /// Start of the de-duplication window (seconds since 1970).
     public var window: Int64
     public var count: Int
@@ -76,7 +77,7 @@ public struct PendingEvent: Sendable, Equatable {
     public var rule: String?
 
     public init(
-        event: Event, key: String, window: Int64, count: Int, timeSource: Date? = nil, firstSeen: Date, lastSeen: Date,
+        event: Event, key: DeduplicationKey, window: Int64, count: Int, timeSource: Date? = nil, firstSeen: Date, lastSeen: Date,
         organisations: [UUID], rule: String?
     ) {
         self.event = event
@@ -160,33 +161,53 @@ public protocol EventStore: Sendable {
 /// Filters for listing events; `nil` means any.
 public struct EventQuery: Sendable, Equatable {
     public var feed: String?
+    public var taxonomy: String?
     public var classificationType: String?
     public var severity: String?
     public var organisation: UUID?
-    public var sourceIP: String?
+    /// Events whose `source.ip` is in this network (a single address is a /32 or /128).
+    public var network: IPPrefix?
+    public var asn: Int64?
+    /// Events seen at or after this time (their last sighting).
+    public var since: Date?
+    /// Events seen before this time (their first sighting).
+    public var until: Date?
     public var limit: Int
     public var offset: Int
 
     public init(
-        feed: String? = nil, classificationType: String? = nil, severity: String? = nil, organisation: UUID? = nil, sourceIP: String? = nil,
-        limit: Int = 100, offset: Int = 0
+        feed: String? = nil, taxonomy: String? = nil, classificationType: String? = nil, severity: String? = nil, organisation: UUID? = nil,
+        network: IPPrefix? = nil, asn: Int64? = nil, since: Date? = nil, until: Date? = nil, limit: Int = 100, offset: Int = 0
     ) {
         self.feed = feed
+        self.taxonomy = taxonomy
         self.classificationType = classificationType
         self.severity = severity
         self.organisation = organisation
-        self.sourceIP = sourceIP
+        self.network = network
+        self.asn = asn
+        self.since = since
+        self.until = until
         self.limit = limit
         self.offset = offset
     }
 
+    /// Whether an event passes the filters (what every store's answer must agree with).
+    public func matchesForTesting(_ stored: StoredEvent) -> Bool { self.matches(stored) }
+
     func matches(_ stored: StoredEvent) -> Bool {
         let event = stored.event
         if let feed = self.feed, event["feed.name"]?.description != feed { return false }
+        if let taxonomy = self.taxonomy, event["classification.taxonomy"]?.description != taxonomy { return false }
         if let type = self.classificationType, event["classification.type"]?.description != type { return false }
         if let severity = self.severity, event["severity"]?.description != severity { return false }
         if let organisation = self.organisation, !stored.organisations.contains(organisation) { return false }
-        if let ip = self.sourceIP, event["source.ip"]?.description != ip { return false }
+        if let network = self.network {
+            guard let text = event["source.ip"]?.description, let address = try? IPAddress(text), network.contains(address) else { return false }
+        }
+        if let asn = self.asn, event["source.asn"] != .integer(asn) { return false }
+        if let since = self.since, stored.lastSeen < since { return false }
+        if let until = self.until, stored.firstSeen >= until { return false }
         return true
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// The in-memory store's ingestion tables.
 struct EventData {
     var runs: [UUID: IngestRun] = [:]
-    var events: [String: StoredEvent] = [:]
+    var events: [EventSlot: StoredEvent] = [:]
     var quarantine: [UUID: [QuarantinedRecord]] = [:]
     var nextID: Int64 = 1
 }
@@ -29,7 +29,7 @@ extension InMemoryStore {
         var stored = 0
         var duplicates = repeats
         for pending in events {
-            let key = "\(pending.key)|\(pending.window)"
+            let key = EventSlot(key: pending.key, window: pending.window)
             if var existing = self.eventData.events[key] {
                 existing.count += pending.count
                 existing.lastSeen = max(existing.lastSeen, pending.lastSeen)
@@ -71,5 +71,16 @@ extension InMemoryStore {
 
     public func latestEvents(limit: Int) async throws -> [StoredEvent] {
         Array(self.eventData.events.values.sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }.prefix(limit))
+    }
+}
+
+/// An event's place for de-duplication: its key in its window.
+public struct EventSlot: Hashable, Sendable {
+    public var key: DeduplicationKey
+    public var window: Int64
+
+    public init(key: DeduplicationKey, window: Int64) {
+        self.key = key
+        self.window = window
     }
 }

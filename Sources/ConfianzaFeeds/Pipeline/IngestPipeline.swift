@@ -314,7 +314,7 @@ public final class IngestPipeline: Sendable {
 
     /// Records of one batch, repeats folded together.
     struct Batch {
-        var events: [String: PendingEvent] = [:]
+        var events: [EventSlot: PendingEvent] = [:]
         var quarantine: [QuarantinedRecord] = []
         var read = 0
         var repeats = 0
@@ -323,7 +323,7 @@ public final class IngestPipeline: Sendable {
         mutating func add(_ pending: PendingEvent, line: Int) {
             self.read += 1
             self.lastLine = max(self.lastLine, line)
-            let slot = "\(pending.key)|\(pending.window)"
+            let slot = EventSlot(key: pending.key, window: pending.window)
             if var existing = self.events[slot] {
                 existing.count += 1
                 existing.firstSeen = min(existing.firstSeen, pending.firstSeen)

@@ -1,3 +1,4 @@
+import ConfianzaNetwork
 import ConfianzaCore
 import ConfianzaFeeds
 import Crypto
@@ -66,13 +67,39 @@ struct FeedsController {
 
     static func query(_ request: Request) throws(AppError) -> EventQuery {
         let parameters = request.uri.queryParameters
-        func value(_ name: String) -> String? { parameters[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
-        var query = EventQuery(feed: value("feed"), classificationType: value("type"), severity: value("severity"), sourceIP: value("ip"))
-        if let type = query.classificationType, Taxonomy.canonicalType(type) == nil {
-            throw .badRequest("type '\(type)' is not an RSIT classification type", field: "type")
+        func value(_ name: String) -> String? {
+            parameters[Substring(name)].map { String($0).trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        var query = EventQuery(feed: value("feed"), severity: value("severity"))
+        if let taxonomy = value("taxonomy") {
+            guard let canonical = Taxonomy.canonicalTaxonomy(taxonomy) else {
+                throw .badRequest("taxonomy '\(taxonomy)' is not an RSIT taxonomy", field: "taxonomy")
+            }
+            query.taxonomy = canonical
+        }
+        if let type = value("type") {
+            guard let canonical = Taxonomy.canonicalType(type) else { throw .badRequest("type '\(type)' is not an RSIT classification type", field: "type") }
+            query.classificationType = canonical
         }
         if let severity = query.severity, Severity(rawValue: severity) == nil {
             throw .badRequest("severity must be one of critical, high, medium, low, info", field: "severity")
+        }
+        if let ip = value("ip") {
+            do { query.network = try IPPrefix(ip) } catch {
+                throw .badRequest("ip must be an address or a network such as 192.0.2.0/24: \(error.description)", field: "ip")
+            }
+        }
+        if let asn = value("asn") {
+            let digits = asn.uppercased().hasPrefix("AS") ? String(asn.dropFirst(2)) : asn
+            guard let number = Int64(digits), (1...4_294_967_295).contains(number) else {
+                throw .badRequest("asn must be an AS number such as 64500 or AS64500", field: "asn")
+            }
+            query.asn = number
+        }
+        query.since = try Self.time(value("from"), field: "from", endOfDay: false)
+        query.until = try Self.time(value("to"), field: "to", endOfDay: true)
+        if let since = query.since, let until = query.until, since >= until {
+            throw .badRequest("from must be before to", field: "from")
         }
         if let organisation = value("organisation") {
             guard let id = UUID(uuidString: organisation) else { throw .badRequest("organisation must be an organisation's id", field: "organisation") }
@@ -87,6 +114,19 @@ struct FeedsController {
             query.offset = number
         }
         return query
+    }
+
+    /// A day (`2024-05-01`, as date inputs send it) or a time (ISO 8601). A day given as the end of a
+    /// range includes the whole day.
+    static func time(_ text: String?, field: String, endOfDay: Bool) throws(AppError) -> Date? {
+        guard let text else { return nil }
+        if text.utf8.count == 10, let day = EventTime.parse(text + " 00:00:00") {
+            return endOfDay ? day.addingTimeInterval(86400) : day
+        }
+        guard let time = EventTime.parse(text) else {
+            throw .badRequest("\(field) must be a day (2024-05-01) or a time (2024-05-01T10:00:00Z)", field: field)
+        }
+        return time
     }
 
     @Sendable func events(request: Request, context: AppContext) async throws -> Response {
@@ -107,15 +147,20 @@ struct FeedsController {
         }
         let parameters = request.uri.queryParameters
         func keep(_ offset: Int) -> String {
-            var items = ["feed", "type", "severity", "ip", "organisation"].compactMap { name in
+            var items = ["feed", "taxonomy", "type", "severity", "ip", "asn", "from", "to", "organisation"].compactMap { name in
                 parameters[Substring(name)].map { "\(name)=\(String($0).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
             }
             items.append("offset=\(offset)")
             return "/events?" + items.joined(separator: "&")
         }
+        func given(_ name: String) -> String { parameters[Substring(name)].map(String.init) ?? "" }
+        let filter: [String: String] = [
+            "feed": query.feed ?? "", "ip": given("ip"), "asn": given("asn"), "from": given("from"), "to": given("to"),
+        ]
         var data: [String: Any] = [
             "events": rows, "hasEvents": !rows.isEmpty,
-            "filter": ["feed": query.feed ?? "", "ip": query.sourceIP ?? ""],
+            "filter": filter,
+            "taxonomies": Taxonomy.types.keys.sorted().map { ["value": $0, "selected": $0 == query.taxonomy] as [String: Any] },
             "types": Taxonomy.taxonomyOfType.keys.sorted().map { ["value": $0, "selected": $0 == query.classificationType] as [String: Any] },
             "severities": Severity.allCases.map {
                 ["value": $0.rawValue, "label": self.t("severity.\($0.rawValue)", context), "selected": $0.rawValue == query.severity] as [String: Any]
