@@ -5,6 +5,12 @@ import Foundation
 public protocol FeedParser {
     mutating func feed(_ bytes: some Sequence<UInt8>, _ emit: (ParsedRecord) -> Void)
     mutating func finish(_ emit: (ParsedRecord) -> Void)
+    /// The input's header record as read (CSV formats), needed to read a quarantined row again.
+    var header: String? { get }
+}
+
+extension FeedParser {
+    public var header: String? { nil }
 }
 
 extension ShadowserverParser: FeedParser {}

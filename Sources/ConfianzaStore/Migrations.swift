@@ -182,7 +182,7 @@ enum Migrations {
                     id TEXT PRIMARY KEY, file_name TEXT NOT NULL, file_hash TEXT NOT NULL, format TEXT NOT NULL, feed TEXT NOT NULL,
                     started_at BIGINT NOT NULL, finished_at BIGINT,
                     lines_read BIGINT NOT NULL, events_stored BIGINT NOT NULL, duplicates BIGINT NOT NULL, quarantined BIGINT NOT NULL,
-                    checkpoint_line BIGINT NOT NULL, source TEXT NOT NULL, actor TEXT,
+                    checkpoint_line BIGINT NOT NULL, source TEXT NOT NULL, actor TEXT, header TEXT,
                     UNIQUE (file_hash, format, feed))
                 """,
                 "CREATE UNIQUE INDEX events_dedup ON events (dedup_key, window_start)",

@@ -7,7 +7,7 @@ import SQLiteNIO
 
 extension SQLStore {
     private static let runColumns =
-        "id, file_name, file_hash, format, feed, started_at, finished_at, lines_read, events_stored, duplicates, quarantined, checkpoint_line, source, actor"
+        "id, file_name, file_hash, format, feed, started_at, finished_at, lines_read, events_stored, duplicates, quarantined, checkpoint_line, source, actor, header"
 
     public func ingestRun(hash: String, format: String, feed: String) async throws -> IngestRun? {
         try await self.withDatabase { db in
@@ -35,7 +35,7 @@ extension SQLStore {
                     VALUES (\(bind: run.id.uuidString), \(bind: run.fileName), \(bind: run.fileHash), \(bind: run.format), \(bind: run.feed),
                         \(bind: Millis(run.startedAt)), \(bind: run.finishedAt.map(Millis.init)), \(bind: run.counts.read),
                         \(bind: run.counts.stored), \(bind: run.counts.duplicates), \(bind: run.counts.quarantined),
-                        \(bind: run.checkpointLine), \(bind: run.source), \(bind: run.actor))
+                        \(bind: run.checkpointLine), \(bind: run.source), \(bind: run.actor), \(bind: run.header))
                     """
                 ).run()
             }
@@ -54,7 +54,7 @@ extension SQLStore {
                 read: try row.decode(column: "lines_read", as: Int.self), stored: try row.decode(column: "events_stored", as: Int.self),
                 duplicates: try row.decode(column: "duplicates", as: Int.self), quarantined: try row.decode(column: "quarantined", as: Int.self)),
             checkpointLine: try row.decode(column: "checkpoint_line", as: Int.self), source: try row.decode(column: "source", as: String.self),
-            actor: try row.decode(column: "actor", as: String?.self))
+            actor: try row.decode(column: "actor", as: String?.self), header: try row.decode(column: "header", as: String?.self))
     }
 
     /// Rows per multi-row INSERT: 19 values each stays well under SQLite's and PostgreSQL's limits.
@@ -64,6 +64,31 @@ extension SQLStore {
         runID: UUID, events: [PendingEvent], quarantine: [QuarantinedRecord], read: Int, repeats: Int, checkpointLine: Int
     ) async throws -> IngestCounts {
         try await self.withTransaction { db in
+            let runText = runID.uuidString
+            let (new, seen) = try await self.storeEvents(events, runText: runText, db: db)
+            for chunk in quarantine.chunked(Self.insertChunk) {
+                let rows: [[EventColumn]] = chunk.map { [.text(runText), .integer(Int64($0.line)), .text($0.reason), .text($0.raw)] }
+                try await self.insertRows(into: "quarantine", columns: ["run_id", "line", "reason", "raw"], rows: rows, db: db)
+            }
+            // Repeats inside the batch were counted already; each event found stored adds its first record.
+            let duplicates = repeats + seen
+            let updated = try await db.raw(
+                """
+                UPDATE ingest_runs SET lines_read = lines_read + \(bind: read), events_stored = events_stored + \(bind: new),
+                    duplicates = duplicates + \(bind: duplicates), quarantined = quarantined + \(bind: quarantine.count),
+                    checkpoint_line = \(bind: checkpointLine)
+                WHERE id = \(bind: runText)
+                RETURNING \(unsafeRaw: Self.runColumns)
+                """
+            ).first().map(Self.decodeRun)
+            guard let updated else { throw StoreError.notFound("ingest run \(runID)") }
+            return updated.counts
+        }
+    }
+
+    /// Inserts the events not stored yet and raises the count of those that are (same key, same
+    /// window); returns how many of each.
+    func storeEvents(_ events: [PendingEvent], runText: String, db: any SQLDatabase) async throws -> (new: Int, seen: Int) {
             // Which of these are already stored (in the same window)?
             var existing: Set<EventSlot> = []
             for chunk in events.chunked(Self.insertChunk) {
@@ -86,7 +111,6 @@ extension SQLStore {
             }
             let new = events.filter { !existing.contains(EventSlot(key: $0.key, window: $0.window)) }
             let seen = events.filter { existing.contains(EventSlot(key: $0.key, window: $0.window)) }
-            let runText = runID.uuidString
             for chunk in new.chunked(Self.insertChunk) {
                 let rows: [[EventColumn]] = chunk.map { pending in
                     let event = pending.event
@@ -121,29 +145,46 @@ extension SQLStore {
                     """
                 ).run()
             }
-            for chunk in quarantine.chunked(Self.insertChunk) {
-                let rows: [[EventColumn]] = chunk.map { [.text(runText), .integer(Int64($0.line)), .text($0.reason), .text($0.raw)] }
-                try await self.insertRows(into: "quarantine", columns: ["run_id", "line", "reason", "raw"], rows: rows, db: db)
+            return (new.count, seen.count)
+    }
+
+    public func finishIngestRun(id: UUID, at date: Date, header: String?) async throws {
+        try await self.withDatabase { db in
+            try await db.raw(
+                "UPDATE ingest_runs SET finished_at = \(bind: Millis(date)), header = \(bind: header) WHERE id = \(bind: id.uuidString)"
+            ).run()
+        }
+    }
+
+    public func commitReprocessed(
+        runID: UUID, events: [PendingEvent], repeats: Int, resolvedLines: [Int], stillQuarantined: [QuarantinedRecord]
+    ) async throws -> IngestCounts {
+        try await self.withTransaction { db in
+            let runText = runID.uuidString
+            let (new, seen) = try await self.storeEvents(events, runText: runText, db: db)
+            var taken = 0
+            for chunk in resolvedLines.chunked(Self.insertChunk) {
+                let lines = SQLList(chunk.map { SQLBind($0) })
+                let deleted = try await db.raw(
+                    "DELETE FROM quarantine WHERE run_id = \(bind: runText) AND line IN (\(lines)) RETURNING line"
+                ).all()
+                taken += deleted.count
             }
-            // Repeats inside the batch were counted already; each event found stored adds its first record.
-            let duplicates = repeats + seen.count
+            for record in stillQuarantined {
+                try await db.raw(
+                    "UPDATE quarantine SET reason = \(bind: record.reason) WHERE run_id = \(bind: runText) AND line = \(bind: record.line)"
+                ).run()
+            }
             let updated = try await db.raw(
                 """
-                UPDATE ingest_runs SET lines_read = lines_read + \(bind: read), events_stored = events_stored + \(bind: new.count),
-                    duplicates = duplicates + \(bind: duplicates), quarantined = quarantined + \(bind: quarantine.count),
-                    checkpoint_line = \(bind: checkpointLine)
+                UPDATE ingest_runs SET events_stored = events_stored + \(bind: new), duplicates = duplicates + \(bind: repeats + seen),
+                    quarantined = quarantined - \(bind: taken)
                 WHERE id = \(bind: runText)
                 RETURNING \(unsafeRaw: Self.runColumns)
                 """
             ).first().map(Self.decodeRun)
             guard let updated else { throw StoreError.notFound("ingest run \(runID)") }
             return updated.counts
-        }
-    }
-
-    public func finishIngestRun(id: UUID, at date: Date) async throws {
-        try await self.withDatabase { db in
-            try await db.raw("UPDATE ingest_runs SET finished_at = \(bind: Millis(date)) WHERE id = \(bind: id.uuidString)").run()
         }
     }
 
@@ -154,10 +195,13 @@ extension SQLStore {
         }
     }
 
-    public func quarantined(runID: UUID, limit: Int) async throws -> [QuarantinedRecord] {
+    public func quarantined(runID: UUID, afterLine: Int, limit: Int) async throws -> [QuarantinedRecord] {
         try await self.withDatabase { db in
             try await db.raw(
-                "SELECT line, reason, raw FROM quarantine WHERE run_id = \(bind: runID.uuidString) ORDER BY line LIMIT \(bind: max(0, limit))"
+                """
+                SELECT line, reason, raw FROM quarantine WHERE run_id = \(bind: runID.uuidString) AND line > \(bind: afterLine)
+                ORDER BY line LIMIT \(bind: max(0, limit))
+                """
             ).all().map { row in
                 QuarantinedRecord(
                     line: try row.decode(column: "line", as: Int.self), reason: try row.decode(column: "reason", as: String.self),

@@ -12,7 +12,7 @@ struct Confianza: AsyncParsableCommand {
             JSON file given by --config or CONFIANZA_CONFIG.
             """,
         version: "0.1.0",
-        subcommands: [Serve.self, Demo.self, Migrate.self, UserCommand.self, ConstituencyCommand.self, Lookup.self, Ingest.self],
+        subcommands: [Serve.self, Demo.self, Migrate.self, UserCommand.self, ConstituencyCommand.self, Lookup.self, Ingest.self, QuarantineCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -27,10 +27,14 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning, error or critical (env CONFIANZA_LOG_LEVEL; default info).")
     var logLevel: String?
 
+    @Option(help: "A Shadowserver mapping file of your own, laid over the bundled one (env CONFIANZA_SHADOWSERVER_MAPPING).")
+    var shadowserverMapping: String?
+
     var flags: [String: String] {
         var flags: [String: String] = [:]
         flags["database"] = self.database
         flags["logLevel"] = self.logLevel
+        flags["shadowserverMapping"] = self.shadowserverMapping
         return flags
     }
 }

@@ -37,9 +37,8 @@ struct Ingest: AsyncParsableCommand {
     func run() async throws {
         let given: FeedFormat?
         do { given = self.format.lowercased() == "auto" ? nil : try FeedFormat(self.format) } catch { throw CLIError(error.description) }
-        let mapping: ShadowserverMapping
-        do { mapping = try ShadowserverMapping.bundled() } catch { throw CLIError(error.description) }
         var settings = try Runtime.settings(self.global)
+        let mapping = try Runtime.mapping(settings)
         if self.global.logLevel == nil { settings.logLevel = .warning }
         let logger = Runtime.logger(settings)
         let showProgress = !self.json && isatty(STDERR_FILENO) == 1
@@ -87,6 +86,7 @@ struct Ingest: AsyncParsableCommand {
         var line = "\(summary.file) [\(summary.feed)]: \(c.read) lines read = \(c.stored) events stored + \(c.duplicates) duplicates + "
             + "\(c.quarantined) quarantined (\(String(format: "%.1f", seconds)) s, \(rate) lines/s)"
         if summary.resumedAfterLine > 0 { line += "; resumed after line \(summary.resumedAfterLine)" }
+        if c.quarantined > 0 { line += "\n  see the quarantined lines: confianza quarantine show \(summary.run.uuidString)" }
         print(line)
     }
 

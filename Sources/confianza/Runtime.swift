@@ -18,6 +18,17 @@ struct CLIError: Error, CustomStringConvertible {
 
 /// What the commands share: settings, logging, metrics, opening the store, serving.
 enum Runtime {
+    /// The bundled Shadowserver mapping, with the site's own file over it when one is set.
+    static func mapping(_ settings: Settings) throws -> ShadowserverMapping {
+        do {
+            let bundled = try ShadowserverMapping.bundled()
+            guard let path = settings.shadowserverMapping else { return bundled }
+            return try bundled.adding(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw CLIError(error.description)
+        }
+    }
+
     static func settings(_ global: GlobalOptions, _ server: ServerOptions? = nil) throws -> Settings {
         let flags = global.flags.merging(server?.flags ?? [:]) { first, _ in first }
         do {
@@ -87,9 +98,7 @@ enum Runtime {
                 metadata: ["run": "\(Self.firstAdminCommand(settings))"])
         }
         let constituency = ConstituencyService(store: store)
-        let mapping: ShadowserverMapping
-        do { mapping = try ShadowserverMapping.bundled() } catch { throw CLIError(error.description) }
-        let ingest = IngestPipeline(store: store, constituency: constituency, mapping: mapping)
+        let ingest = IngestPipeline(store: store, constituency: constituency, mapping: try Self.mapping(settings))
         let dependencies = ServerDependencies(
             store: store, accounts: accounts, constituency: constituency, ingest: ingest, views: views, metrics: registry, logger: logger)
         var services: [any Service] = []

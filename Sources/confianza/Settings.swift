@@ -16,6 +16,7 @@ import Logging
 /// | `logLevel` | `--log-level` | `CONFIANZA_LOG_LEVEL` | `info` |
 /// | `bcryptCost` | — | `CONFIANZA_BCRYPT_COST` | `12` |
 /// | `connectTimeout` | `--connect-timeout` | `CONFIANZA_CONNECT_TIMEOUT` | `10` (seconds) |
+/// | `shadowserverMapping` | `--shadowserver-mapping` | `CONFIANZA_SHADOWSERVER_MAPPING` | none (the bundled mapping only) |
 ///
 /// The config file is named by `--config` or `CONFIANZA_CONFIG`.
 struct Settings: Equatable {
@@ -27,11 +28,14 @@ struct Settings: Equatable {
     var logLevel: Logger.Level = .info
     var bcryptCost: UInt8 = 12
     var connectTimeout: Int = 10
+    /// A site's Shadowserver mapping file, laid over the bundled one.
+    var shadowserverMapping: String?
 
     static let keys: [String: String] = [
         "database": "CONFIANZA_DATABASE_URL", "host": "CONFIANZA_HOST", "port": "CONFIANZA_PORT",
         "publicURL": "CONFIANZA_PUBLIC_URL", "trustProxy": "CONFIANZA_TRUST_PROXY", "logLevel": "CONFIANZA_LOG_LEVEL",
         "bcryptCost": "CONFIANZA_BCRYPT_COST", "connectTimeout": "CONFIANZA_CONNECT_TIMEOUT",
+        "shadowserverMapping": "CONFIANZA_SHADOWSERVER_MAPPING",
     ]
 
     /// Resolves the settings. `flags` holds only the flags given on the command line.
@@ -92,6 +96,9 @@ struct Settings: Equatable {
         case "connectTimeout":
             guard let seconds = Int(value), (1...600).contains(seconds) else { throw bad("must be a number of seconds from 1 to 600") }
             self.connectTimeout = seconds
+        case "shadowserverMapping":
+            guard FileManager.default.isReadableFile(atPath: value) else { throw bad("must be a readable mapping file (\(value))") }
+            self.shadowserverMapping = value
         default:
             throw .unknownKey(source: source, key: key, known: Self.keys.keys.sorted())
         }

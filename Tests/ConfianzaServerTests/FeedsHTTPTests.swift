@@ -86,6 +86,43 @@ import Testing
     }
 }
 
+@Suite struct ReprocessHTTPTests {
+    /// An analyst re-processes a run's quarantine from its page and through the API; a viewer may not.
+    @Test func analystsReprocessFromThePageAndTheAPI() async throws {
+        try await TestApp.run { client, dependencies in
+            let summary = try await FeedsHTTPTests.ingest(dependencies)
+            let viewer = Browser(client)
+            try await viewer.login("vera")
+            let seen = try await viewer.get("/feeds/runs/\(summary.run.uuidString)")
+            #expect(!seen.text.contains("id=\"reprocess\""), "viewers get no button")
+            #expect(try await viewer.post("/feeds/runs/\(summary.run.uuidString)/reprocess", []).status == .forbidden)
+
+            let analyst = Browser(client)
+            try await analyst.login("ana")
+            let page = try await analyst.get("/feeds/runs/\(summary.run.uuidString)")
+            #expect(page.text.contains("id=\"reprocess\""))
+            let done = try await analyst.post("/feeds/runs/\(summary.run.uuidString)/reprocess", [])
+            #expect(done.status == .seeOther)
+            let after = try await analyst.get(try #require(done.headers[.location]))
+            #expect(after.text.contains("Re-processed: 0 lines now read, 1 still quarantined."))
+            #expect(after.text.contains("4 = 2 + 1 + 1"))
+
+            let token = try await makeToken(dependencies, for: "ana")
+            let api = try await client.execute(
+                uri: "/api/v1/ingest-runs/\(summary.run.uuidString)/reprocess", method: .post, headers: bearer(token))
+            #expect(api.status == .ok)
+            #expect(try api.json()["stillQuarantined"] as? Int == 1)
+            let bad = try await client.execute(
+                uri: "/api/v1/ingest-runs/\(summary.run.uuidString)/reprocess?format=csv:x.json", method: .post, headers: bearer(token))
+            #expect(bad.status == .badRequest)
+            let missing = try await client.execute(uri: "/api/v1/ingest-runs/\(UUID().uuidString)/reprocess", method: .post, headers: bearer(token))
+            #expect(missing.status == .notFound)
+            let audit = try await dependencies.store.auditEntries(limit: 50, before: nil)
+            #expect(audit.filter { $0.event.action == .quarantineReprocessed }.count == 2)
+        }
+    }
+}
+
 @Suite struct IngestUploadTests {
     @Test(arguments: TestBackend.available)
     func anUploadIsIngestedInTheBackgroundAndItsRunCanBePolled(backend: TestBackend) async throws {

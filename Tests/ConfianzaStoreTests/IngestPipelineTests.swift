@@ -174,4 +174,70 @@ import Testing
             #expect(try await store.quarantined(runID: summary.run, limit: 1).first?.reason.contains("unknown Shadowserver report type 'mystery_report'") == true)
         }
     }
+
+    /// After the mapping learns a report type, re-processing reads the quarantined rows: events are
+    /// stored (repeats counted), rows that are still bad stay with today's reason, the run still
+    /// reconciles, and doing it twice changes nothing more.
+    @Test(arguments: TestBackend.available)
+    func quarantinedRowsAreReadAgainOnceTheMappingKnowsTheReport(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let before = try await Self.pipeline(store)
+            let summary = try await Self.ingest(before, Self.file, name: "2024-05-01-mystery_report-uy.csv")
+            #expect(summary.counts == IngestCounts(read: 20, stored: 0, duplicates: 0, quarantined: 20))
+            let unchanged = try await before.reprocess(runID: summary.run)
+            #expect(unchanged.resolved == 0 && unchanged.stillQuarantined == 20 && unchanged.counts == summary.counts)
+
+            let site = FileManager.default.temporaryDirectory.appendingPathComponent("site-mapping-\(UUID().uuidString).json")
+            defer { try? FileManager.default.removeItem(at: site) }
+            try Data(
+                #"{"reports": {"mystery_report": {"feed": "Mystery", "constant": {"classification.type": "vulnerable-system"}, "required": {"timestamp": "time.source", "ip": "source.ip"}, "optional": {"port": "source.port"}, "severity": "low"}}}"#
+                    .utf8
+            ).write(to: site)
+            let mapping = try Self.mapping.adding(contentsOf: site)
+            let after = IngestPipeline(store: store, constituency: ConstituencyService(store: store), mapping: mapping, batchSize: 3)
+            let fixed = try await after.reprocess(runID: summary.run)
+            #expect(fixed.examined == 20)
+            #expect(fixed.resolved == 18)
+            #expect(fixed.stillQuarantined == 2)
+            #expect(fixed.counts == IngestCounts(read: 20, stored: 14, duplicates: 4, quarantined: 2))
+            #expect(fixed.counts.reconciles)
+            let left = try await store.quarantined(runID: summary.run, limit: 10)
+            #expect(left.map(\.line) == [20, 21])
+            #expect(left.first?.reason.hasPrefix("column ip: source.ip 'not-an-ip'") == true, "today's reason, not the old one")
+            #expect(try await store.events(matching: EventQuery(feed: "Mystery")).count == 14)
+            #expect(try await store.ingestRun(id: summary.run)?.counts == fixed.counts)
+            let again = try await after.reprocess(runID: summary.run)
+            #expect(again.resolved == 0 && again.counts == fixed.counts)
+        }
+    }
+
+    @Test func reprocessingNeedsAFinishedRunAndAMappingForCSV() async throws {
+        try await TestDatabase.withStore(.memory) { store in
+            let pipeline = try await Self.pipeline(store)
+            await #expect(throws: IngestError.unknownRun(UUID(uuidString: "00000000-0000-0000-0000-000000000001")!)) {
+                try await pipeline.reprocess(runID: UUID(uuidString: "00000000-0000-0000-0000-000000000001")!)
+            }
+            let unfinished = IngestRun(fileName: "a.csv", fileHash: "x", format: "shadowserver:scan_dns", feed: "f", startedAt: Date(), source: "test")
+            try await store.insertIngestRun(unfinished)
+            await #expect(throws: IngestError.runNotFinished("a.csv")) { try await pipeline.reprocess(runID: unfinished.id) }
+            let csv = IngestRun(fileName: "b.csv", fileHash: "y", format: "csv:Mine", feed: "Mine", startedAt: Date(), finishedAt: Date(), source: "test")
+            try await store.insertIngestRun(csv)
+            await #expect(throws: IngestError.needsFormat("b.csv was read with a CSV mapping file: name it again with csv:MAPPING.json")) {
+                try await pipeline.reprocess(runID: csv.id)
+            }
+        }
+    }
+
+    /// IntelMQ lines come back as lines; one that is still bad keeps its place.
+    @Test func intelMQLinesAreReadAgain() async throws {
+        try await TestDatabase.withStore(.memory) { store in
+            let pipeline = try await Self.pipeline(store)
+            let text = #"{"source.ip":"198.51.100.1","classification.type":"phishing"}"# + "\n" + #"{"source.ip":"198.51.100.300"}"# + "\n"
+            let summary = try await pipeline.ingest(fileName: "x.jsonl", format: .intelmq, source: "test", open: { MemoryChunks(Array(text.utf8)) })
+            #expect(summary.counts == IngestCounts(read: 2, stored: 1, duplicates: 0, quarantined: 1))
+            let result = try await pipeline.reprocess(runID: summary.run)
+            #expect(result.stillQuarantined == 1 && result.counts == summary.counts)
+            #expect(try await store.quarantined(runID: summary.run, limit: 5).first?.reason == "source.ip '198.51.100.300': not an IP address")
+        }
+    }
 }

@@ -181,3 +181,37 @@ def test_abuse_reports_by_mail_and_xarf_json_are_recognised_routed_and_accounted
     assert rows == [("brute-force", "192.0.2.55", 1), ("brute-force", "198.51.100.77", 0), ("masquerade", "192.0.2.200", 1),
                     ("phishing", None, 1), ("spam", "192.0.2.1", 1)]
     assert reasons == ["not an abuse report: no message/feedback-report part (ARF), no report.txt (X-ARF 0.2) and no XARF v4 JSON"]
+
+
+def test_quarantined_rows_are_read_again_once_a_site_mapping_knows_the_report(tmp_path, sqlite_db):
+    path = tmp_path / "2024-05-01-brand_new_report-uy.csv"
+    write(path, '"timestamp","ip","port"', ['"2024-05-01 00:00:00","198.51.100.1",22', '"2024-05-01 00:00:01","198.51.100.2",23',
+                                            '"2024-05-01 00:00:00","198.51.100.1",22', '"2024-05-01 00:00:02","nope",1'])
+    [summary] = ingest(sqlite_db, path)
+    assert summary["counts"] == {"read": 4, "stored": 0, "duplicates": 0, "quarantined": 4}
+
+    shown = run_cli("quarantine", "show", path.name, "--json", "--database", sqlite_db)
+    assert shown.returncode == 0, shown.stderr
+    records = [json.loads(line) for line in shown.stdout.splitlines()]
+    assert [r["line"] for r in records] == [2, 3, 4, 5]
+    assert "unknown Shadowserver report type 'brand_new_report'" in records[0]["reason"]
+
+    mapping = tmp_path / "site-mapping.json"
+    mapping.write_text(json.dumps({"reports": {"brand_new_report": {
+        "feed": "Brand-New", "constant": {"classification.type": "vulnerable-system"},
+        "required": {"timestamp": "time.source", "ip": "source.ip"}, "optional": {"port": "source.port"}, "severity": "low"}}}))
+    result = run_cli("quarantine", "reprocess", summary["run"], "--json", "--shadowserver-mapping", str(mapping), "--database", sqlite_db)
+    assert result.returncode == 0, result.stderr
+    done = json.loads(result.stdout)
+    assert (done["examined"], done["resolved"], done["stillQuarantined"]) == (4, 3, 1)
+    assert done["counts"] == {"read": 4, "stored": 2, "duplicates": 1, "quarantined": 1}
+    with sqlite3.connect(sqlite_db) as db:
+        assert db.execute("SELECT COUNT(*), SUM(count) FROM events WHERE feed = 'Brand-New'").fetchone() == (2, 3)
+        assert db.execute("SELECT action FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone() == ("quarantine.reprocessed",)
+
+    bad = run_cli("quarantine", "reprocess", "no-such-file.csv", "--database", sqlite_db)
+    assert bad.returncode != 0 and "no ingest run of a file named no-such-file.csv" in bad.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"reports": {"x": {"feed": "X", "constant": {}, "required": {"ip": "source.nope"}, "optional": {}, "severity": "low"}}}')
+    refused = run_cli("quarantine", "reprocess", summary["run"], "--shadowserver-mapping", str(broken), "--database", sqlite_db)
+    assert refused.returncode != 0 and "'source.nope' is not a harmonization key" in refused.stderr

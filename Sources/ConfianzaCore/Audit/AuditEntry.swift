@@ -22,6 +22,7 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let constituencyImported = AuditAction(rawValue: "constituency.imported")
     public static let constituencyReplaced = AuditAction(rawValue: "constituency.replaced")
     public static let organisationDeleted = AuditAction(rawValue: "organisation.deleted")
+    public static let quarantineReprocessed = AuditAction(rawValue: "quarantine.reprocessed")
 }
 
 /// An action to append to the audit log.

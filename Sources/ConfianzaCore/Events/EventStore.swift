@@ -42,11 +42,14 @@ public struct IngestRun: Sendable, Equatable, Identifiable {
     /// `cli`, `api` or `inbox`.
     public var source: String
     public var actor: String?
+    /// The file's header record (CSV formats), kept so that quarantined rows can be read again.
+    public var header: String?
 
     public init(
         id: UUID = UUID(), fileName: String, fileHash: String, format: String, feed: String, startedAt: Date, finishedAt: Date? = nil,
-        counts: IngestCounts = IngestCounts(), checkpointLine: Int = 0, source: String, actor: String? = nil
+        counts: IngestCounts = IngestCounts(), checkpointLine: Int = 0, source: String, actor: String? = nil, header: String? = nil
     ) {
+        self.header = header
         self.id = id
         self.fileName = fileName
         self.fileHash = fileHash
@@ -146,16 +149,31 @@ public protocol EventStore: Sendable {
     func commitIngestBatch(
         runID: UUID, events: [PendingEvent], quarantine: [QuarantinedRecord], read: Int, repeats: Int, checkpointLine: Int
     ) async throws -> IngestCounts
-    func finishIngestRun(id: UUID, at date: Date) async throws
+    /// Marks a run finished, keeping the file's header record (if it had one).
+    func finishIngestRun(id: UUID, at date: Date, header: String?) async throws
     /// Newest first.
     func ingestRuns(limit: Int) async throws -> [IngestRun]
-    func quarantined(runID: UUID, limit: Int) async throws -> [QuarantinedRecord]
+    /// A run's quarantined records after a line, by line.
+    func quarantined(runID: UUID, afterLine: Int, limit: Int) async throws -> [QuarantinedRecord]
+    /// Stores what re-processing quarantined records gave, in one transaction: events as
+    /// ``commitIngestBatch`` does, the records now read taken out of quarantine, the reasons of those
+    /// still refused brought up to date, and the run's counts moved from quarantined to stored and
+    /// duplicates (lines read do not change).
+    func commitReprocessed(
+        runID: UUID, events: [PendingEvent], repeats: Int, resolvedLines: [Int], stillQuarantined: [QuarantinedRecord]
+    ) async throws -> IngestCounts
     func eventCount() async throws -> Int
     /// Newest first (by time of the event).
     func latestEvents(limit: Int) async throws -> [StoredEvent]
     /// Events matching every given filter, newest first.
     func events(matching query: EventQuery) async throws -> [StoredEvent]
     func event(id: Int64) async throws -> StoredEvent?
+}
+
+extension EventStore {
+    public func quarantined(runID: UUID, limit: Int) async throws -> [QuarantinedRecord] {
+        try await self.quarantined(runID: runID, afterLine: 0, limit: limit)
+    }
 }
 
 /// Filters for listing events; `nil` means any.

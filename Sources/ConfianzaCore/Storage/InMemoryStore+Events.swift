@@ -26,15 +26,44 @@ extension InMemoryStore {
         runID: UUID, events: [PendingEvent], quarantine: [QuarantinedRecord], read: Int, repeats: Int, checkpointLine: Int
     ) async throws -> IngestCounts {
         guard var run = self.eventData.runs[runID] else { throw StoreError.notFound("ingest run \(runID)") }
+        let (stored, seen) = self.storeEvents(events, runID: runID)
+        self.eventData.quarantine[runID, default: []].append(contentsOf: quarantine)
+        run.counts = run.counts + IngestCounts(read: read, stored: stored, duplicates: repeats + seen, quarantined: quarantine.count)
+        run.checkpointLine = max(run.checkpointLine, checkpointLine)
+        self.eventData.runs[runID] = run
+        return run.counts
+    }
+
+    public func commitReprocessed(
+        runID: UUID, events: [PendingEvent], repeats: Int, resolvedLines: [Int], stillQuarantined: [QuarantinedRecord]
+    ) async throws -> IngestCounts {
+        guard var run = self.eventData.runs[runID] else { throw StoreError.notFound("ingest run \(runID)") }
+        let (stored, seen) = self.storeEvents(events, runID: runID)
+        let resolved = Set(resolvedLines)
+        let reasons = Dictionary(stillQuarantined.map { ($0.line, $0.reason) }, uniquingKeysWith: { _, last in last })
+        let before = self.eventData.quarantine[runID] ?? []
+        self.eventData.quarantine[runID] = before.filter { !resolved.contains($0.line) }.map { record in
+            var record = record
+            record.reason = reasons[record.line] ?? record.reason
+            return record
+        }
+        let taken = before.count - (self.eventData.quarantine[runID]?.count ?? 0)
+        run.counts = run.counts + IngestCounts(read: 0, stored: stored, duplicates: repeats + seen, quarantined: -taken)
+        self.eventData.runs[runID] = run
+        return run.counts
+    }
+
+    /// Stores new events and raises the count of those already stored; returns how many of each.
+    private func storeEvents(_ events: [PendingEvent], runID: UUID) -> (stored: Int, seen: Int) {
         var stored = 0
-        var duplicates = repeats
+        var seen = 0
         for pending in events {
             let key = EventSlot(key: pending.key, window: pending.window)
             if var existing = self.eventData.events[key] {
                 existing.count += pending.count
                 existing.lastSeen = max(existing.lastSeen, pending.lastSeen)
                 self.eventData.events[key] = existing
-                duplicates += 1  // its first record; its repeats in the batch are in `repeats`
+                seen += 1  // its first record; its repeats in the batch are in `repeats`
             } else {
                 self.eventData.events[key] = StoredEvent(
                     id: self.eventData.nextID, event: pending.event, count: pending.count, firstSeen: pending.firstSeen,
@@ -43,21 +72,20 @@ extension InMemoryStore {
                 stored += 1
             }
         }
-        self.eventData.quarantine[runID, default: []].append(contentsOf: quarantine)
-        run.counts = run.counts + IngestCounts(read: read, stored: stored, duplicates: duplicates, quarantined: quarantine.count)
-        run.checkpointLine = max(run.checkpointLine, checkpointLine)
-        self.eventData.runs[runID] = run
-        return run.counts
+        return (stored, seen)
     }
 
-    public func finishIngestRun(id: UUID, at date: Date) async throws { self.eventData.runs[id]?.finishedAt = date }
+    public func finishIngestRun(id: UUID, at date: Date, header: String?) async throws {
+        self.eventData.runs[id]?.finishedAt = date
+        self.eventData.runs[id]?.header = header
+    }
 
     public func ingestRuns(limit: Int) async throws -> [IngestRun] {
         Array(self.eventData.runs.values.sorted { $0.startedAt > $1.startedAt }.prefix(limit))
     }
 
-    public func quarantined(runID: UUID, limit: Int) async throws -> [QuarantinedRecord] {
-        Array((self.eventData.quarantine[runID] ?? []).sorted { $0.line < $1.line }.prefix(limit))
+    public func quarantined(runID: UUID, afterLine: Int, limit: Int) async throws -> [QuarantinedRecord] {
+        Array((self.eventData.quarantine[runID] ?? []).filter { $0.line > afterLine }.sorted { $0.line < $1.line }.prefix(max(0, limit)))
     }
 
     public func eventCount() async throws -> Int { self.eventData.events.count }

@@ -112,6 +112,40 @@ public enum FeedFormat: Sendable, CustomStringConvertible {
     }
 }
 
+/// What re-processing a run's quarantine did.
+public struct ReprocessSummary: Sendable, Equatable, Codable {
+    public var run: UUID
+    /// Quarantined records read again.
+    public var examined: Int
+    /// Records that now read: stored as events or counted on events already stored.
+    public var resolved: Int
+    public var stillQuarantined: Int
+    /// The run's counts afterwards (they still reconcile).
+    public var counts: IngestCounts
+}
+
+/// Why an ingest request cannot go ahead.
+public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unknownRun(UUID)
+    case runNotFinished(String)
+    case needsFormat(String)
+
+    public var description: String {
+        switch self {
+        case .unknownRun(let id): "no ingest run \(id)"
+        case .runNotFinished(let file): "the run of \(file) has not finished: ingest the file again to finish it first"
+        case .needsFormat(let reason): reason
+        }
+    }
+}
+
+extension FeedFormat {
+    /// Whether each record is one line (so a quarantined record is read back as a line).
+    var isLineBased: Bool {
+        if case .intelmq = self { true } else { false }
+    }
+}
+
 /// The outcome of ingesting one file.
 public struct IngestSummary: Sendable, Equatable, Codable {
     public var run: UUID
@@ -236,17 +270,7 @@ public final class IngestPipeline: Sendable {
 
         let index = try await self.constituency.index()
         let observed = self.now()
-        var parser: any FeedParser
-        switch format {
-        case .intelmq: parser = IntelMQParser(feedName: feed, observedAt: observed)
-        case .mail: parser = MailReportParser(feedName: feed, observedAt: observed)
-        case .xarf: parser = XARFParser(feedName: feed, observedAt: observed)
-        case .csv(let custom):
-            parser = ShadowserverParser(mapping: custom.mapping, reportType: "csv", feedName: feed, observedAt: observed, delimiter: custom.delimiter)
-        case .shadowserver:
-            parser = ShadowserverParser(
-                mapping: self.mapping, reportType: String(formatName.dropFirst("shadowserver:".count)), feedName: feed, observedAt: observed)
-        }
+        var parser = self.parser(format, formatName: formatName, feed: feed, observed: observed)
         var batch = Batch()
         var ready: [Batch] = []
         var inFlight: Task<IngestCounts, any Error>?
@@ -305,11 +329,97 @@ public final class IngestPipeline: Sendable {
         }
         var counts = run.counts
         if let inFlight { counts = try await inFlight.value }
-        try await self.store.finishIngestRun(id: runID, at: self.now())
+        try await self.store.finishIngestRun(id: runID, at: self.now(), header: parser.header)
         run.counts = counts
         return IngestSummary(
             run: runID, file: fileName, format: formatName, feed: feedName, counts: counts, alreadyIngested: false,
             resumedAfterLine: resumedAfter)
+    }
+
+    /// The parser for a format; a Shadowserver report's type is the one recorded in `formatName`.
+    func parser(_ format: FeedFormat, formatName: String, feed: String?, observed: Date) -> any FeedParser {
+        switch format {
+        case .intelmq: IntelMQParser(feedName: feed, observedAt: observed)
+        case .mail: MailReportParser(feedName: feed, observedAt: observed)
+        case .xarf: XARFParser(feedName: feed, observedAt: observed)
+        case .csv(let custom):
+            ShadowserverParser(mapping: custom.mapping, reportType: "csv", feedName: feed, observedAt: observed, delimiter: custom.delimiter)
+        case .shadowserver(let given):
+            ShadowserverParser(
+                mapping: self.mapping, reportType: given ?? String(formatName.dropFirst("shadowserver:".count)), feedName: feed,
+                observedAt: observed)
+        }
+    }
+
+    /// Reads a finished run's quarantined records again, with the mapping as it is now (or another
+    /// format given): those that now read become events (stored, or counted on one already stored)
+    /// and leave the quarantine; the others stay, with today's reason. Lines read do not change, so
+    /// the run still reconciles.
+    public func reprocess(runID: UUID, format given: FeedFormat? = nil) async throws -> ReprocessSummary {
+        guard let run = try await self.store.ingestRun(id: runID) else { throw IngestError.unknownRun(runID) }
+        guard run.finishedAt != nil else { throw IngestError.runNotFinished(run.fileName) }
+        let format: FeedFormat
+        if let given {
+            format = given
+        } else if run.format.hasPrefix("csv:") {
+            throw IngestError.needsFormat("\(run.fileName) was read with a CSV mapping file: name it again with csv:MAPPING.json")
+        } else {
+            do { format = try FeedFormat(run.format) } catch { throw IngestError.needsFormat(error.description) }
+        }
+        let formatName: String
+        if case .shadowserver(nil) = format, run.format.hasPrefix("shadowserver:") {
+            formatName = run.format
+        } else if case .shadowserver(let type?) = format {
+            formatName = "shadowserver:\(self.mapping.canonical(type))"
+        } else {
+            formatName = run.format
+        }
+        let needsHeader = if case .shadowserver = format { true } else if case .csv = format { true } else { false }
+        if needsHeader, run.header == nil {
+            throw IngestError.needsFormat("\(run.fileName) has no header recorded: ingest the file again instead")
+        }
+        // The run's feed name, unless it was only the default one (then the mapping's current one).
+        let defaults: Set<String> = [
+            "IntelMQ", "Abuse reports", "XARF", "Shadowserver \(formatName.dropFirst("shadowserver:".count))",
+            self.mapping.reports[String(formatName.dropFirst("shadowserver:".count))]?.feed ?? "",
+        ]
+        let feed: String? = if case .csv(let custom) = format, custom.feed == run.feed { nil } else { defaults.contains(run.feed) ? nil : run.feed }
+        let index = try await self.constituency.index()
+        let observed = self.now()
+        var summary = ReprocessSummary(run: runID, examined: 0, resolved: 0, stillQuarantined: 0, counts: run.counts)
+        var after = 0
+        while true {
+            let page = try await self.store.quarantined(runID: runID, afterLine: after, limit: self.batchSize)
+            guard let last = page.last else { break }
+            after = last.line
+            var batch = Batch()
+            var resolved: [Int] = []
+            var still: [QuarantinedRecord] = []
+            for record in page {
+                var parser = self.parser(format, formatName: formatName, feed: feed, observed: observed)
+                var outputs: [ParsedRecord] = []
+                let input = needsHeader ? (run.header ?? "") + "\n" + record.raw + "\n" : record.raw + (format.isLineBased ? "\n" : "")
+                parser.feed(Array(input.utf8)) { outputs.append($0) }
+                parser.finish { outputs.append($0) }
+                switch (outputs.count, outputs.first) {
+                case (1, .event(let event, _)?):
+                    batch.add(self.pending(event, index: index, observed: observed), line: record.line)
+                    resolved.append(record.line)
+                case (1, .rejected(let rejection)?):
+                    still.append(QuarantinedRecord(line: record.line, reason: rejection.reason, raw: record.raw))
+                case (0, _):
+                    still.append(QuarantinedRecord(line: record.line, reason: "nothing to read in this record", raw: record.raw))
+                default:
+                    still.append(QuarantinedRecord(line: record.line, reason: "this record reads as \(outputs.count) records", raw: record.raw))
+                }
+            }
+            summary.counts = try await self.store.commitReprocessed(
+                runID: runID, events: Array(batch.events.values), repeats: batch.repeats, resolvedLines: resolved, stillQuarantined: still)
+            summary.examined += page.count
+            summary.resolved += resolved.count
+            summary.stillQuarantined += still.count
+        }
+        return summary
     }
 
     /// Records of one batch, repeats folded together.

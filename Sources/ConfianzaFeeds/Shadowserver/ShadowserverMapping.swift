@@ -56,6 +56,31 @@ public struct ShadowserverMapping: Sendable {
         return try Self.make(provider: file.provider, tlp: file.tlp, aliases: file.aliases, reports: reports, source: name)
     }
 
+    /// This mapping with a site's own file laid over it: report types added or replaced, aliases added.
+    /// The file has the bundled file's shape; `provider`, `tlp` and `aliases` may be left out.
+    public func adding(contentsOf url: URL) throws(FeedError) -> ShadowserverMapping {
+        struct Additions: Decodable {
+            var provider: String?
+            var tlp: String?
+            var aliases: [String: String]?
+            var reports: [String: File.Entry]
+        }
+        let name = url.lastPathComponent
+        guard let data = try? Data(contentsOf: url) else { throw .badMapping(url.path, "cannot be read") }
+        let file: Additions
+        do { file = try JSONDecoder().decode(Additions.self, from: data) } catch {
+            throw .badMapping(name, "is not a mapping file like the bundled shadowserver.json (with at least \"reports\"): \(error)")
+        }
+        var reports = self.reports
+        for (type, entry) in file.reports {
+            reports[type] = Report(
+                name: type, feed: entry.feed, constant: entry.constant, required: entry.required, optional: entry.optional, severity: entry.severity)
+        }
+        return try Self.make(
+            provider: file.provider ?? self.provider, tlp: file.tlp ?? self.tlp,
+            aliases: self.aliases.merging(file.aliases ?? [:]) { _, site in site }, reports: reports, source: name)
+    }
+
     /// Checks a mapping given as values (reports keyed by type; their `name` is set from the key).
     public static func make(
         provider: String, tlp: String, aliases: [String: String], reports entries: [String: Report], source name: String

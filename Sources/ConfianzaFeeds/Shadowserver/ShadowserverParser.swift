@@ -18,6 +18,7 @@ public struct ShadowserverParser {
     /// Per column: the key it maps to, and whether it is required.
     private var plan: [(key: String, required: Bool)] = []
     private var headerProblem: String?
+    public private(set) var header: String?
 
     /// - Parameters:
     ///   - reportType: the report's type (from ``ShadowserverMapping/reportType(fileName:)`` or given).
@@ -75,6 +76,7 @@ public struct ShadowserverParser {
     }
 
     private mutating func readHeader(_ record: CSVRecord) {
+        self.header = Self.text(record.raw)
         let columns = record.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         self.columns = columns
         guard let report = self.report else { return }

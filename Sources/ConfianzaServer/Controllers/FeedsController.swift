@@ -19,12 +19,14 @@ struct FeedsController {
     func addRoutes(to router: Router<AppContext>) {
         router.get("/feeds", use: self.runs)
         router.get("/feeds/runs/:id", use: self.run)
+        router.post("/feeds/runs/:id/reprocess", use: self.reprocessPage)
         router.get("/events", use: self.events)
         router.get("/events/:id", use: self.event)
         let api = router.group("/api/v1").add(middleware: BearerMiddleware(accounts: self.accounts))
         api.post("/ingest", use: self.upload)
         api.get("/ingest-runs", use: self.apiRuns)
         api.get("/ingest-runs/:id", use: self.apiRun)
+        api.post("/ingest-runs/:id/reprocess", use: self.apiReprocess)
         api.get("/events", use: self.apiEvents)
         api.get("/events/export", use: self.export)
         api.get("/events/:id", use: self.apiEvent)
@@ -56,13 +58,55 @@ struct FeedsController {
     }
 
     @Sendable func run(request: Request, context: AppContext) async throws -> Response {
-        _ = try context.requireUser()
+        let user = try context.requireUser()
         guard let run = try await self.store.ingestRun(id: try Self.runID(context)) else { throw AppError.notFound("no such ingest run") }
         let quarantine = try await self.store.quarantined(runID: run.id, limit: 1000).map {
             ["line": $0.line, "reason": $0.reason, "raw": String($0.raw.prefix(2000))] as [String: Any]
         }
-        let data: [String: Any] = ["run": self.summary(run, context), "quarantine": quarantine, "hasQuarantine": !quarantine.isEmpty]
+        var data: [String: Any] = [
+            "run": self.summary(run, context), "quarantine": quarantine, "hasQuarantine": !quarantine.isEmpty,
+            "canReprocess": !quarantine.isEmpty && run.finishedAt != nil && user.role.includes(.analyst) && !run.format.hasPrefix("csv:"),
+        ]
+        let parameters = request.uri.queryParameters
+        if let resolved = parameters["resolved"].flatMap({ Int(String($0)) }), let still = parameters["still"].flatMap({ Int(String($0)) }) {
+            data["reprocessed"] = self.t("feeds.reprocessed", context)
+                .replacingOccurrences(of: "{resolved}", with: String(resolved)).replacingOccurrences(of: "{still}", with: String(still))
+        }
         return try self.views.page("ingest_run", title: run.fileName, data: data, context: context, request: request)
+    }
+
+    /// Reads a run's quarantine again with the mapping as it is now, and records who did it.
+    func reprocess(_ runID: UUID, format text: String?, user: User, context: AppContext) async throws -> ReprocessSummary {
+        guard let run = try await self.store.ingestRun(id: runID) else { throw AppError.notFound("no such ingest run") }
+        var format: FeedFormat?
+        if let text, !text.isEmpty {
+            guard !text.lowercased().hasPrefix("csv") else {
+                throw AppError.invalidFields([.init(field: "format", reason: "CSV feeds with a mapping file are re-processed with confianza quarantine reprocess")])
+            }
+            do { format = try FeedFormat(text) } catch { throw AppError.invalidFields([.init(field: "format", reason: error.description)]) }
+        }
+        let summary: ReprocessSummary
+        do { summary = try await self.ingest.reprocess(runID: runID, format: format) } catch let error as IngestError {
+            throw AppError.conflict(error.description, field: nil)
+        }
+        try await self.store.appendAudit(
+            AuditEvent(
+                at: Date(), actor: user.username, action: .quarantineReprocessed, target: run.fileName, address: context.address,
+                detail: "\(summary.resolved) of \(summary.examined) records read, \(summary.stillQuarantined) still quarantined"))
+        return summary
+    }
+
+    @Sendable func reprocessPage(request: Request, context: AppContext) async throws -> Response {
+        let user = try context.requireRole(.analyst)
+        let id = try Self.runID(context)
+        let summary = try await self.reprocess(id, format: nil, user: user, context: context)
+        return Response.redirect(to: "/feeds/runs/\(id.uuidString)?resolved=\(summary.resolved)&still=\(summary.stillQuarantined)", type: .normal)
+    }
+
+    @Sendable func apiReprocess(request: Request, context: AppContext) async throws -> JSONResponse<ReprocessSummary> {
+        let user = try context.requireRole(.analyst)
+        let format = request.uri.queryParameters["format"].map(String.init)
+        return JSONResponse(value: try await self.reprocess(try Self.runID(context), format: format, user: user, context: context))
     }
 
     static func query(_ request: Request) throws(AppError) -> EventQuery {
