@@ -51,6 +51,7 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
     // MARK: IPv4
 
     static func parseIPv4(_ text: String, whole: String) throws(AddressError) -> UInt32 {
+        if let value = Self.parseIPv4Fast(text.utf8) { return value }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else {
             throw .invalidIPv4(whole, "an IPv4 address has 4 numbers separated by dots, not \(parts.count)")
@@ -69,6 +70,31 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
             value = value << 8 | number
         }
         return value
+    }
+
+    /// A valid dotted quad read without allocating; `nil` for anything else (the slow path explains).
+    static func parseIPv4Fast(_ bytes: String.UTF8View) -> UInt32? {
+        var value: UInt32 = 0
+        var octet: UInt32 = 0
+        var digits = 0
+        var dots = 0
+        var leadingZero = false
+        for byte in bytes {
+            if byte == 46 {
+                guard digits > 0, !(leadingZero && digits > 1), octet <= 255 else { return nil }
+                value = value << 8 | octet
+                octet = 0
+                digits = 0
+                dots += 1
+                continue
+            }
+            guard byte >= 48, byte <= 57, digits < 3 else { return nil }
+            if digits == 0 { leadingZero = byte == 48 }
+            octet = octet * 10 + UInt32(byte - 48)
+            digits += 1
+        }
+        guard dots == 3, digits > 0, !(leadingZero && digits > 1), octet <= 255 else { return nil }
+        return value << 8 | octet
     }
 
     static func formatIPv4(_ value: UInt32) -> String {

@@ -90,7 +90,9 @@ public struct IPPrefix: Hashable, Sendable, Comparable, CustomStringConvertible 
 
 extension String {
     var trimmingSpaces: String {
-        String(self.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+        let bytes = self.utf8
+        guard let first = bytes.first, let last = bytes.last, first == 32 || first == 9 || last == 32 || last == 9 else { return self }
+        return String(self.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
 }
 

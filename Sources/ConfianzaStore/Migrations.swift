@@ -153,7 +153,7 @@ enum Migrations {
                     dedup_key BLOB NOT NULL, window_start BIGINT NOT NULL, run_id TEXT NOT NULL, feed TEXT NOT NULL,
                     time_source BIGINT, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, count BIGINT NOT NULL,
                     taxonomy TEXT NOT NULL, type TEXT NOT NULL, identifier TEXT, source_ip TEXT, source_key BLOB, source_asn BIGINT, severity TEXT,
-                    tlp TEXT, organisations TEXT NOT NULL, rule TEXT, data TEXT NOT NULL)
+                    tlp TEXT, organisations TEXT NOT NULL, rule TEXT, data TEXT NOT NULL, raw BLOB)
                 """,
                 """
                 CREATE TABLE quarantine (
@@ -168,7 +168,7 @@ enum Migrations {
                     dedup_key BYTEA NOT NULL, window_start BIGINT NOT NULL, run_id TEXT NOT NULL, feed TEXT NOT NULL,
                     time_source BIGINT, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, count BIGINT NOT NULL,
                     taxonomy TEXT NOT NULL, type TEXT NOT NULL, identifier TEXT, source_ip TEXT, source_key BYTEA, source_asn BIGINT, severity TEXT,
-                    tlp TEXT, organisations TEXT NOT NULL, rule TEXT, data TEXT NOT NULL)
+                    tlp TEXT, organisations TEXT NOT NULL, rule TEXT, data TEXT NOT NULL, raw BYTEA)
                 """,
                 """
                 CREATE TABLE quarantine (

@@ -117,6 +117,7 @@ extension SQLStore {
                     let asn: Int64? = if case .integer(let number) = event["source.asn"] { number } else { nil }
                     let timeSource = pending.timeSource.map { Millis($0).value }
                     let sourceIP = event["source.ip"]?.description
+                    let raw = event["raw"].flatMap { Data(base64Encoded: $0.description) }.map { Array($0) }
                     return [
                         .blob(pending.key.bytes), .integer(pending.window), .text(runText), .text(event["feed.name"]?.description ?? ""),
                         .optionalInteger(timeSource), .integer(Millis(pending.firstSeen).value), .integer(Millis(pending.lastSeen).value),
@@ -125,14 +126,16 @@ extension SQLStore {
                         .optionalText(event["classification.identifier"]?.description), .optionalText(sourceIP),
                         .optionalBlob(sourceIP.flatMap { try? IPAddress($0) }?.storageKey),
                         .optionalInteger(asn), .optionalText(event["severity"]?.description), .optionalText(event["tlp"]?.description),
-                        .text(text(pending.organisations)), .optionalText(pending.rule), .text(event.json()),
+                        .text(text(pending.organisations)), .optionalText(pending.rule),
+                        .text(event.json(excluding: raw == nil || timeSource == nil ? Self.inColumnsExceptRawAndTime(raw: raw == nil, time: timeSource == nil) : Self.inColumns)),
+                        .optionalBlob(raw),
                     ]
                 }
                 try await self.insertRows(
                     into: "events",
                     columns: [
                         "dedup_key", "window_start", "run_id", "feed", "time_source", "first_seen", "last_seen", "count", "taxonomy", "type",
-                        "identifier", "source_ip", "source_key", "source_asn", "severity", "tlp", "organisations", "rule", "data",
+                        "identifier", "source_ip", "source_key", "source_asn", "severity", "tlp", "organisations", "rule", "data", "raw",
                     ], rows: rows, db: db)
             }
             let latest = self.isSQLite ? "MAX" : "GREATEST"
@@ -220,7 +223,23 @@ extension SQLStore {
         try await self.events(matching: EventQuery(limit: limit))
     }
 
-    private static let eventColumns = "id, run_id, first_seen, last_seen, count, organisations, rule, data"
+    /// Fields kept in columns of their own rather than in `data`: the columns are what lists filter on,
+    /// and not writing them twice keeps rows small (`raw` is kept as its bytes, not base64).
+    static let inColumns: Set<String> = [
+        "feed.name", "classification.taxonomy", "classification.type", "classification.identifier", "source.ip", "source.asn",
+        "severity", "tlp", "time.source", "raw",
+    ]
+
+    /// ``inColumns`` less `raw` when it is not valid base64, and less `time.source` when it could not be read (both then stay in `data`).
+    static func inColumnsExceptRawAndTime(raw: Bool, time: Bool) -> Set<String> {
+        var keys = Self.inColumns
+        if raw { keys.remove("raw") }
+        if time { keys.remove("time.source") }
+        return keys
+    }
+
+    private static let eventColumns =
+        "id, run_id, first_seen, last_seen, count, organisations, rule, data, raw, feed, taxonomy, type, identifier, source_ip, source_asn, severity, tlp, time_source"
 
     public func events(matching query: EventQuery) async throws -> [StoredEvent] {
         var conditions: [SQLQueryString] = []
@@ -256,7 +275,22 @@ extension SQLStore {
 
     static func decodeEvent(_ row: any SQLRow) throws -> StoredEvent {
         let data = try row.decode(column: "data", as: String.self)
-        guard let event = Event.stored(data) else { throw StoreError.corrupt("event data is not JSON") }
+        guard var event = Event.stored(data) else { throw StoreError.corrupt("event data is not JSON") }
+        func restore(_ key: String, _ value: String?) {
+            if let value, !value.isEmpty, event[key] == nil { event.set(trusted: key, .string(value)) }
+        }
+        restore("feed.name", try row.decode(column: "feed", as: String.self))
+        restore("classification.taxonomy", try row.decode(column: "taxonomy", as: String.self))
+        restore("classification.type", try row.decode(column: "type", as: String.self))
+        restore("classification.identifier", try row.decode(column: "identifier", as: String?.self))
+        restore("source.ip", try row.decode(column: "source_ip", as: String?.self))
+        restore("severity", try row.decode(column: "severity", as: String?.self))
+        restore("tlp", try row.decode(column: "tlp", as: String?.self))
+        if let asn = try row.decode(column: "source_asn", as: Int64?.self), event["source.asn"] == nil { event.set(trusted: "source.asn", .integer(asn)) }
+        if let millis = try row.decode(column: "time_source", as: Int64?.self), event["time.source"] == nil {
+            event.set(trusted: "time.source", .string(EventTime.format(Date(timeIntervalSince1970: Double(millis) / 1000))))
+        }
+        if let raw = try row.decode(column: "raw", as: Data?.self), event["raw"] == nil { event.set(trusted: "raw", .string(raw.base64EncodedString())) }
         return StoredEvent(
             id: try row.decode(column: "id", as: Int64.self), event: event, count: try row.decode(column: "count", as: Int.self),
             firstSeen: try Millis.date(row, "first_seen"), lastSeen: try Millis.date(row, "last_seen"),
@@ -282,7 +316,9 @@ extension SQLStore {
         guard !rows.isEmpty else { return }
         if case .sqlite(let connection, _) = self.backend {
             let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
-            let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+            // OR ROLLBACK: a conflict ends the whole transaction (the caller's batch), so SQLite keeps no
+            // statement journal for the multi-row statement.
+            let sql = "INSERT OR ROLLBACK INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
                 + Array(repeating: placeholders, count: rows.count).joined(separator: ",")
             var binds: [SQLiteData] = []
             binds.reserveCapacity(rows.count * columns.count)

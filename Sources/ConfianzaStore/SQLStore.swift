@@ -90,6 +90,10 @@ public final class SQLStore: Store, Sendable {
                 try await db.raw("PRAGMA foreign_keys = ON").run()
                 try await db.raw("PRAGMA busy_timeout = 5000").run()
                 try await db.raw("PRAGMA synchronous = NORMAL").run()
+                // Statement journals and sorts in memory: bulk inserts otherwise write them to temporary files.
+                try await db.raw("PRAGMA temp_store = MEMORY").run()
+                try await db.raw("PRAGMA cache_size = -16384").run()
+                try await db.raw("PRAGMA wal_autocheckpoint = 4096").run()
             }
         } catch let error as StoreError {
             await store.close()

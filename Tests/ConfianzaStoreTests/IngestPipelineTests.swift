@@ -240,4 +240,25 @@ import Testing
             #expect(try await store.quarantined(runID: summary.run, limit: 5).first?.reason == "source.ip '198.51.100.300': not an IP address")
         }
     }
+
+    /// Fields kept in columns of their own come back exactly, with their types, on every backend.
+    @Test(arguments: TestBackend.available)
+    func storedEventsReadBackAsTheyWereIngested(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let pipeline = try await Self.pipeline(store)
+            let lines = [
+                #"{"classification.identifier":"x-1","classification.taxonomy":"fraud","classification.type":"phishing","extra.n":4.5,"feed.name":"F","raw":"AP8=","severity":"high","source.asn":64501,"source.ip":"2001:db8::1","time.observation":"2024-05-01T00:00:00+00:00","time.source":"2024-05-01T10:11:12+00:00","tlp":"TLP:RED"}"#,
+                #"{"classification.taxonomy":"other","classification.type":"undetermined","source.fqdn":"a.example","time.observation":"2024-05-01T00:00:00+00:00"}"#,
+            ]
+            let text = lines.joined(separator: "\n") + "\n"
+            _ = try await pipeline.ingest(fileName: "x.jsonl", format: .intelmq, source: "test", open: { MemoryChunks(Array(text.utf8)) })
+            var parser = IntelMQParser(observedAt: Date())
+            var parsed: [String] = []
+            parser.feed(Array(text.utf8)) { if case .event(let event, _) = $0 { parsed.append(event.json()) } }
+            #expect(parsed.count == 2)
+            let stored = try await store.events(matching: EventQuery(limit: 10)).map { $0.event.json() }.sorted()
+            #expect(stored == parsed.sorted())
+            #expect(stored.contains(lines[0]), "the full event, raw and all, unchanged")
+        }
+    }
 }

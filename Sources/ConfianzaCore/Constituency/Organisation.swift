@@ -148,7 +148,7 @@ public enum Asset: Sendable, Hashable, CustomStringConvertible {
 
     /// Reads a value of the given kind, normalised.
     public static func parse(kind: Kind, value: String) throws(ConstituencyError) -> Asset {
-        let text = value.trimmingCharacters(in: .whitespaces)
+        let text = value.trimmedSpaces == value ? value : value.trimmingCharacters(in: .whitespaces)
         switch kind {
         case .prefix:
             do { return .prefix(try IPPrefix(text)) } catch { throw .invalid(field: "value", value: text, reason: error.description) }

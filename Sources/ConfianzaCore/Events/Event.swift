@@ -35,17 +35,57 @@ public enum EventValue: Sendable, Hashable, CustomStringConvertible {
 /// One security event, with IntelMQ "harmonization" keys (`source.ip`, `classification.type`,
 /// `feed.name`, `time.source`, `extra.*`, …), each value checked and normalised by ``Harmonization``.
 public struct Event: Sendable, Equatable {
-    public private(set) var fields: [String: EventValue] = [:]
+    /// The fields, kept sorted by key (keys are ASCII, so this is code-point order): writing JSON and
+    /// the de-duplication key need no sorting, and a lookup is a binary search over a few dozen keys.
+    private var entries: [Entry] = []
+
+    struct Entry: Sendable, Equatable {
+        var key: String
+        var value: EventValue
+    }
 
     public init() {}
 
-    public subscript(_ key: String) -> EventValue? { self.fields[key] }
+    /// An event with room for `capacity` fields (feeds with many columns fill it without regrowing).
+    public init(capacity: Int) { self.entries.reserveCapacity(capacity) }
+
+    /// Every field, by key.
+    public var fields: [String: EventValue] { Dictionary(uniqueKeysWithValues: self.entries.map { ($0.key, $0.value) }) }
+
+    /// The keys, sorted.
+    public var keys: [String] { self.entries.map(\.key) }
+
+    public subscript(_ key: String) -> EventValue? {
+        let (found, index) = self.position(of: key)
+        return found ? self.entries[index].value : nil
+    }
+
+    private func position(of key: String) -> (found: Bool, index: Int) {
+        var low = 0
+        var high = self.entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            let other = self.entries[middle].key
+            if other == key { return (true, middle) }
+            if other < key { low = middle + 1 } else { high = middle }
+        }
+        return (false, low)
+    }
+
+    private mutating func put(_ key: String, _ value: EventValue) {
+        let (found, index) = self.position(of: key)
+        if found { self.entries[index].value = value } else { self.entries.insert(Entry(key: key, value: value), at: index) }
+    }
+
+    /// Sets a value its caller has already checked with ``Harmonization`` (a constant of a mapping, a
+    /// value made by this program), without checking it again.
+    public mutating func set(trusted key: String, _ value: EventValue) { self.put(key, value) }
 
     /// Sets a field from text, checked and normalised for its key; empty text leaves it unset.
     public mutating func set(_ key: String, text: String) throws(EventFieldError) {
         let trimmed = text.trimmedSpaces
         guard !trimmed.isEmpty else { return }
-        if let value = try Harmonization.value(for: key, text: trimmed) { self.fields[key] = value }
+        if let value = try Harmonization.value(for: key, text: trimmed) { self.put(key, value) }
     }
 
     /// Sets an already-typed value. `extra.*` keeps the value's own type (numbers, booleans, nested
@@ -53,45 +93,54 @@ public struct Event: Sendable, Equatable {
     public mutating func set(_ key: String, _ value: EventValue) throws(EventFieldError) {
         if Harmonization.isExtra(key) {
             if case .string(let text) = value, text.isEmpty { return }
-            self.fields[key] = value
+            self.put(key, value)
             return
         }
         if case .json = value { throw EventFieldError(key: key, value: value.description, reason: "only extra.* fields may hold JSON objects or arrays") }
         try self.set(key, text: value.description)
     }
 
-    public mutating func remove(_ key: String) { self.fields[key] = nil }
+    public mutating func remove(_ key: String) {
+        let (found, index) = self.position(of: key)
+        if found { self.entries.remove(at: index) }
+    }
+
+    /// Fields set while reading back stored events: already checked when they were stored.
+    mutating func restore(_ key: String, _ value: EventValue) { self.put(key, value) }
 
     /// The de-duplication key: the first 128 bits of SHA-256 over every field (sorted) except those given.
     public func deduplicationKey(excluding excluded: Set<String> = ["raw", "time.observation"]) -> DeduplicationKey {
+        var hasher = SHA256()
         var bytes: [UInt8] = []
         bytes.reserveCapacity(1024)
-        for key in self.fields.keys.sorted() where !excluded.contains(key) {
-            bytes.append(contentsOf: key.utf8)
+        for entry in self.entries where !excluded.contains(entry.key) {
+            bytes.append(contentsOf: entry.key.utf8)
             bytes.append(0xC0)
-            switch self.fields[key] {
+            switch entry.value {
             case .string(let text): bytes.append(contentsOf: text.utf8)
-            case .some(let value): bytes.append(contentsOf: value.description.utf8)
-            case .none: break
+            case let value: bytes.append(contentsOf: value.description.utf8)
             }
             bytes.append(0xC1)
         }
-        return DeduplicationKey(digest: Array(SHA256.hash(data: bytes)))
+        hasher.update(data: bytes)
+        return DeduplicationKey(digest: Array(hasher.finalize()))
     }
 
     /// The event as one IntelMQ JSON object (flat keys, sorted by code point). Written by hand: the
     /// Foundation serializer sorts with locale-aware comparison, which made it most of ingestion's cost.
-    public func json() -> String {
+    public func json() -> String { self.json(excluding: []) }
+
+    /// The JSON object without some keys (those a store keeps in columns of their own).
+    public func json(excluding excluded: Set<String>) -> String {
         var out: [UInt8] = [UInt8(ascii: "{")]
-        out.reserveCapacity(512)
+        out.reserveCapacity(1024)
         var first = true
-        for key in self.fields.keys.sorted() {
-            guard let value = self.fields[key] else { continue }
+        for entry in self.entries where excluded.isEmpty || !excluded.contains(entry.key) {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            JSONText.appendString(key, to: &out)
+            JSONText.appendString(entry.key, to: &out)
             out.append(UInt8(ascii: ":"))
-            switch value {
+            switch entry.value {
             case .string(let text): JSONText.appendString(text, to: &out)
             case .integer(let number): out.append(contentsOf: String(number).utf8)
             case .float(let number): out.append(contentsOf: (number.isFinite ? String(number) : "null").utf8)
@@ -105,6 +154,8 @@ public struct Event: Sendable, Equatable {
 }
 
 extension String {
+    var hasUppercaseASCII: Bool { self.utf8.contains { $0 >= 65 && $0 <= 90 } }
+
     /// Without leading and trailing spaces and tabs; cheap when there are none (the usual case).
     var trimmedSpaces: String {
         let bytes = self.utf8
@@ -121,7 +172,7 @@ extension Event {
         var event = Event()
         for (key, value) in object {
             if Harmonization.isExtra(key) {
-                event.fields[key] = value.eventValue
+                event.restore(key, value.eventValue)
                 continue
             }
             let text: String
@@ -134,13 +185,13 @@ extension Event {
             }
             switch Harmonization.fields[key] {
             case .port, .asn, .integer:
-                if let number = Int64(text) { event.fields[key] = .integer(number) }
+                if let number = Int64(text) { event.restore(key, .integer(number)) }
             case .float:
-                if let number = Double(text) { event.fields[key] = .float(number) }
+                if let number = Double(text) { event.restore(key, .float(number)) }
             case .boolean:
-                event.fields[key] = .boolean(text == "true" || text == "1")
+                event.restore(key, .boolean(text == "true" || text == "1"))
             default:
-                event.fields[key] = .string(text)
+                event.restore(key, .string(text))
             }
         }
         return event
@@ -268,16 +319,25 @@ enum JSONText {
 
     static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
-            case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
-            case 0..<0x20: out.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0x0F)]])
-            default: out.append(byte)
+        var text = text
+        text.withUTF8 { bytes in
+            // Plain runs are copied whole; only the bytes that need it are escaped.
+            var start = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == 34 || byte == 92 else { continue }
+                if index > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index])) }
+                start = index + 1
+                switch byte {
+                case 34: out.append(contentsOf: [92, 34])
+                case 92: out.append(contentsOf: [92, 92])
+                case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
+                case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
+                case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
+                default: out.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0x0F)]])
+                }
             }
+            if bytes.count > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count])) }
         }
         out.append(UInt8(ascii: "\""))
     }
@@ -356,6 +416,8 @@ public enum Harmonization {
             guard let address = try? IPAddress(text) else { throw fail("not an IP address") }
             let plain = address.unmapped
             if case .v4(0) = plain { throw fail("0.0.0.0 is not an address") }
+            // A dotted quad that reads is already in its canonical form (leading zeros are refused).
+            if case .v4 = address { return .string(text) }
             return .string(plain.description)
         case .network:
             guard let prefix = try? IPPrefix(text) else { throw fail("not a network (address/length)") }
@@ -365,11 +427,11 @@ public enum Harmonization {
             return .integer(port)
         case .asn:
             var digits = text
-            if digits.uppercased().hasPrefix("AS") { digits.removeFirst(2) }
+            if let first = text.utf8.first, first == 65 || first == 97, digits.uppercased().hasPrefix("AS") { digits.removeFirst(2) }
             guard let asn = Int64(digits), asn >= 0, asn <= 4_294_967_295 else { throw fail("not an AS number") }
             return asn == 0 ? nil : .integer(asn)
         case .fqdn:
-            var name = text.lowercased()
+            var name = text.hasUppercaseASCII ? text.lowercased() : text
             if name.hasSuffix(".") { name.removeLast() }
             guard !name.isEmpty, !name.contains(":"), !name.contains(" "), !name.contains("/"), name.utf8.count <= 253 else {
                 throw fail("not a host name")
@@ -384,13 +446,13 @@ public enum Harmonization {
             guard let date = EventTime.parse(text) else { throw fail("not a time (YYYY-MM-DD HH:MM:SS in UTC, or ISO 8601 with an offset)") }
             return .string(EventTime.format(date))
         case .countryCode:
-            let code = text.uppercased()
+            let code = text.utf8.count == 2 && text.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) ? text : text.uppercased()
             guard code.count == 2, code.unicodeScalars.allSatisfy({ $0.value >= 65 && $0.value <= 90 }) else {
                 throw fail("not a two-letter country code")
             }
             return .string(code)
         case .string: return .string(text)
-        case .lowercase: return .string(text.lowercased())
+        case .lowercase: return .string(text.hasUppercaseASCII || !text.utf8.allSatisfy({ $0 < 128 }) ? text.lowercased() : text)
         case .integer:
             guard let number = Int64(text) else { throw fail("not a whole number") }
             return .integer(number)
@@ -413,7 +475,7 @@ public enum Harmonization {
             guard let tlp = TLP(label: text) else { throw fail("not a TLP 2.0 label") }
             return .string(tlp.rawValue)
         case .severity:
-            guard let severity = Severity(rawValue: text.lowercased()) else { throw fail("not one of critical, high, medium, low, info") }
+            guard let severity = Severity(rawValue: text) ?? Severity(rawValue: text.lowercased()) else { throw fail("not one of critical, high, medium, low, info") }
             return .string(severity.rawValue)
         case .base64:
             guard Data(base64Encoded: text) != nil else { throw fail("not base64") }

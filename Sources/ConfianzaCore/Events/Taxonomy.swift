@@ -44,12 +44,14 @@ public enum Taxonomy {
     ]
 
     public static func canonicalTaxonomy(_ text: String) -> String? {
+        if Self.types[text] != nil { return text }
         let value = text.trimmingCharacters(in: .whitespaces).lowercased()
         if Self.types[value] != nil { return value }
         return Self.taxonomyAliases[value]
     }
 
     public static func canonicalType(_ text: String) -> String? {
+        if Self.taxonomyOfType[text] != nil { return text }
         let value = text.trimmingCharacters(in: .whitespaces).lowercased()
         if Self.taxonomyOfType[value] != nil { return value }
         return Self.typeAliases[value]

@@ -19,6 +19,9 @@ public struct ShadowserverParser {
     private var plan: [(key: String, required: Bool)] = []
     private var headerProblem: String?
     public private(set) var header: String?
+    /// Values every event of the report gets, checked once here instead of on every row.
+    private let constants: [(key: String, value: EventValue)]
+    private let defaults: [(key: String, value: EventValue)]
 
     /// - Parameters:
     ///   - reportType: the report's type (from ``ShadowserverMapping/reportType(fileName:)`` or given).
@@ -31,6 +34,18 @@ public struct ShadowserverParser {
         self.tlp = mapping.tlp
         self.feedName = feedName
         self.observedAt = EventTime.format(observedAt)
+        func checked(_ pairs: [(String, String)]) -> [(key: String, value: EventValue)] {
+            pairs.compactMap { key, text in
+                var probe = Event()
+                try? probe.set(key, text: text)
+                return probe[key].map { (key, $0) }
+            }
+        }
+        let report = mapping.reports[mapping.canonical(reportType)]
+        self.constants = checked(
+            (report?.constant.sorted { $0.key < $1.key } ?? [])
+                + [("feed.name", feedName ?? report?.feed ?? ""), ("feed.provider", mapping.provider), ("time.observation", self.observedAt)])
+        self.defaults = checked([("severity", report?.severity ?? "info"), ("tlp", mapping.tlp)])
         if self.report == nil {
             self.headerProblem =
                 "unknown \(mapping.provider) report type '\(reportType)': the whole file is quarantined; add the type to its mapping and re-process"
@@ -95,17 +110,17 @@ public struct ShadowserverParser {
 
     private func event(_ record: CSVRecord, raw: String) throws(RowError) -> Event {
         guard let report = self.report else { throw RowError(reason: self.headerProblem ?? "unknown report") }
-        var event = Event()
+        var event = Event(capacity: record.fields.count + 12)
         for (index, value) in record.fields.enumerated() {
             let (key, required) = self.plan[index]
-            let column = self.columns?[index] ?? key
             if value.utf8.allSatisfy({ $0 == 32 || $0 == 9 }) {
-                if required { throw RowError(reason: "column \(column): is empty") }
+                if required { throw RowError(reason: "column \(self.columns?[index] ?? key): is empty") }
                 continue
             }
             do {
                 try event.set(key, text: value)
             } catch {
+                let column = self.columns?[index] ?? key
                 if required { throw RowError(reason: "column \(column): \(error.description)") }
                 // IntelMQ keeps what it cannot convert, under its column's name.
                 try? event.set("extra." + Self.extraName(column), text: value)
@@ -114,17 +129,15 @@ public struct ShadowserverParser {
         for key in report.required.values where event[key] == nil {
             throw RowError(reason: "\(key) is missing")
         }
-        for (key, value) in report.constant where event[key] == nil { try? event.set(key, text: value) }
-        try? event.set("feed.name", text: self.feedName ?? report.feed)
-        try? event.set("feed.provider", text: self.provider)
-        try? event.set("time.observation", text: self.observedAt)
-        if event["severity"] == nil { try? event.set("severity", text: report.severity) }
-        if event["tlp"] == nil { try? event.set("tlp", text: self.tlp) }
+        for (key, value) in self.constants where key.hasPrefix("feed.") || key == "time.observation" || event[key] == nil {
+            event.set(trusted: key, value)
+        }
+        for (key, value) in self.defaults where event[key] == nil { event.set(trusted: key, value) }
         let classification = Taxonomy.classify(
             taxonomy: event["classification.taxonomy"]?.description, type: event["classification.type"]?.description)
-        try? event.set("classification.taxonomy", text: classification.taxonomy)
-        try? event.set("classification.type", text: classification.type)
-        try? event.set("raw", text: Data(raw.utf8).base64EncodedString())
+        event.set(trusted: "classification.taxonomy", .string(classification.taxonomy))
+        event.set(trusted: "classification.type", .string(classification.type))
+        event.set(trusted: "raw", .string(Data(raw.utf8).base64EncodedString()))
         return event
     }
 
