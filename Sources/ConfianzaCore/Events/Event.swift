@@ -433,7 +433,7 @@ public enum Harmonization {
         case .fqdn:
             var name = text.hasUppercaseASCII ? text.lowercased() : text
             if name.hasSuffix(".") { name.removeLast() }
-            guard !name.isEmpty, !name.contains(":"), !name.contains(" "), !name.contains("/"), name.utf8.count <= 253 else {
+            guard !name.isEmpty, !name.utf8.contains(where: { $0 == 58 || $0 == 32 || $0 == 47 }), name.utf8.count <= 253 else {
                 throw fail("not a host name")
             }
             return .string(name)
