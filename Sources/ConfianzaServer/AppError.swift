@@ -107,6 +107,15 @@ public enum AppError: Error, Equatable, Sendable {
         }
     }
 
+    /// Maps incident handling's errors to what the client sees.
+    static func from(_ error: IncidentError) -> AppError {
+        switch error {
+        case .invalid(let field, _): .invalidFields([FieldError(field: field, reason: error.description)])
+        case .transition: .conflict(error.description, field: "status")
+        case .notFound: .notFound(error.description)
+        }
+    }
+
     /// The problem document (RFC 9457).
     struct Problem: Codable, Equatable {
         var type: String

@@ -13,14 +13,16 @@ public struct ServerDependencies: Sendable {
     public var accounts: AccountService
     public var constituency: ConstituencyService
     public var ingest: IngestPipeline
+    public var incidents: IncidentService
     public var views: Views
     public var metrics: PrometheusCollectorRegistry
     public var logger: Logger
 
     public init(
         store: any Store, accounts: AccountService, constituency: ConstituencyService, ingest: IngestPipeline, views: Views,
-        metrics: PrometheusCollectorRegistry, logger: Logger
+        metrics: PrometheusCollectorRegistry, logger: Logger, incidents: IncidentService? = nil
     ) {
+        self.incidents = incidents ?? ingest.incidents ?? IncidentService(store: store)
         self.store = store
         self.accounts = accounts
         self.constituency = constituency
@@ -53,6 +55,8 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     FeedsController(
         store: dependencies.store, accounts: dependencies.accounts, ingest: dependencies.ingest, views: views, logger: dependencies.logger
     ).addRoutes(to: router)
+    IncidentsController(store: dependencies.store, incidents: dependencies.incidents, accounts: dependencies.accounts, views: views)
+        .addRoutes(to: router)
     OperationsController(
         store: dependencies.store, views: views, metrics: dependencies.metrics, serverName: configuration.serverName
     ).addRoutes(to: router)

@@ -13,11 +13,11 @@ struct Migration: Sendable {
         self.postgres = common + postgres
     }
 
-    init(version: Int, name: String, sqliteFirst: [String], postgresFirst: [String], common: [String]) {
+    init(version: Int, name: String, sqliteFirst: [String], postgresFirst: [String], common: [String], commonFirst: [String] = []) {
         self.version = version
         self.name = name
-        self.sqlite = sqliteFirst + common
-        self.postgres = postgresFirst + common
+        self.sqlite = commonFirst + sqliteFirst + common
+        self.postgres = commonFirst + postgresFirst + common
     }
 }
 
@@ -191,6 +191,71 @@ enum Migrations {
                 "CREATE INDEX events_source_key ON events (source_key)",
                 "CREATE INDEX events_source_asn ON events (source_asn)",
                 "CREATE INDEX quarantine_run ON quarantine (run_id, line)",
+            ]),
+        Migration(
+            version: 4, name: "incidents: incidents, their events, timeline and tasks",
+            sqliteFirst: [
+                """
+                CREATE TABLE incident_timeline (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    incident_id TEXT NOT NULL REFERENCES incidents (id), at BIGINT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL,
+                    detail TEXT NOT NULL)
+                """,
+                """
+                CREATE TRIGGER incident_timeline_no_update BEFORE UPDATE ON incident_timeline
+                BEGIN SELECT RAISE(ABORT, 'incident_timeline is append-only'); END
+                """,
+                """
+                CREATE TRIGGER incident_timeline_no_delete BEFORE DELETE ON incident_timeline
+                BEGIN SELECT RAISE(ABORT, 'incident_timeline is append-only'); END
+                """,
+            ],
+            postgresFirst: [
+                """
+                CREATE TABLE incident_timeline (
+                    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    incident_id TEXT NOT NULL REFERENCES incidents (id), at BIGINT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL,
+                    detail TEXT NOT NULL)
+                """,
+                """
+                CREATE FUNCTION incident_timeline_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'incident_timeline is append-only'; END $$
+                """,
+                """
+                CREATE TRIGGER incident_timeline_no_change BEFORE UPDATE OR DELETE ON incident_timeline
+                FOR EACH ROW EXECUTE FUNCTION incident_timeline_append_only()
+                """,
+                """
+                CREATE TRIGGER incident_timeline_no_truncate BEFORE TRUNCATE ON incident_timeline
+                FOR EACH STATEMENT EXECUTE FUNCTION incident_timeline_append_only()
+                """,
+            ],
+            common: [
+                "CREATE INDEX incident_timeline_incident ON incident_timeline (incident_id, seq)",
+                """
+                CREATE TABLE incident_events (
+                    event_id BIGINT PRIMARY KEY REFERENCES events (id), incident_id TEXT NOT NULL REFERENCES incidents (id))
+                """,
+                "CREATE INDEX incident_events_incident ON incident_events (incident_id)",
+                """
+                CREATE TABLE incident_tasks (
+                    id TEXT PRIMARY KEY, incident_id TEXT NOT NULL REFERENCES incidents (id), title TEXT NOT NULL, assignee TEXT,
+                    done BOOLEAN NOT NULL, created_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX incident_tasks_incident ON incident_tasks (incident_id)",
+                "CREATE INDEX events_run ON events (run_id, id)",
+            ],
+            commonFirst: [
+                """
+                CREATE TABLE incidents (
+                    id TEXT PRIMARY KEY, number BIGINT NOT NULL UNIQUE, title TEXT NOT NULL, taxonomy TEXT NOT NULL, type TEXT NOT NULL,
+                    severity TEXT NOT NULL, tlp TEXT NOT NULL, pap TEXT NOT NULL, organisations TEXT NOT NULL, assignee TEXT,
+                    status TEXT NOT NULL CHECK (status IN ('new', 'triaged', 'in-progress', 'waiting', 'resolved', 'closed')),
+                    created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, triage_due BIGINT NOT NULL, resolve_due BIGINT NOT NULL,
+                    triaged_at BIGINT, resolved_at BIGINT, closed_at BIGINT, group_key TEXT, event_count BIGINT NOT NULL)
+                """,
+                "CREATE INDEX incidents_status ON incidents (status, created_at)",
+                "CREATE INDEX incidents_group ON incidents (group_key)",
             ]),
     ]
 

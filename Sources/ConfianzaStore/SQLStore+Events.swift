@@ -238,7 +238,7 @@ extension SQLStore {
         return keys
     }
 
-    private static let eventColumns =
+    static let eventColumnList =
         "id, run_id, first_seen, last_seen, count, organisations, rule, data, raw, feed, taxonomy, type, identifier, source_ip, source_asn, severity, tlp, time_source"
 
     public func events(matching query: EventQuery) async throws -> [StoredEvent] {
@@ -258,7 +258,7 @@ extension SQLStore {
         if let asn = query.asn { conditions.append("source_asn = \(bind: asn)") }
         if let since = query.since { conditions.append("last_seen >= \(bind: Millis(since))") }
         if let until = query.until { conditions.append("first_seen < \(bind: Millis(until))") }
-        var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.eventColumns) FROM events"
+        var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.eventColumnList) FROM events"
         for (index, condition) in conditions.enumerated() {
             sql = sql + (index == 0 ? " WHERE " : " AND ") + condition
         }
@@ -269,7 +269,7 @@ extension SQLStore {
 
     public func event(id: Int64) async throws -> StoredEvent? {
         try await self.withDatabase { db in
-            try await db.raw("SELECT \(unsafeRaw: Self.eventColumns) FROM events WHERE id = \(bind: id)").first().map(Self.decodeEvent)
+            try await db.raw("SELECT \(unsafeRaw: Self.eventColumnList) FROM events WHERE id = \(bind: id)").first().map(Self.decodeEvent)
         }
     }
 

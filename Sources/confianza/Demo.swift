@@ -67,7 +67,8 @@ struct Demo: AsyncParsableCommand {
             addresses.append(.v4(base | 7))
             if addresses.count >= 300 { break }
         }
-        let pipeline = IngestPipeline(store: store, constituency: constituency, mapping: try ShadowserverMapping.bundled())
+        let pipeline = IngestPipeline(
+            store: store, constituency: constituency, mapping: try ShadowserverMapping.bundled(), incidents: IncidentService(store: store))
         for report in DemoReports.make(now: Date(), addresses: addresses) {
             _ = try await pipeline.ingest(
                 fileName: report.fileName, format: .shadowserver(reportType: nil), source: "demo",

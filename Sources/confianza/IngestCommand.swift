@@ -28,6 +28,8 @@ struct Ingest: AsyncParsableCommand {
     @Option(help: "Feed name for the events (default: the report's).") var feed: String?
     @Flag(help: "Print one JSON summary per file.") var json = false
     @Option(help: "Records per stored batch.") var batchSize: Int = 5000
+    @Flag(inversion: .prefixedNo, help: "Group the new events into incidents (the grouping rule: per organisation, type and day).")
+    var incidents = true
 
     func validate() throws {
         guard !self.files.isEmpty else { throw ValidationError("give at least one file") }
@@ -45,7 +47,8 @@ struct Ingest: AsyncParsableCommand {
         var failed = 0
         try await Runtime.withStore(settings, logger: logger) { store in
             let pipeline = IngestPipeline(
-                store: store, constituency: ConstituencyService(store: store), mapping: mapping, batchSize: self.batchSize)
+                store: store, constituency: ConstituencyService(store: store), mapping: mapping, batchSize: self.batchSize,
+                incidents: self.incidents ? IncidentService(store: store) : nil)
             for file in self.files {
                 let started = ContinuousClock.now
                 do {

@@ -82,7 +82,8 @@ struct QuarantineCommand: AsyncParsableCommand {
             let mapping = try Runtime.mapping(settings)
             try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in
                 let run = try await QuarantineCommand.run(self.run, store: store)
-                let pipeline = IngestPipeline(store: store, constituency: ConstituencyService(store: store), mapping: mapping)
+                let pipeline = IngestPipeline(
+                    store: store, constituency: ConstituencyService(store: store), mapping: mapping, incidents: IncidentService(store: store))
                 let summary: ReprocessSummary
                 do { summary = try await pipeline.reprocess(runID: run.id, format: format) } catch let error as IngestError {
                     throw CLIError(error.description)

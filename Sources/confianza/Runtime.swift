@@ -98,7 +98,8 @@ enum Runtime {
                 metadata: ["run": "\(Self.firstAdminCommand(settings))"])
         }
         let constituency = ConstituencyService(store: store)
-        let ingest = IngestPipeline(store: store, constituency: constituency, mapping: try Self.mapping(settings))
+        let ingest = IngestPipeline(
+            store: store, constituency: constituency, mapping: try Self.mapping(settings), incidents: IncidentService(store: store))
         let dependencies = ServerDependencies(
             store: store, accounts: accounts, constituency: constituency, ingest: ingest, views: views, metrics: registry, logger: logger)
         var services: [any Service] = []

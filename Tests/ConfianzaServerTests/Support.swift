@@ -37,7 +37,8 @@ struct TestApp {
         let constituency = ConstituencyService(store: store)
         return ServerDependencies(
             store: store, accounts: AccountService(store: store, hasher: BcryptHasher(cost: 4)), constituency: constituency,
-            ingest: IngestPipeline(store: store, constituency: constituency, mapping: try ShadowserverMapping.bundled()),
+            ingest: IngestPipeline(
+                store: store, constituency: constituency, mapping: try ShadowserverMapping.bundled(), incidents: IncidentService(store: store)),
             views: try await TestViews.load(), metrics: TestMetrics.registry, logger: logger)
     }
 

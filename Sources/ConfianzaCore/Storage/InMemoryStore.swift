@@ -9,6 +9,7 @@ public actor InMemoryStore: Store {
     private var audit: [AuditEntry] = []
     var constituency = ConstituencyData()
     var eventData = EventData()
+    var incidentData = IncidentData()
 
     public init() {}
 

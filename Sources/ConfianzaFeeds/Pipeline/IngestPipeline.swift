@@ -175,12 +175,15 @@ public final class IngestPipeline: Sendable {
     public let mapping: ShadowserverMapping
     public let batchSize: Int
     public let window: Int64
+    /// Where new events go once stored: grouped into incidents. `nil`: events only.
+    public let incidents: IncidentService?
     private let now: @Sendable () -> Date
 
     public init(
         store: any Store, constituency: ConstituencyService, mapping: ShadowserverMapping, batchSize: Int = 5000,
-        windowSeconds: Int64 = 86400, now: @escaping @Sendable () -> Date = { Date() }
+        windowSeconds: Int64 = 86400, incidents: IncidentService? = nil, now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.incidents = incidents
         self.store = store
         self.constituency = constituency
         self.mapping = mapping
@@ -201,6 +204,8 @@ public final class IngestPipeline: Sendable {
         let start = try await self.begin(
             fileName: fileName, fingerprint: try Self.fingerprint(try open()), format: format, feed: feed, source: source, actor: actor)
         if start.alreadyIngested {
+            // A process stopped between storing the last batch and grouping: group now (it is idempotent).
+            try await self.handOver(start.run.id)
             return IngestSummary(
                 run: start.run.id, file: fileName, format: start.run.format, feed: start.run.feed, counts: start.run.counts,
                 alreadyIngested: true, resumedAfterLine: 0)
@@ -330,10 +335,18 @@ public final class IngestPipeline: Sendable {
         var counts = run.counts
         if let inFlight { counts = try await inFlight.value }
         try await self.store.finishIngestRun(id: runID, at: self.now(), header: parser.header)
+        try await self.handOver(runID)
         run.counts = counts
         return IngestSummary(
             run: runID, file: fileName, format: formatName, feed: feedName, counts: counts, alreadyIngested: false,
             resumedAfterLine: resumedAfter)
+    }
+
+    /// Hands a run's new events to incident handling.
+    func handOver(_ runID: UUID) async throws {
+        guard let incidents = self.incidents else { return }
+        let index = try await self.constituency.index()
+        try await incidents.group(runID: runID, organisationNames: index.organisations.mapValues(\.name))
     }
 
     /// The parser for a format; a Shadowserver report's type is the one recorded in `formatName`.
@@ -419,6 +432,7 @@ public final class IngestPipeline: Sendable {
             summary.resolved += resolved.count
             summary.stillQuarantined += still.count
         }
+        if summary.resolved > 0 { try await self.handOver(runID) }
         return summary
     }
 

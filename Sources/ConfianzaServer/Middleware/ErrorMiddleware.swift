@@ -40,6 +40,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return (AppError.from(error), nil)
         case let error as ConstituencyError:
             return (AppError.from(error), nil)
+        case let error as IncidentError:
+            return (AppError.from(error), nil)
         case let error as HTTPError:
             switch error.status {
             case .notFound: return (.notFound("there is nothing at this address"), nil)

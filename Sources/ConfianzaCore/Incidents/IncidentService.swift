@@ -1,0 +1,249 @@
+import Foundation
+
+/// How events become incidents: events with the same values of `fields` in the same window (fixed,
+/// of the event's first sighting) make one incident; later events with the same key join it while
+/// it is open.
+public struct IncidentGrouping: Sendable, Equatable, Codable {
+    public enum Field: String, Sendable, Codable, CaseIterable {
+        case organisation, taxonomy, type, feed
+    }
+
+    public var fields: [Field]
+    public var windowSeconds: Int
+
+    public init(fields: [Field], windowSeconds: Int) {
+        self.fields = fields
+        self.windowSeconds = max(60, windowSeconds)
+    }
+
+    /// One incident per organisation and classification type per 24 hours.
+    public static let standard = IncidentGrouping(fields: [.organisation, .type], windowSeconds: 86400)
+
+    func key(_ candidate: IncidentCandidate, organisation: UUID) -> String {
+        let seconds = Int64(candidate.firstSeen.timeIntervalSince1970.rounded(.down))
+        let window = Int64(self.windowSeconds)
+        let start = (seconds >= 0 ? seconds / window : (seconds - window + 1) / window) * window
+        let parts = self.fields.map { field -> String in
+            switch field {
+            case .organisation: "org=\(organisation.uuidString)"
+            case .taxonomy: "taxonomy=\(candidate.taxonomy)"
+            case .type: "type=\(candidate.type)"
+            case .feed: "feed=\(candidate.feed)"
+            }
+        }
+        return (parts + ["window=\(start)"]).joined(separator: "|")
+    }
+}
+
+/// The rules of incident handling: allowed transitions, due dates from the SLA policy, a timeline
+/// entry for every change, and events grouped into incidents.
+public struct IncidentService: Sendable {
+    public static let system = "confianza"
+
+    public let store: any Store
+    public let policy: SLAPolicy
+    public let grouping: IncidentGrouping
+    private let now: @Sendable () -> Date
+
+    public init(store: any Store, policy: SLAPolicy = .standard, grouping: IncidentGrouping = .standard, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.policy = policy
+        self.grouping = grouping
+        self.now = now
+    }
+
+    public struct Draft: Sendable {
+        public var title: String
+        public var type: String
+        public var severity: Severity
+        public var tlp: TLP
+        public var pap: PAP
+        public var organisations: [UUID]
+        public var assignee: String?
+
+        public init(
+            title: String, type: String, severity: Severity, tlp: TLP = .amber, pap: PAP = .amber, organisations: [UUID] = [], assignee: String? = nil
+        ) {
+            self.title = title
+            self.type = type
+            self.severity = severity
+            self.tlp = tlp
+            self.pap = pap
+            self.organisations = organisations
+            self.assignee = assignee
+        }
+    }
+
+    /// Opens an incident, with the events given (those in no other incident).
+    public func create(_ draft: Draft, events: [Int64] = [], by actor: String, groupKey: String? = nil) async throws -> Incident {
+        let title = draft.title.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !title.isEmpty, title.count <= 200 else { throw IncidentError.invalid(field: "title", reason: "is required (at most 200 characters)") }
+        guard let type = Taxonomy.canonicalType(draft.type), let taxonomy = Taxonomy.taxonomyOfType[type] else {
+            throw IncidentError.invalid(field: "type", reason: "'\(draft.type)' is not an RSIT classification type")
+        }
+        let created = self.now()
+        let due = self.policy.dueDates(createdAt: created, severity: draft.severity)
+        let incident = Incident(
+            title: title, taxonomy: taxonomy, type: type, severity: draft.severity, tlp: draft.tlp, pap: draft.pap,
+            organisations: draft.organisations, assignee: draft.assignee, createdAt: created, triageDue: due.triage, resolveDue: due.resolve,
+            groupKey: groupKey)
+        var entries = [TimelineEntry(incidentID: incident.id, at: created, actor: actor, kind: .created, detail: "\(draft.severity.rawValue) \(type): \(title)")]
+        if let assignee = draft.assignee {
+            entries.append(TimelineEntry(incidentID: incident.id, at: created, actor: actor, kind: .assignee, detail: assignee))
+        }
+        return try await self.store.insertIncident(incident, events: events, timeline: entries)
+    }
+
+    func require(_ id: UUID) async throws -> Incident {
+        guard let incident = try await self.store.incident(id: id) else { throw IncidentError.notFound("incident \(id)") }
+        return incident
+    }
+
+    /// Moves an incident to another status, if the lifecycle allows it.
+    @discardableResult
+    public func move(_ id: UUID, to status: IncidentStatus, by actor: String, note: String? = nil) async throws -> Incident {
+        var incident = try await self.require(id)
+        guard incident.status.canMove(to: status) else { throw IncidentError.transition(from: incident.status, to: status) }
+        let at = self.now()
+        let from = incident.status
+        incident.status = status
+        incident.updatedAt = at
+        switch status {
+        case .triaged: incident.triagedAt = incident.triagedAt ?? at
+        case .resolved: incident.resolvedAt = at
+        case .closed: incident.closedAt = at
+        case .inProgress where from == .resolved || from == .closed:
+            incident.resolvedAt = nil
+            incident.closedAt = nil
+        default: break
+        }
+        if incident.triagedAt == nil && status != .new { incident.triagedAt = at }
+        var entries = [TimelineEntry(incidentID: id, at: at, actor: actor, kind: .status, detail: "\(from.rawValue) → \(status.rawValue)")]
+        if let note = note?.trimmingCharacters(in: .whitespacesAndNewlines), !note.isEmpty {
+            entries.append(TimelineEntry(incidentID: id, at: at, actor: actor, kind: .note, detail: String(note.prefix(20000))))
+        }
+        try await self.store.updateIncident(incident, timeline: entries)
+        return incident
+    }
+
+    /// Gives the incident to a user (who must exist and be active), or to nobody.
+    @discardableResult
+    public func assign(_ id: UUID, to username: String?, by actor: String) async throws -> Incident {
+        var incident = try await self.require(id)
+        if let username {
+            guard let user = try await self.store.user(named: username), !user.disabled else {
+                throw IncidentError.invalid(field: "assignee", reason: "'\(username)' is not an active user")
+            }
+            guard user.role.includes(.analyst) else { throw IncidentError.invalid(field: "assignee", reason: "'\(username)' is a viewer; assign an analyst") }
+        }
+        guard incident.assignee != username else { return incident }
+        incident.assignee = username
+        incident.updatedAt = self.now()
+        try await self.store.updateIncident(
+            incident, timeline: [TimelineEntry(incidentID: id, at: incident.updatedAt, actor: actor, kind: .assignee, detail: username ?? "nobody")])
+        return incident
+    }
+
+    /// Changes the severity; due dates follow the policy for the new severity, counted from creation.
+    @discardableResult
+    public func setSeverity(_ id: UUID, _ severity: Severity, by actor: String) async throws -> Incident {
+        var incident = try await self.require(id)
+        guard incident.severity != severity else { return incident }
+        let from = incident.severity
+        incident.severity = severity
+        (incident.triageDue, incident.resolveDue) = self.policy.dueDates(createdAt: incident.createdAt, severity: severity)
+        incident.updatedAt = self.now()
+        try await self.store.updateIncident(
+            incident,
+            timeline: [TimelineEntry(incidentID: id, at: incident.updatedAt, actor: actor, kind: .severity, detail: "\(from.rawValue) → \(severity.rawValue)")])
+        return incident
+    }
+
+    @discardableResult
+    public func setTLP(_ id: UUID, _ tlp: TLP, by actor: String) async throws -> Incident {
+        var incident = try await self.require(id)
+        guard incident.tlp != tlp else { return incident }
+        let from = incident.tlp
+        incident.tlp = tlp
+        incident.updatedAt = self.now()
+        try await self.store.updateIncident(
+            incident, timeline: [TimelineEntry(incidentID: id, at: incident.updatedAt, actor: actor, kind: .tlp, detail: "\(from.rawValue) → \(tlp.rawValue)")])
+        return incident
+    }
+
+    public func addNote(_ id: UUID, _ text: String, by actor: String) async throws {
+        var incident = try await self.require(id)
+        let note = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !note.isEmpty, note.count <= 20000 else { throw IncidentError.invalid(field: "note", reason: "is required (at most 20,000 characters)") }
+        incident.updatedAt = self.now()
+        try await self.store.updateIncident(incident, timeline: [TimelineEntry(incidentID: id, at: incident.updatedAt, actor: actor, kind: .note, detail: note)])
+    }
+
+    @discardableResult
+    public func addTask(_ id: UUID, title: String, assignee: String?, by actor: String) async throws -> IncidentTask {
+        _ = try await self.require(id)
+        let text = title.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty, text.count <= 500 else { throw IncidentError.invalid(field: "title", reason: "is required (at most 500 characters)") }
+        let task = IncidentTask(incidentID: id, title: text, assignee: assignee.flatMap { $0.isEmpty ? nil : $0 }, createdAt: self.now())
+        try await self.store.insertTask(task, timeline: TimelineEntry(incidentID: id, at: task.createdAt, actor: actor, kind: .task, detail: "added: \(text)"))
+        return task
+    }
+
+    public func setTask(_ taskID: UUID, done: Bool, by actor: String) async throws {
+        guard var task = try await self.store.task(id: taskID) else { throw IncidentError.notFound("task \(taskID)") }
+        guard task.done != done else { return }
+        task.done = done
+        try await self.store.updateTask(
+            task, timeline: TimelineEntry(incidentID: task.incidentID, at: self.now(), actor: actor, kind: .task, detail: "\(done ? "done" : "reopened"): \(task.title)"))
+    }
+
+    /// Adds events (chosen in the events list) to an incident.
+    public func addEvents(_ eventIDs: [Int64], to id: UUID, by actor: String) async throws -> Int {
+        _ = try await self.require(id)
+        return try await self.store.linkEvents(
+            eventIDs, to: id, timeline: TimelineEntry(incidentID: id, at: self.now(), actor: actor, kind: .events, detail: "events added"))
+    }
+
+    /// Hands a run's new events to incident handling: each event routed to an organisation joins the
+    /// open incident of its group, or opens one. Safe to run again: events already in an incident are
+    /// skipped. Returns how many incidents were opened and how many events joined.
+    @discardableResult
+    public func group(runID: UUID, organisationNames: [UUID: String] = [:]) async throws -> (opened: Int, joined: Int) {
+        var opened = 0
+        var joined = 0
+        var after: Int64 = 0
+        while true {
+            let page = try await self.store.eventsAwaitingIncident(runID: runID, afterID: after, limit: 2000)
+            guard let last = page.last else { break }
+            after = last.id
+            var groups: [String: (organisation: UUID, events: [IncidentCandidate])] = [:]
+            var order: [String] = []
+            for stored in page {
+                guard let organisation = stored.organisations.first else { continue }
+                let key = self.grouping.key(stored, organisation: organisation)
+                if groups[key] == nil { order.append(key) }
+                groups[key, default: (organisation, [])].events.append(stored)
+            }
+            for key in order {
+                guard let (organisation, events) = groups[key] else { continue }
+                let ids = events.map(\.id)
+                if let open = try await self.store.openIncident(groupKey: key) {
+                    joined += try await self.store.linkEvents(
+                        ids, to: open.id,
+                        timeline: TimelineEntry(incidentID: open.id, at: self.now(), actor: Self.system, kind: .events, detail: "events joined by the grouping rule"))
+                    continue
+                }
+                let type = events[0].type
+                let severity = events.compactMap(\.severity).max() ?? .medium
+                let tlp = events.compactMap(\.tlp).max() ?? .amber
+                let name = organisationNames[organisation] ?? "an organisation"
+                let incident = try await self.create(
+                    Draft(title: "\(type) at \(name)", type: type, severity: severity, tlp: tlp, organisations: [organisation]), events: ids,
+                    by: Self.system, groupKey: key)
+                opened += 1
+                joined += incident.eventCount
+            }
+        }
+        return (opened, joined)
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// Storage for incidents, their events, timeline and tasks. The timeline is append-only.
+public protocol IncidentStore: Sendable {
+    /// Adds an incident with its first events and timeline entries in one transaction; the store gives
+    /// it the next number. Events already in another incident are left out. Returns it as stored.
+    func insertIncident(_ incident: Incident, events: [Int64], timeline: [TimelineEntry]) async throws -> Incident
+    func incident(id: UUID) async throws -> Incident?
+    func incident(number: Int) async throws -> Incident?
+    /// Open incidents first, then by newest; with the query's filters.
+    func incidents(matching query: IncidentQuery) async throws -> [Incident]
+    /// Replaces an incident's fields (not its events) and appends to its timeline, in one transaction.
+    /// Throws ``StoreError/notFound(_:)`` when there is no such incident.
+    func updateIncident(_ incident: Incident, timeline: [TimelineEntry]) async throws
+    /// Adds events that are in no incident yet; appends `timeline` (with the count) when any were added.
+    /// Returns how many were added.
+    func linkEvents(_ eventIDs: [Int64], to incidentID: UUID, timeline: TimelineEntry?) async throws -> Int
+    /// The incident's events, newest first.
+    func incidentEvents(incidentID: UUID, limit: Int) async throws -> [StoredEvent]
+    /// Oldest first.
+    func timeline(incidentID: UUID) async throws -> [TimelineEntry]
+    /// The open incident a grouping rule made with this key, if any.
+    func openIncident(groupKey: String) async throws -> Incident?
+    func tasks(incidentID: UUID) async throws -> [IncidentTask]
+    func insertTask(_ task: IncidentTask, timeline: TimelineEntry) async throws
+    func updateTask(_ task: IncidentTask, timeline: TimelineEntry) async throws
+    func task(id: UUID) async throws -> IncidentTask?
+    /// A run's events that were routed to some organisation and are in no incident yet, by id.
+    func eventsAwaitingIncident(runID: UUID, afterID: Int64, limit: Int) async throws -> [IncidentCandidate]
+}
+
+/// What grouping needs to know of an event (read from columns, without the whole event).
+public struct IncidentCandidate: Sendable, Equatable {
+    public var id: Int64
+    public var organisations: [UUID]
+    public var firstSeen: Date
+    public var feed: String
+    public var taxonomy: String
+    public var type: String
+    public var severity: Severity?
+    public var tlp: TLP?
+
+    public init(
+        id: Int64, organisations: [UUID], firstSeen: Date, feed: String, taxonomy: String, type: String, severity: Severity?, tlp: TLP?
+    ) {
+        self.id = id
+        self.organisations = organisations
+        self.firstSeen = firstSeen
+        self.feed = feed
+        self.taxonomy = taxonomy
+        self.type = type
+        self.severity = severity
+        self.tlp = tlp
+    }
+
+    public init(_ stored: StoredEvent) {
+        self.init(
+            id: stored.id, organisations: stored.organisations, firstSeen: stored.firstSeen, feed: stored.event["feed.name"]?.description ?? "",
+            taxonomy: stored.event["classification.taxonomy"]?.description ?? "other",
+            type: stored.event["classification.type"]?.description ?? "undetermined",
+            severity: stored.event["severity"].flatMap { Severity(rawValue: $0.description) },
+            tlp: stored.event["tlp"].flatMap { TLP(label: $0.description) })
+    }
+}

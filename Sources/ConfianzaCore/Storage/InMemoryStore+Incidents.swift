@@ -1,0 +1,108 @@
+import Foundation
+
+/// The in-memory store's incident tables.
+struct IncidentData {
+    var incidents: [UUID: Incident] = [:]
+    /// Event id → incident.
+    var eventIncident: [Int64: UUID] = [:]
+    var timeline: [TimelineEntry] = []
+    var tasks: [UUID: IncidentTask] = [:]
+}
+
+extension InMemoryStore {
+    public func insertIncident(_ incident: Incident, events: [Int64], timeline: [TimelineEntry]) async throws -> Incident {
+        var stored = incident
+        stored.number = (self.incidentData.incidents.values.map(\.number).max() ?? 0) + 1
+        stored.eventCount = 0
+        self.incidentData.incidents[stored.id] = stored
+        self.appendTimeline(timeline)
+        _ = self.link(events, to: stored.id)
+        return self.incidentData.incidents[stored.id] ?? stored
+    }
+
+    private func appendTimeline(_ entries: [TimelineEntry]) {
+        for var entry in entries {
+            entry.sequence = Int64(self.incidentData.timeline.count + 1)
+            self.incidentData.timeline.append(entry)
+        }
+    }
+
+    private func link(_ eventIDs: [Int64], to id: UUID) -> Int {
+        let known = Set(self.eventData.events.values.map(\.id))
+        var added = 0
+        for eventID in Set(eventIDs) where known.contains(eventID) && self.incidentData.eventIncident[eventID] == nil {
+            self.incidentData.eventIncident[eventID] = id
+            added += 1
+        }
+        self.incidentData.incidents[id]?.eventCount += added
+        return added
+    }
+
+    public func incident(id: UUID) async throws -> Incident? { self.incidentData.incidents[id] }
+
+    public func incident(number: Int) async throws -> Incident? { self.incidentData.incidents.values.first { $0.number == number } }
+
+    public func incidents(matching query: IncidentQuery) async throws -> [Incident] {
+        let found = self.incidentData.incidents.values.filter { query.matches($0) }
+            .sorted { ($0.status.isOpen ? 0 : 1, -$0.createdAt.timeIntervalSince1970, -$0.number) < ($1.status.isOpen ? 0 : 1, -$1.createdAt.timeIntervalSince1970, -$1.number) }
+        return Array(found.dropFirst(max(0, query.offset)).prefix(max(0, query.limit)))
+    }
+
+    public func updateIncident(_ incident: Incident, timeline: [TimelineEntry]) async throws {
+        guard let existing = self.incidentData.incidents[incident.id] else { throw StoreError.notFound("incident \(incident.id)") }
+        var updated = incident
+        updated.number = existing.number
+        updated.eventCount = existing.eventCount
+        self.incidentData.incidents[incident.id] = updated
+        self.appendTimeline(timeline)
+    }
+
+    public func linkEvents(_ eventIDs: [Int64], to incidentID: UUID, timeline: TimelineEntry?) async throws -> Int {
+        guard self.incidentData.incidents[incidentID] != nil else { throw StoreError.notFound("incident \(incidentID)") }
+        let added = self.link(eventIDs, to: incidentID)
+        if added > 0, var entry = timeline {
+            entry.detail = "\(entry.detail): \(added)"
+            self.appendTimeline([entry])
+        }
+        return added
+    }
+
+    public func incidentEvents(incidentID: UUID, limit: Int) async throws -> [StoredEvent] {
+        let ids = Set(self.incidentData.eventIncident.filter { $0.value == incidentID }.keys)
+        return Array(self.eventData.events.values.filter { ids.contains($0.id) }.sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }.prefix(limit))
+    }
+
+    public func timeline(incidentID: UUID) async throws -> [TimelineEntry] {
+        self.incidentData.timeline.filter { $0.incidentID == incidentID }
+    }
+
+    public func openIncident(groupKey: String) async throws -> Incident? {
+        self.incidentData.incidents.values.filter { $0.groupKey == groupKey && $0.status.isOpen }.min { $0.number < $1.number }
+    }
+
+    public func tasks(incidentID: UUID) async throws -> [IncidentTask] {
+        self.incidentData.tasks.values.filter { $0.incidentID == incidentID }.sorted { ($0.createdAt, $0.title) < ($1.createdAt, $1.title) }
+    }
+
+    public func insertTask(_ task: IncidentTask, timeline: TimelineEntry) async throws {
+        guard self.incidentData.incidents[task.incidentID] != nil else { throw StoreError.notFound("incident \(task.incidentID)") }
+        self.incidentData.tasks[task.id] = task
+        self.appendTimeline([timeline])
+    }
+
+    public func updateTask(_ task: IncidentTask, timeline: TimelineEntry) async throws {
+        guard self.incidentData.tasks[task.id] != nil else { throw StoreError.notFound("task \(task.id)") }
+        self.incidentData.tasks[task.id] = task
+        self.appendTimeline([timeline])
+    }
+
+    public func task(id: UUID) async throws -> IncidentTask? { self.incidentData.tasks[id] }
+
+    public func eventsAwaitingIncident(runID: UUID, afterID: Int64, limit: Int) async throws -> [IncidentCandidate] {
+        Array(
+            self.eventData.events.values
+                .filter { $0.runID == runID && $0.id > afterID && !$0.organisations.isEmpty && self.incidentData.eventIncident[$0.id] == nil }
+                .sorted { $0.id < $1.id }.prefix(limit)
+        ).map(IncidentCandidate.init)
+    }
+}

@@ -1,0 +1,509 @@
+import ConfianzaCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The analyst's daily screen: the incident queue, an incident's page with its actions, and the same
+/// through the JSON API. Everyone signed in reads; analysts and admins act.
+struct IncidentsController {
+    let store: any Store
+    let incidents: IncidentService
+    let accounts: AccountService
+    let views: Views
+
+    func addRoutes(to router: Router<AppContext>) {
+        router.get("/incidents", use: self.queue)
+        router.post("/incidents", use: self.create)
+        router.get("/incidents/new", use: self.newForm)
+        router.post("/incidents/bulk", use: self.bulk)
+        router.get("/incidents/:number", use: self.show)
+        router.post("/incidents/:number/status", use: self.statusForm)
+        router.post("/incidents/:number/assign", use: self.assignForm)
+        router.post("/incidents/:number/severity", use: self.severityForm)
+        router.post("/incidents/:number/tlp", use: self.tlpForm)
+        router.post("/incidents/:number/notes", use: self.noteForm)
+        router.post("/incidents/:number/tasks", use: self.taskForm)
+        router.post("/incidents/:number/tasks/:task", use: self.toggleTaskForm)
+        let api = router.group("/api/v1").add(middleware: BearerMiddleware(accounts: self.accounts))
+        api.get("/incidents", use: self.apiList)
+        api.post("/incidents", use: self.apiCreate)
+        api.get("/incidents/:number", use: self.apiShow)
+        api.post("/incidents/:number/status", use: self.apiStatus)
+        api.post("/incidents/:number/assign", use: self.apiAssign)
+        api.post("/incidents/:number/notes", use: self.apiNote)
+        api.post("/incidents/:number/tasks", use: self.apiTask)
+    }
+
+    private func t(_ key: String, _ context: AppContext, _ arguments: [String: String] = [:]) -> String {
+        self.views.localizer.text(key, context.language, arguments)
+    }
+
+    func incident(_ context: AppContext) async throws -> Incident {
+        guard let number = context.parameters.get("number").flatMap(Int.init), number > 0,
+            let incident = try await self.store.incident(number: number)
+        else { throw AppError.notFound("no such incident") }
+        return incident
+    }
+
+    // MARK: the queue
+
+    static func query(_ request: Request, user: User) throws(AppError) -> IncidentQuery {
+        let parameters = request.uri.queryParameters
+        func value(_ name: String) -> String? { parameters[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+        var query = IncidentQuery(statuses: IncidentStatus.allCases.filter(\.isOpen))
+        switch value("status") {
+        case nil, "open": break
+        case "all": query.statuses = nil
+        case let text?:
+            guard let status = IncidentStatus(rawValue: text) else {
+                throw .badRequest("status must be open, all, or one of \(IncidentStatus.allCases.map(\.rawValue).joined(separator: ", "))", field: "status")
+            }
+            query.statuses = [status]
+        }
+        if let text = value("severity") {
+            guard let severity = Severity(rawValue: text) else { throw .badRequest("severity must be one of critical, high, medium, low, info", field: "severity") }
+            query.severity = severity
+        }
+        if let assignee = value("assignee") { query.assignee = assignee == "me" ? user.username : assignee }
+        if let text = value("organisation") {
+            guard let id = UUID(uuidString: text) else { throw .badRequest("organisation must be an organisation's id", field: "organisation") }
+            query.organisation = id
+        }
+        if let text = value("type") {
+            guard let type = Taxonomy.canonicalType(text) else { throw .badRequest("type '\(text)' is not an RSIT classification type", field: "type") }
+            query.type = type
+        }
+        if let text = value("limit") {
+            guard let number = Int(text), (1...1000).contains(number) else { throw .badRequest("limit must be from 1 to 1000", field: "limit") }
+            query.limit = number
+        }
+        if let text = value("offset") {
+            guard let number = Int(text), number >= 0 else { throw .badRequest("offset must be 0 or more", field: "offset") }
+            query.offset = number
+        }
+        return query
+    }
+
+    private func row(_ incident: Incident, names: [UUID: String], now: Date, context: AppContext) -> [String: Any] {
+        [
+            "number": incident.number, "title": incident.title, "severity": incident.severity.rawValue,
+            "severityLabel": self.t("severity.\(incident.severity.rawValue)", context), "status": incident.status.rawValue,
+            "statusLabel": self.t("incident.status.\(incident.status.rawValue)", context), "assignee": incident.assignee ?? "",
+            "organisations": incident.organisations.compactMap { names[$0] }.joined(separator: ", "), "events": incident.eventCount,
+            "type": incident.type, "created": TimeFormat.minute(incident.createdAt),
+            "due": TimeFormat.minute(incident.status == .new ? incident.triageDue : incident.resolveDue),
+            "overdue": incident.isOverdue(at: now), "tlp": incident.tlp.rawValue,
+        ]
+    }
+
+    @Sendable func queue(request: Request, context: AppContext) async throws -> Response {
+        let user = try context.requireUser()
+        var query = try Self.query(request, user: user)
+        query.limit = min(query.limit, 200)
+        let now = Date()
+        let found = try await self.store.incidents(matching: query)
+        let names = try await ConstituencyIndexReader(store: self.store).organisations()
+        let rows = found.map { self.row($0, names: names, now: now, context: context) }
+        let parameters = request.uri.queryParameters
+        let status = parameters["status"].map(String.init) ?? "open"
+        let analysts = try await self.store.users().filter { !$0.disabled && $0.role.includes(.analyst) }.map(\.username)
+        let data: [String: Any] = [
+            "incidents": rows, "hasIncidents": !rows.isEmpty, "overdueCount": found.filter { $0.isOverdue(at: now) }.count, "hasOverdue": found.contains { $0.isOverdue(at: now) },
+            "canAct": user.role.includes(.analyst),
+            "statuses": (["open", "all"] + IncidentStatus.allCases.map(\.rawValue)).map { value in
+                ["value": value, "label": self.t("incident.status.\(value)", context), "selected": value == status] as [String: Any]
+            },
+            "severities": Severity.allCases.map {
+                ["value": $0.rawValue, "label": self.t("severity.\($0.rawValue)", context), "selected": $0 == query.severity] as [String: Any]
+            },
+            "assignee": parameters["assignee"].map(String.init) ?? "",
+            "analysts": analysts.map { ["value": $0] },
+            "moves": IncidentStatus.allCases.map { ["value": $0.rawValue, "label": self.t("incident.status.\($0.rawValue)", context)] },
+        ]
+        return try self.views.page("incidents", title: self.t("incidents.title", context), data: data, context: context, request: request)
+    }
+
+    /// Several incidents at once: assign them, or move them (each move checked on its own).
+    @Sendable func bulk(request: Request, context: AppContext) async throws -> Response {
+        let user = try context.requireRole(.analyst)
+        let numbers = context.form.values.keys.compactMap { key -> Int? in
+            guard key.hasPrefix("select-") else { return nil }
+            return Int(key.dropFirst("select-".count))
+        }.sorted()
+        guard !numbers.isEmpty else { throw AppError.invalidFields([.init(field: "select", reason: "choose at least one incident")]) }
+        let assignee = context.form["assignee"] ?? ""
+        let status = context.form["status"] ?? ""
+        var refused: [String] = []
+        for number in numbers {
+            guard let incident = try await self.store.incident(number: number) else { continue }
+            do {
+                if !assignee.isEmpty { try await self.incidents.assign(incident.id, to: assignee == "-" ? nil : assignee, by: user.username) }
+                if let next = IncidentStatus(rawValue: status), next != incident.status {
+                    try await self.incidents.move(incident.id, to: next, by: user.username)
+                }
+            } catch let error as IncidentError {
+                refused.append("#\(number): \(error.description)")
+            }
+        }
+        if refused.isEmpty { return Response.redirect(to: "/incidents?done=\(numbers.count)", type: .normal) }
+        throw AppError.conflict(refused.joined(separator: "; "), field: "status")
+    }
+
+    // MARK: creating
+
+    @Sendable func newForm(request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireRole(.analyst)
+        return try await self.renderNew(context: context, request: request, events: request.uri.queryParameters["events"].map(String.init) ?? "")
+    }
+
+    private func renderNew(
+        context: AppContext, request: Request, events: String, flash: Views.Flash? = nil, status: HTTPResponse.Status = .ok, form: FormFields = FormFields()
+    ) async throws -> Response {
+        let organisations = try await self.store.organisations().sorted { $0.name < $1.name }
+        let data: [String: Any] = [
+            "events": events, "title": form["title"] ?? "",
+            "types": Taxonomy.taxonomyOfType.keys.sorted().map { ["value": $0, "selected": $0 == (form["type"] ?? "")] as [String: Any] },
+            "severities": Severity.allCases.map {
+                ["value": $0.rawValue, "label": self.t("severity.\($0.rawValue)", context), "selected": $0.rawValue == (form["severity"] ?? "medium")] as [String: Any]
+            },
+            "tlps": TLP.allCases.map { ["value": $0.rawValue, "selected": $0.rawValue == (form["tlp"] ?? TLP.amber.rawValue)] as [String: Any] },
+            "organisations": organisations.map { ["value": $0.id.uuidString, "label": $0.name, "selected": $0.id.uuidString == (form["organisation"] ?? "")] as [String: Any] },
+        ]
+        return try self.views.page("incident_new", title: self.t("incidents.new", context), data: data, context: context, request: request, flash: flash, status: status)
+    }
+
+    static func eventIDs(_ text: String) throws(AppError) -> [Int64] {
+        let parts = text.split(whereSeparator: { $0 == "," || $0 == " " })
+        var ids: [Int64] = []
+        for part in parts {
+            guard let id = Int64(part), id > 0 else { throw .invalidFields([.init(field: "events", reason: "'\(part)' is not an event number")]) }
+            ids.append(id)
+        }
+        guard ids.count <= 10_000 else { throw .invalidFields([.init(field: "events", reason: "at most 10,000 events at once")]) }
+        return ids
+    }
+
+    @Sendable func create(request: Request, context: AppContext) async throws -> Response {
+        let user = try context.requireRole(.analyst)
+        let form = context.form
+        do {
+            let ids = try Self.eventIDs(form["events"] ?? "")
+            guard let severity = Severity(rawValue: form["severity"] ?? "") else { throw IncidentError.invalid(field: "severity", reason: "must be chosen") }
+            guard let tlp = TLP(label: form["tlp"] ?? "") else { throw IncidentError.invalid(field: "tlp", reason: "must be chosen") }
+            let organisations = (form["organisation"]).flatMap(UUID.init(uuidString:)).map { [$0] } ?? []
+            let incident = try await self.incidents.create(
+                .init(title: form["title"] ?? "", type: form["type"] ?? "", severity: severity, tlp: tlp, organisations: organisations), events: ids,
+                by: user.username)
+            return Response.redirect(to: "/incidents/\(incident.number)", type: .normal)
+        } catch let error as IncidentError {
+            return try await self.renderNew(
+                context: context, request: request, events: form["events"] ?? "", flash: .init(kind: .error, text: error.description),
+                status: .unprocessableContent, form: form)
+        }
+    }
+
+    // MARK: an incident
+
+    @Sendable func show(request: Request, context: AppContext) async throws -> Response {
+        try await self.render(try await self.incident(context), request: request, context: context)
+    }
+
+    private func render(_ incident: Incident, request: Request, context: AppContext, flash: Views.Flash? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let user = try context.requireUser()
+        let names = try await ConstituencyIndexReader(store: self.store).organisations()
+        let now = Date()
+        let timeline = try await self.store.timeline(incidentID: incident.id).reversed().map { entry -> [String: Any] in
+            [
+                "at": TimeFormat.minute(entry.at), "actor": entry.actor, "kind": self.t("incident.timeline.\(entry.kind.rawValue)", context),
+                "detail": entry.detail, "isNote": entry.kind == .note,
+            ]
+        }
+        let tasks = try await self.store.tasks(incidentID: incident.id).map { task -> [String: Any] in
+            ["id": task.id.uuidString, "title": task.title, "assignee": task.assignee ?? "", "done": task.done]
+        }
+        let events = try await self.store.incidentEvents(incidentID: incident.id, limit: 200).map { stored -> [String: Any] in
+            let event = stored.event
+            return [
+                "id": stored.id, "time": TimeFormat.minute(stored.lastSeen), "type": event["classification.type"]?.description ?? "",
+                "ip": event["source.ip"]?.description ?? event["source.fqdn"]?.description ?? event["source.url"]?.description ?? "",
+                "feed": event["feed.name"]?.description ?? "", "count": stored.count,
+            ]
+        }
+        let analysts = try await self.store.users().filter { !$0.disabled && $0.role.includes(.analyst) }.map(\.username)
+        var summary = self.row(incident, names: names, now: now, context: context)
+        summary["pap"] = incident.pap.rawValue
+        summary["taxonomy"] = incident.taxonomy
+        summary["triageDue"] = TimeFormat.minute(incident.triageDue)
+        summary["resolveDue"] = TimeFormat.minute(incident.resolveDue)
+        summary["triageOverdue"] = incident.status == .new && now > incident.triageDue
+        summary["resolveOverdue"] = incident.status.isOpen && now > incident.resolveDue
+        let data: [String: Any] = [
+            "incident": summary, "timeline": timeline, "tasks": tasks, "hasTasks": !tasks.isEmpty, "events": events, "hasEvents": !events.isEmpty,
+            "canAct": user.role.includes(.analyst),
+            "moves": incident.status.allowedNext.map { ["value": $0.rawValue, "label": self.t("incident.move.\($0.rawValue)", context)] },
+            "analysts": analysts.map { ["value": $0, "selected": $0 == incident.assignee] as [String: Any] },
+            "severities": Severity.allCases.map {
+                ["value": $0.rawValue, "label": self.t("severity.\($0.rawValue)", context), "selected": $0 == incident.severity] as [String: Any]
+            },
+            "tlps": TLP.allCases.map { ["value": $0.rawValue, "selected": $0 == incident.tlp] as [String: Any] },
+        ]
+        return try self.views.page(
+            "incident", title: "#\(incident.number) \(incident.title)", data: data, context: context, request: request, flash: flash, status: status)
+    }
+
+    /// Runs an action from the incident page; a refusal comes back on the page, saying why.
+    private func act(
+        request: Request, context: AppContext, _ action: (Incident, User) async throws -> Void
+    ) async throws -> Response {
+        let user = try context.requireRole(.analyst)
+        let incident = try await self.incident(context)
+        do {
+            try await action(incident, user)
+        } catch let error as IncidentError {
+            if case .notFound = error { throw error }
+            let current = try await self.store.incident(id: incident.id) ?? incident
+            return try await self.render(current, request: request, context: context, flash: .init(kind: .error, text: error.description), status: AppError.from(error).status)
+        }
+        return Response.redirect(to: "/incidents/\(incident.number)", type: .normal)
+    }
+
+    @Sendable func statusForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            guard let status = IncidentStatus(rawValue: context.form["status"] ?? "") else {
+                throw IncidentError.invalid(field: "status", reason: "must be one of \(IncidentStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            try await self.incidents.move(incident.id, to: status, by: user.username, note: context.form["note"])
+        }
+    }
+
+    @Sendable func assignForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            let assignee = context.form["assignee"] ?? ""
+            try await self.incidents.assign(incident.id, to: assignee.isEmpty ? nil : assignee, by: user.username)
+        }
+    }
+
+    @Sendable func severityForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            guard let severity = Severity(rawValue: context.form["severity"] ?? "") else {
+                throw IncidentError.invalid(field: "severity", reason: "must be one of critical, high, medium, low, info")
+            }
+            try await self.incidents.setSeverity(incident.id, severity, by: user.username)
+        }
+    }
+
+    @Sendable func tlpForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            guard let tlp = TLP(label: context.form["tlp"] ?? "") else { throw IncidentError.invalid(field: "tlp", reason: "must be a TLP 2.0 label") }
+            try await self.incidents.setTLP(incident.id, tlp, by: user.username)
+        }
+    }
+
+    @Sendable func noteForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            try await self.incidents.addNote(incident.id, context.form["note"] ?? "", by: user.username)
+        }
+    }
+
+    @Sendable func taskForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            try await self.incidents.addTask(incident.id, title: context.form["title"] ?? "", assignee: context.form["assignee"], by: user.username)
+        }
+    }
+
+    @Sendable func toggleTaskForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            guard let id = context.parameters.get("task").flatMap(UUID.init(uuidString:)), let task = try await self.store.task(id: id),
+                task.incidentID == incident.id
+            else { throw IncidentError.notFound("task") }
+            try await self.incidents.setTask(id, done: context.form["done"] == "true", by: user.username)
+        }
+    }
+
+    // MARK: API
+
+    struct IncidentOut: Codable, Sendable {
+        var number: Int
+        var id: UUID
+        var title: String
+        var taxonomy: String
+        var type: String
+        var severity: String
+        var tlp: String
+        var pap: String
+        var organisations: [UUID]
+        var assignee: String?
+        var status: String
+        var createdAt: Date
+        var updatedAt: Date
+        var triageDue: Date
+        var resolveDue: Date
+        var triagedAt: Date?
+        var resolvedAt: Date?
+        var closedAt: Date?
+        var overdue: Bool
+        var eventCount: Int
+        var timeline: [TimelineOut]?
+        var tasks: [TaskOut]?
+        var events: [Int64]?
+
+        init(_ incident: Incident, now: Date) {
+            self.number = incident.number
+            self.id = incident.id
+            self.title = incident.title
+            self.taxonomy = incident.taxonomy
+            self.type = incident.type
+            self.severity = incident.severity.rawValue
+            self.tlp = incident.tlp.rawValue
+            self.pap = incident.pap.rawValue
+            self.organisations = incident.organisations
+            self.assignee = incident.assignee
+            self.status = incident.status.rawValue
+            self.createdAt = incident.createdAt
+            self.updatedAt = incident.updatedAt
+            self.triageDue = incident.triageDue
+            self.resolveDue = incident.resolveDue
+            self.triagedAt = incident.triagedAt
+            self.resolvedAt = incident.resolvedAt
+            self.closedAt = incident.closedAt
+            self.overdue = incident.isOverdue(at: now)
+            self.eventCount = incident.eventCount
+        }
+    }
+
+    struct TimelineOut: Codable, Sendable {
+        var at: Date
+        var actor: String
+        var kind: String
+        var detail: String
+    }
+
+    struct TaskOut: Codable, Sendable {
+        var id: UUID
+        var title: String
+        var assignee: String?
+        var done: Bool
+    }
+
+    @Sendable func apiList(request: Request, context: AppContext) async throws -> JSONResponse<[IncidentOut]> {
+        let user = try context.requireUser()
+        let now = Date()
+        return JSONResponse(value: try await self.store.incidents(matching: try Self.query(request, user: user)).map { IncidentOut($0, now: now) })
+    }
+
+    private func detailed(_ incident: Incident) async throws -> IncidentOut {
+        var out = IncidentOut(incident, now: Date())
+        out.timeline = try await self.store.timeline(incidentID: incident.id).map {
+            TimelineOut(at: $0.at, actor: $0.actor, kind: $0.kind.rawValue, detail: $0.detail)
+        }
+        out.tasks = try await self.store.tasks(incidentID: incident.id).map { TaskOut(id: $0.id, title: $0.title, assignee: $0.assignee, done: $0.done) }
+        out.events = try await self.store.incidentEvents(incidentID: incident.id, limit: 10_000).map(\.id)
+        return out
+    }
+
+    @Sendable func apiShow(request: Request, context: AppContext) async throws -> JSONResponse<IncidentOut> {
+        _ = try context.requireUser()
+        return JSONResponse(value: try await self.detailed(try await self.incident(context)))
+    }
+
+    struct CreateIn: Decodable {
+        var title: String
+        var type: String
+        var severity: String
+        var tlp: String?
+        var pap: String?
+        var organisations: [String]?
+        var assignee: String?
+        var events: [Int64]?
+        static let fields: Set<String> = ["title", "type", "severity", "tlp", "pap", "organisations", "assignee", "events"]
+    }
+
+    @Sendable func apiCreate(request: Request, context: AppContext) async throws -> Response {
+        let user = try context.requireRole(.analyst)
+        let input = try await JSONInput.decode(CreateIn.self, from: request, allowedFields: CreateIn.fields)
+        guard let severity = Severity(rawValue: input.severity) else {
+            throw AppError.invalidFields([.init(field: "severity", reason: "must be one of critical, high, medium, low, info")])
+        }
+        var tlp = TLP.amber
+        if let text = input.tlp {
+            guard let value = TLP(label: text) else { throw AppError.invalidFields([.init(field: "tlp", reason: "'\(text)' is not a TLP 2.0 label")]) }
+            tlp = value
+        }
+        var pap = PAP.amber
+        if let text = input.pap {
+            guard let value = PAP(label: text) else { throw AppError.invalidFields([.init(field: "pap", reason: "'\(text)' is not a PAP label")]) }
+            pap = value
+        }
+        var organisations: [UUID] = []
+        for text in input.organisations ?? [] {
+            guard let id = UUID(uuidString: text), try await self.store.organisation(id: id) != nil else {
+                throw AppError.invalidFields([.init(field: "organisations", reason: "'\(text)' is not an organisation's id")])
+            }
+            organisations.append(id)
+        }
+        guard (input.events ?? []).count <= 10_000 else { throw AppError.invalidFields([.init(field: "events", reason: "at most 10,000 events at once")]) }
+        var incident = try await self.incidents.create(
+            .init(title: input.title, type: input.type, severity: severity, tlp: tlp, pap: pap, organisations: organisations), events: input.events ?? [],
+            by: user.username)
+        if let assignee = input.assignee { incident = try await self.incidents.assign(incident.id, to: assignee, by: user.username) }
+        var response = try JSONResponse(status: .created, value: try await self.detailed(incident)).response(from: request, context: context)
+        response.headers[.location] = "/api/v1/incidents/\(incident.number)"
+        return response
+    }
+
+    struct StatusIn: Decodable {
+        var status: String
+        var note: String?
+        static let fields: Set<String> = ["status", "note"]
+    }
+
+    @Sendable func apiStatus(request: Request, context: AppContext) async throws -> JSONResponse<IncidentOut> {
+        let user = try context.requireRole(.analyst)
+        let incident = try await self.incident(context)
+        let input = try await JSONInput.decode(StatusIn.self, from: request, allowedFields: StatusIn.fields)
+        guard let status = IncidentStatus(rawValue: input.status) else {
+            throw AppError.invalidFields([.init(field: "status", reason: "must be one of \(IncidentStatus.allCases.map(\.rawValue).joined(separator: ", "))")])
+        }
+        let moved = try await self.incidents.move(incident.id, to: status, by: user.username, note: input.note)
+        return JSONResponse(value: try await self.detailed(moved))
+    }
+
+    struct AssignIn: Decodable {
+        var assignee: String?
+        static let fields: Set<String> = ["assignee"]
+    }
+
+    @Sendable func apiAssign(request: Request, context: AppContext) async throws -> JSONResponse<IncidentOut> {
+        let user = try context.requireRole(.analyst)
+        let incident = try await self.incident(context)
+        let input = try await JSONInput.decode(AssignIn.self, from: request, allowedFields: AssignIn.fields)
+        return JSONResponse(value: try await self.detailed(try await self.incidents.assign(incident.id, to: input.assignee, by: user.username)))
+    }
+
+    struct NoteIn: Decodable {
+        var text: String
+        static let fields: Set<String> = ["text"]
+    }
+
+    @Sendable func apiNote(request: Request, context: AppContext) async throws -> JSONResponse<IncidentOut> {
+        let user = try context.requireRole(.analyst)
+        let incident = try await self.incident(context)
+        let input = try await JSONInput.decode(NoteIn.self, from: request, allowedFields: NoteIn.fields)
+        try await self.incidents.addNote(incident.id, input.text, by: user.username)
+        return JSONResponse(value: try await self.detailed(try await self.incident(context)))
+    }
+
+    struct TaskIn: Decodable {
+        var title: String
+        var assignee: String?
+        static let fields: Set<String> = ["title", "assignee"]
+    }
+
+    @Sendable func apiTask(request: Request, context: AppContext) async throws -> JSONResponse<IncidentOut> {
+        let user = try context.requireRole(.analyst)
+        let incident = try await self.incident(context)
+        let input = try await JSONInput.decode(TaskIn.self, from: request, allowedFields: TaskIn.fields)
+        try await self.incidents.addTask(incident.id, title: input.title, assignee: input.assignee, by: user.username)
+        return JSONResponse(value: try await self.detailed(incident))
+    }
+}

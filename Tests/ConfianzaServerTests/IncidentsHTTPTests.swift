@@ -1,0 +1,95 @@
+import ConfianzaCore
+import ConfianzaFeeds
+import ConfianzaServer
+import ConfianzaTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite struct IncidentsHTTPTests {
+    /// Events ingested through the app become incidents; an analyst takes one from new to closed in the
+    /// pages; a viewer reads but cannot act; a forbidden move is refused with the reason.
+    @Test(arguments: TestBackend.available)
+    func anAnalystWorksAnIncidentInThePages(backend: TestBackend) async throws {
+        try await TestApp.run(backend) { client, dependencies in
+            _ = try await FeedsHTTPTests.ingest(dependencies)
+            let runs = try await dependencies.store.ingestRuns(limit: 1)
+            try await dependencies.incidents.group(runID: try #require(runs.first?.id))
+            let incident = try #require(try await dependencies.store.incidents(matching: IncidentQuery()).first)
+            #expect(incident.title == "vulnerable-system at an organisation")
+            #expect(incident.eventCount == 2)
+
+            let viewer = Browser(client)
+            try await viewer.login("vera")
+            let list = try await viewer.get("/incidents")
+            #expect(list.status == .ok)
+            #expect(list.text.contains("/incidents/\(incident.number)"))
+            #expect(!list.text.contains("id=\"bulk-submit\""), "viewers do not act")
+            #expect(try await viewer.post("/incidents/\(incident.number)/status", [("status", "triaged")]).status == .forbidden)
+
+            let analyst = Browser(client)
+            try await analyst.login("ana")
+            var page = try await analyst.get("/incidents/\(incident.number)")
+            #expect(page.text.contains("id=\"move-triaged\""))
+            #expect(!page.text.contains("id=\"move-closed\""), "only allowed moves are offered")
+            let refused = try await analyst.post("/incidents/\(incident.number)/status", [("status", "closed")])
+            #expect(refused.status == .conflict)
+            #expect(refused.text.contains("an incident that is new cannot become closed"))
+            for (path, fields) in [
+                ("assign", [("assignee", "ana")]), ("status", [("status", "triaged")]), ("severity", [("severity", "high")]),
+                ("tlp", [("tlp", "TLP:AMBER+STRICT")]), ("notes", [("note", "Told the hospital's IT team.")]),
+                ("tasks", [("title", "Check the patch level"), ("assignee", "ana")]), ("status", [("status", "in-progress")]),
+                ("status", [("status", "resolved")]), ("status", [("status", "closed")]),
+            ] {
+                _ = try await analyst.get("/incidents/\(incident.number)")
+                let done = try await analyst.post("/incidents/\(incident.number)/\(path)", fields)
+                #expect(done.status == .seeOther, "\(path): \(done.text.prefix(300))")
+            }
+            page = try await analyst.get("/incidents/\(incident.number)")
+            #expect(page.text.contains("id=\"incident-status\">closed<"))
+            #expect(page.text.contains("Told the hospital&#39;s IT team.") || page.text.contains("Told the hospital's IT team."))
+            #expect(page.text.contains("Check the patch level"))
+            #expect(page.text.contains("in-progress → resolved"))
+            let stored = try #require(try await dependencies.store.incident(id: incident.id))
+            #expect(stored.status == .closed && stored.assignee == "ana" && stored.severity == .high && stored.tlp == .amberStrict)
+            #expect(try await analyst.post("/incidents/\(incident.number)/severity", [("severity", "urgent")]).status == .badRequest)
+            #expect(try await analyst.get("/incidents/99999").status == .notFound)
+            #expect(try await analyst.get("/incidents?status=nonsense").status == .badRequest)
+            let spanish = try await analyst.get("/incidents?status=all", headers: [.acceptLanguage: "es"])
+            #expect(spanish.text.contains("Incidentes"))
+        }
+    }
+
+    @Test func theAPICreatesListsAndMovesIncidents() async throws {
+        try await TestApp.run { client, dependencies in
+            let token = try await makeToken(dependencies, for: "ana")
+            let body = #"{"title": "Phishing kit on a ministry server", "type": "phishing", "severity": "critical", "tlp": "TLP:RED", "assignee": "ana"}"#
+            let created = try await client.execute(uri: "/api/v1/incidents", method: .post, headers: bearer(token, json: true), body: ByteBuffer(string: body))
+            #expect(created.status == .created)
+            let json = try created.json()
+            #expect(json["number"] as? Int == 1)
+            #expect(json["taxonomy"] as? String == "fraud")
+            #expect(created.headers[.location] == "/api/v1/incidents/1")
+            let bad = try await client.execute(
+                uri: "/api/v1/incidents/1/status", method: .post, headers: bearer(token, json: true), body: ByteBuffer(string: #"{"status": "closed"}"#))
+            #expect(bad.status == .conflict)
+            let moved = try await client.execute(
+                uri: "/api/v1/incidents/1/status", method: .post, headers: bearer(token, json: true),
+                body: ByteBuffer(string: #"{"status": "triaged", "note": "Confirmed."}"#))
+            #expect(try moved.json()["status"] as? String == "triaged")
+            #expect((try moved.json()["timeline"] as? [[String: Any]])?.count == 4)
+            let list = try await client.execute(uri: "/api/v1/incidents?assignee=me", method: .get, headers: bearer(token))
+            #expect(try list.jsonArray().count == 1)
+            for bad in [#"{"title": "x"}"#, #"{"title": "x", "type": "nope", "severity": "low"}"#, #"{"title": "x", "type": "spam", "severity": "low", "extra": 1}"#, "[", ""] {
+                let response = try await client.execute(uri: "/api/v1/incidents", method: .post, headers: bearer(token, json: true), body: ByteBuffer(string: bad))
+                #expect(response.status == .badRequest || response.status == .unprocessableContent, "\(bad)")
+            }
+            let viewer = try await makeToken(dependencies, for: "vera")
+            #expect(try await client.execute(uri: "/api/v1/incidents", method: .post, headers: bearer(viewer, json: true), body: ByteBuffer(string: body)).status == .forbidden)
+            #expect(try await client.execute(uri: "/api/v1/incidents/2", method: .get, headers: bearer(token)).status == .notFound)
+        }
+    }
+}

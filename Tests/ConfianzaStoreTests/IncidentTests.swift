@@ -1,0 +1,123 @@
+import ConfianzaCore
+import ConfianzaFeeds
+import ConfianzaTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+/// Incidents on every backend: grouping from a run's events, the lifecycle and its timeline, tasks.
+@Suite struct IncidentTests {
+    final class Clock: Sendable {
+        private let state = Mutex(Date(timeIntervalSince1970: 1_714_560_000))  // 2024-05-01 10:40 UTC
+        var now: Date { self.state.withLock { $0 } }
+        func advance(_ seconds: TimeInterval) { self.state.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    }
+
+    static func setUp(_ store: any Store) async throws -> (IngestPipeline, [UUID]) {
+        let constituency = ConstituencyService(store: store)
+        let hospital = try await constituency.createOrganisation(OrganisationDraft(name: "Hospital", sector: "health", country: "UY", kind: "public"))
+        _ = try await constituency.addAsset(organisationID: hospital.id, kind: "prefix", value: "198.51.100.0/25")
+        let bank = try await constituency.createOrganisation(OrganisationDraft(name: "Bank", sector: "finance", country: "UY", kind: "private"))
+        _ = try await constituency.addAsset(organisationID: bank.id, kind: "prefix", value: "198.51.100.128/25")
+        let accounts = AccountService(store: store, hasher: BcryptHasher(cost: 4))
+        _ = try await accounts.createUser(username: "ana", role: .analyst, password: "correct horse battery", by: .console, address: "test")
+        _ = try await accounts.createUser(username: "vera", role: .viewer, password: "correct horse battery", by: .console, address: "test")
+        return (IngestPipeline(store: store, constituency: constituency, mapping: try ShadowserverMapping.bundled()), [hospital.id, bank.id])
+    }
+
+    static func line(_ ip: String, _ type: String, _ time: String, severity: String = "medium") -> String {
+        #"{"source.ip":"\#(ip)","classification.type":"\#(type)","time.source":"\#(time)","severity":"\#(severity)","feed.name":"F"}"#
+    }
+
+    static func ingest(_ pipeline: IngestPipeline, _ lines: [String], name: String) async throws -> IngestSummary {
+        let text = lines.joined(separator: "\n") + "\n"
+        return try await pipeline.ingest(fileName: name, format: .intelmq, source: "test", open: { MemoryChunks(Array(text.utf8)) })
+    }
+
+    @Test(arguments: TestBackend.available)
+    func eventsAreGroupedPerOrganisationTypeAndDay(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let (pipeline, orgs) = try await Self.setUp(store)
+            let clock = Clock()
+            let service = IncidentService(store: store, now: { clock.now })
+            let first = try await Self.ingest(pipeline, [
+                Self.line("198.51.100.1", "infected-system", "2024-05-01T01:00:00Z", severity: "high"),
+                Self.line("198.51.100.2", "infected-system", "2024-05-01T02:00:00Z", severity: "critical"),
+                Self.line("198.51.100.3", "phishing", "2024-05-01T03:00:00Z"),
+                Self.line("198.51.100.200", "infected-system", "2024-05-01T04:00:00Z"),
+                Self.line("198.51.100.4", "infected-system", "2024-05-02T01:00:00Z"),
+                Self.line("203.0.113.9", "infected-system", "2024-05-01T01:00:00Z"),  // nobody's: no incident
+            ], name: "a.jsonl")
+            let grouped = try await service.group(runID: first.run, organisationNames: [orgs[0]: "Hospital", orgs[1]: "Bank"])
+            #expect(grouped.opened == 4)
+            #expect(grouped.joined == 5)
+            let all = try await store.incidents(matching: IncidentQuery())
+            let hospitalInfected = try #require(all.first { $0.title == "infected-system at Hospital" && $0.eventCount == 2 })
+            #expect(hospitalInfected.severity == .critical, "the most severe of its events")
+            #expect(hospitalInfected.organisations == [orgs[0]])
+            #expect(hospitalInfected.status == .new)
+            #expect(hospitalInfected.triageDue == clock.now.addingTimeInterval(3600))
+            #expect(Set(all.map(\.number)) == [1, 2, 3, 4])
+
+            // Grouping again changes nothing; a later run's event of the same group joins the open incident.
+            #expect(try await service.group(runID: first.run) == (0, 0))
+            let second = try await Self.ingest(pipeline, [Self.line("198.51.100.9", "infected-system", "2024-05-01T09:00:00Z")], name: "b.jsonl")
+            #expect(try await service.group(runID: second.run) == (0, 1))
+            #expect(try await store.incident(id: hospitalInfected.id)?.eventCount == 3)
+            #expect(try await store.incidentEvents(incidentID: hospitalInfected.id, limit: 10).count == 3)
+
+            // Once resolved, the same group opens a new incident.
+            try await service.move(hospitalInfected.id, to: .triaged, by: "ana")
+            try await service.move(hospitalInfected.id, to: .resolved, by: "ana")
+            let third = try await Self.ingest(pipeline, [Self.line("198.51.100.10", "infected-system", "2024-05-01T10:00:00Z")], name: "c.jsonl")
+            #expect(try await service.group(runID: third.run) == (1, 1))
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func theLifecycleIsRecordedAndForbiddenMovesRefused(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let (_, orgs) = try await Self.setUp(store)
+            let clock = Clock()
+            let service = IncidentService(store: store, now: { clock.now })
+            let incident = try await service.create(
+                .init(title: "Defacement of the ministry site", type: "application-compromise", severity: .high, tlp: .amberStrict, organisations: [orgs[0]]),
+                by: "ana")
+            #expect(incident.taxonomy == "intrusions")
+            #expect(incident.number == 1)
+            await #expect(throws: IncidentError.transition(from: .new, to: .resolved)) { try await service.move(incident.id, to: .resolved, by: "ana") }
+            await #expect(throws: IncidentError.invalid(field: "assignee", reason: "'vera' is a viewer; assign an analyst")) {
+                try await service.assign(incident.id, to: "vera", by: "ana")
+            }
+            await #expect(throws: IncidentError.invalid(field: "assignee", reason: "'nobody' is not an active user")) {
+                try await service.assign(incident.id, to: "nobody", by: "ana")
+            }
+            clock.advance(600)
+            try await service.assign(incident.id, to: "ana", by: "ana")
+            try await service.move(incident.id, to: .triaged, by: "ana", note: "Confirmed with the site's owner.")
+            try await service.setSeverity(incident.id, .critical, by: "ana")
+            let task = try await service.addTask(incident.id, title: "Ask for the web server logs", assignee: "ana", by: "ana")
+            try await service.setTask(task.id, done: true, by: "ana")
+            try await service.move(incident.id, to: .inProgress, by: "ana")
+            try await service.move(incident.id, to: .waiting, by: "ana")
+            try await service.move(incident.id, to: .resolved, by: "ana")
+            try await service.move(incident.id, to: .closed, by: "ana")
+            try await service.move(incident.id, to: .inProgress, by: "ana", note: "Defaced again.")
+            let reopened = try #require(try await store.incident(id: incident.id))
+            #expect(reopened.status == .inProgress && reopened.closedAt == nil && reopened.resolvedAt == nil)
+            #expect(reopened.triagedAt == incident.createdAt.addingTimeInterval(600))
+            #expect(reopened.resolveDue == incident.createdAt.addingTimeInterval(86400), "critical: due dates follow the new severity")
+            #expect(try await store.tasks(incidentID: incident.id).map(\.done) == [true])
+            let timeline = try await store.timeline(incidentID: incident.id)
+            #expect(timeline.map(\.kind) == [.created, .assignee, .status, .note, .severity, .task, .task, .status, .status, .status, .status, .status, .note])
+            #expect(timeline.map(\.detail).contains("new → triaged"))
+            #expect(timeline.allSatisfy { $0.actor == "ana" })
+            #expect(timeline.map(\.sequence) == timeline.map(\.sequence).sorted())
+            #expect(try await store.incidents(matching: IncidentQuery(statuses: [.inProgress], assignee: "ana")).map(\.id) == [incident.id])
+            #expect(try await store.incidents(matching: IncidentQuery(statuses: [.new])).isEmpty)
+            await #expect(throws: IncidentError.invalid(field: "type", reason: "'nonsense' is not an RSIT classification type")) {
+                try await service.create(.init(title: "x", type: "nonsense", severity: .low), by: "ana")
+            }
+        }
+    }
+}
