@@ -243,6 +243,16 @@ enum Migrations {
                     done BOOLEAN NOT NULL, created_at BIGINT NOT NULL)
                 """,
                 "CREATE INDEX incident_tasks_incident ON incident_tasks (incident_id)",
+                """
+                CREATE TABLE outbox (
+                    id TEXT PRIMARY KEY, incident_id TEXT NOT NULL REFERENCES incidents (id), organisation_id TEXT NOT NULL,
+                    contact_id TEXT NOT NULL, recipient TEXT NOT NULL, language TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL,
+                    attachment_name TEXT NOT NULL, attachment TEXT NOT NULL, created_at BIGINT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'uncertain')),
+                    attempts BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL, last_error TEXT, sent_at BIGINT)
+                """,
+                "CREATE INDEX outbox_due ON outbox (state, next_attempt_at)",
+                "CREATE INDEX outbox_incident ON outbox (incident_id)",
                 "CREATE INDEX events_run ON events (run_id, id)",
             ],
             commonFirst: [

@@ -43,6 +43,7 @@ struct Demo: AsyncParsableCommand {
             let constituency = ConstituencyService(store: store)
             let login = try await DemoData.seed(accounts: Runtime.accounts(store, settings), constituency: constituency)
             try await Self.ingestDemoReports(store: store, constituency: constituency)
+            try await Self.workDemoIncidents(store: store, constituency: constituency)
             try await Runtime.serve(store: store, settings: settings, logger: logger, registry: registry) { url in
                 // Written straight to the file descriptor: print() would sit in a buffer when piped.
                 FileHandle.standardOutput.write(Data(
@@ -73,6 +74,41 @@ struct Demo: AsyncParsableCommand {
             _ = try await pipeline.ingest(
                 fileName: report.fileName, format: .shadowserver(reportType: nil), source: "demo",
                 open: { MemoryChunks(Array(report.text.utf8)) })
+        }
+    }
+
+    /// Incidents in every status, as a team's queue looks mid-week: some grouped from the reports and
+    /// worked on, and a few older ones that have missed their due dates.
+    static func workDemoIncidents(store: SQLStore, constituency: ConstituencyService) async throws {
+        let service = IncidentService(store: store)
+        let grouped = try await store.incidents(matching: IncidentQuery(limit: 1000)).sorted { $0.number < $1.number }
+        let analysts = ["ana.garcia", "kwame.mensah", "samir.haddad"]
+        let paths: [[IncidentStatus]] = [
+            [], [.triaged], [.triaged, .inProgress], [.triaged, .waiting], [.triaged, .inProgress, .resolved],
+            [.triaged, .inProgress, .resolved, .closed],
+        ]
+        for (index, incident) in grouped.enumerated() {
+            let path = paths[index % paths.count]
+            let analyst = analysts[index % analysts.count]
+            if !path.isEmpty { try await service.assign(incident.id, to: analyst, by: analyst) }
+            for status in path { try await service.move(incident.id, to: status, by: analyst) }
+            if path.count >= 2 {
+                try await service.addNote(incident.id, "Contacted the organisation's abuse desk; waiting for their confirmation.", by: analyst)
+            }
+        }
+        // Older incidents, opened days ago, that have missed their targets.
+        let organisations = try await store.organisations().prefix(3)
+        let past = Date().addingTimeInterval(-4 * 86400)
+        let earlier = IncidentService(store: store, now: { past })
+        let overdue: [(String, String, Severity, [IncidentStatus])] = [
+            ("Ransomware at a hospital's file server", "infected-system", .critical, []),
+            ("Phishing site imitating a bank", "phishing", .high, [.triaged, .inProgress]),
+            ("Defacement of a municipal website", "application-compromise", .high, [.triaged]),
+        ]
+        for (index, (title, type, severity, path)) in overdue.enumerated() {
+            let organisation = organisations.dropFirst(index).first.map { [$0.id] } ?? []
+            let incident = try await earlier.create(.init(title: title, type: type, severity: severity, organisations: organisation), by: "ana.garcia")
+            for status in path { try await earlier.move(incident.id, to: status, by: "ana.garcia") }
         }
     }
 

@@ -43,7 +43,7 @@ public struct IncidentService: Sendable {
     public let store: any Store
     public let policy: SLAPolicy
     public let grouping: IncidentGrouping
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
 
     public init(store: any Store, policy: SLAPolicy = .standard, grouping: IncidentGrouping = .standard, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store

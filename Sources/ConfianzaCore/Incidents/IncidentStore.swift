@@ -25,6 +25,16 @@ public protocol IncidentStore: Sendable {
     func insertTask(_ task: IncidentTask, timeline: TimelineEntry) async throws
     func updateTask(_ task: IncidentTask, timeline: TimelineEntry) async throws
     func task(id: UUID) async throws -> IncidentTask?
+    /// Queues messages and records them in their incidents' timelines, in one transaction.
+    func enqueue(_ messages: [OutboxMessage], timeline: [TimelineEntry]) async throws
+    /// Pending messages whose time has come, oldest first.
+    func dueMessages(at date: Date, limit: Int) async throws -> [OutboxMessage]
+    /// Messages in a state (to recover those left `sending` by a crash), oldest first.
+    func outboxMessages(state: OutboxMessage.State, limit: Int) async throws -> [OutboxMessage]
+    func outboxMessages(incidentID: UUID) async throws -> [OutboxMessage]
+    /// Stores a message's new state only if it is still in `expected` (another process may have taken
+    /// it); appends `timeline` with it. Returns whether it was stored.
+    func updateOutbox(_ message: OutboxMessage, expected: OutboxMessage.State, timeline: TimelineEntry?) async throws -> Bool
     /// A run's events that were routed to some organisation and are in no incident yet, by id.
     func eventsAwaitingIncident(runID: UUID, afterID: Int64, limit: Int) async throws -> [IncidentCandidate]
 }

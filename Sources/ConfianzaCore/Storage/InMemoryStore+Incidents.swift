@@ -7,6 +7,7 @@ struct IncidentData {
     var eventIncident: [Int64: UUID] = [:]
     var timeline: [TimelineEntry] = []
     var tasks: [UUID: IncidentTask] = [:]
+    var outbox: [UUID: OutboxMessage] = [:]
 }
 
 extension InMemoryStore {
@@ -104,5 +105,29 @@ extension InMemoryStore {
                 .filter { $0.runID == runID && $0.id > afterID && !$0.organisations.isEmpty && self.incidentData.eventIncident[$0.id] == nil }
                 .sorted { $0.id < $1.id }.prefix(limit)
         ).map(IncidentCandidate.init)
+    }
+
+    public func enqueue(_ messages: [OutboxMessage], timeline: [TimelineEntry]) async throws {
+        for message in messages { self.incidentData.outbox[message.id] = message }
+        self.appendTimeline(timeline)
+    }
+
+    public func dueMessages(at date: Date, limit: Int) async throws -> [OutboxMessage] {
+        Array(self.incidentData.outbox.values.filter { $0.state == .pending && $0.nextAttemptAt <= date }.sorted { $0.createdAt < $1.createdAt }.prefix(limit))
+    }
+
+    public func outboxMessages(state: OutboxMessage.State, limit: Int) async throws -> [OutboxMessage] {
+        Array(self.incidentData.outbox.values.filter { $0.state == state }.sorted { $0.createdAt < $1.createdAt }.prefix(limit))
+    }
+
+    public func outboxMessages(incidentID: UUID) async throws -> [OutboxMessage] {
+        self.incidentData.outbox.values.filter { $0.incidentID == incidentID }.sorted { ($0.createdAt, $0.recipient) < ($1.createdAt, $1.recipient) }
+    }
+
+    public func updateOutbox(_ message: OutboxMessage, expected: OutboxMessage.State, timeline: TimelineEntry?) async throws -> Bool {
+        guard self.incidentData.outbox[message.id]?.state == expected else { return false }
+        self.incidentData.outbox[message.id] = message
+        if let timeline { self.appendTimeline([timeline]) }
+        return true
     }
 }

@@ -1,0 +1,193 @@
+import Foundation
+
+/// A message waiting in the outbox, or already sent. The outbox lives in the database, so a message
+/// is queued in the same transaction as the timeline entry that records it, and survives restarts.
+public struct OutboxMessage: Sendable, Equatable, Identifiable {
+    /// pending → sending → sent; a failed attempt goes back to pending with a later `nextAttemptAt`
+    /// (or to failed after the last attempt). A message found `sending` after a crash may or may not
+    /// have reached the server: it becomes `uncertain` and is never sent again on its own.
+    public enum State: String, Sendable, Codable, CaseIterable {
+        case pending, sending, sent, failed, uncertain
+    }
+
+    public var id: UUID
+    public var incidentID: UUID
+    public var organisationID: UUID
+    public var contactID: UUID
+    public var recipient: String
+    public var language: String
+    public var subject: String
+    public var body: String
+    public var attachmentName: String
+    public var attachment: String
+    public var createdAt: Date
+    public var state: State
+    public var attempts: Int
+    public var nextAttemptAt: Date
+    public var lastError: String?
+    public var sentAt: Date?
+
+    public init(
+        id: UUID = UUID(), incidentID: UUID, organisationID: UUID, contactID: UUID, recipient: String, language: String, subject: String,
+        body: String, attachmentName: String, attachment: String, createdAt: Date, state: State = .pending, attempts: Int = 0,
+        nextAttemptAt: Date? = nil, lastError: String? = nil, sentAt: Date? = nil
+    ) {
+        self.id = id
+        self.incidentID = incidentID
+        self.organisationID = organisationID
+        self.contactID = contactID
+        self.recipient = recipient
+        self.language = language
+        self.subject = subject
+        self.body = body
+        self.attachmentName = attachmentName
+        self.attachment = attachment
+        self.createdAt = createdAt
+        self.state = state
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt ?? createdAt
+        self.lastError = lastError
+        self.sentAt = sentAt
+    }
+
+    /// The Message-ID the message is sent with: the same on every attempt.
+    public func messageID(domain: String) -> String { "<\(self.id.uuidString.lowercased())@\(domain)>" }
+}
+
+/// Who gets told about an incident, and why the others do not.
+public struct NotificationPlan: Sendable, Equatable {
+    public var messages: [OutboxMessage]
+    /// One line per contact or organisation left out, with the reason.
+    public var skipped: [String]
+}
+
+/// Decides who is notified of an incident and writes the messages: each contact's policy is respected
+/// (immediate notices only here; digests are for their own schedule), and nothing goes to an
+/// organisation whose TLP ceiling is below the incident's marking.
+public enum NotificationPlanner {
+    public static func plan(
+        incident: Incident, organisations: [Organisation], contacts: [Contact], events: [StoredEvent], tag: String, now: Date
+    ) -> NotificationPlan {
+        var messages: [OutboxMessage] = []
+        var skipped: [String] = []
+        for organisation in organisations where incident.organisations.contains(organisation.id) {
+            guard incident.tlp <= organisation.tlpCeiling else {
+                skipped.append("\(organisation.name): the incident is \(incident.tlp.rawValue), above the organisation's ceiling \(organisation.tlpCeiling.rawValue)")
+                continue
+            }
+            let theirs = contacts.filter { $0.organisationID == organisation.id }
+            if theirs.isEmpty { skipped.append("\(organisation.name): no contact") }
+            for contact in theirs {
+                let policy = contact.policy
+                guard policy.frequency == .immediate else {
+                    skipped.append("\(contact.email): wants a \(policy.frequency.rawValue) digest")
+                    continue
+                }
+                guard incident.severity >= policy.minimumSeverity else {
+                    skipped.append("\(contact.email): only \(policy.minimumSeverity.rawValue) and above")
+                    continue
+                }
+                guard policy.classificationTypes.isEmpty || policy.classificationTypes.contains(incident.type) else {
+                    skipped.append("\(contact.email): not \(incident.type)")
+                    continue
+                }
+                let mine = events.filter { $0.organisations.contains(organisation.id) || $0.organisations.isEmpty }
+                let text = NotificationText.make(incident: incident, organisation: organisation, contact: contact, eventCount: mine.count, tag: tag)
+                messages.append(
+                    OutboxMessage(
+                        incidentID: incident.id, organisationID: organisation.id, contactID: contact.id, recipient: contact.email,
+                        language: text.language, subject: text.subject, body: text.body, attachmentName: "incident-\(incident.number)-events.csv",
+                        attachment: EventsCSV.make(mine), createdAt: now))
+            }
+        }
+        return NotificationPlan(messages: messages, skipped: skipped)
+    }
+}
+
+/// The notice's words, in English and Spanish (a contact reading another language gets English).
+public enum NotificationText {
+    public static func make(incident: Incident, organisation: Organisation, contact: Contact, eventCount: Int, tag: String)
+        -> (language: String, subject: String, body: String)
+    {
+        let spanish = contact.language.lowercased().hasPrefix("es")
+        let reference = "[\(tag) #\(incident.number)]"
+        if spanish {
+            return (
+                "es", "\(reference) \(incident.title) (\(incident.tlp.rawValue))",
+                """
+                Estimado equipo de \(organisation.name):
+
+                Hemos registrado un incidente que afecta a su organización.
+
+                  Incidente:      #\(incident.number) \(incident.title)
+                  Clasificación:  \(incident.taxonomy) / \(incident.type)
+                  Severidad:      \(incident.severity.rawValue)
+                  Marcado:        \(incident.tlp.rawValue), \(incident.pap.rawValue)
+                  Eventos:        \(eventCount) (adjuntos en CSV)
+
+                Por favor revisen los sistemas indicados y respondan a este mensaje conservando
+                \(reference) en el asunto para que su respuesta quede registrada en el incidente.
+
+                \(Self.tlpNote(incident.tlp, spanish: true))
+                """)
+        }
+        return (
+            "en", "\(reference) \(incident.title) (\(incident.tlp.rawValue))",
+            """
+            Dear \(organisation.name) team,
+
+            We have recorded an incident that concerns your organisation.
+
+              Incident:        #\(incident.number) \(incident.title)
+              Classification:  \(incident.taxonomy) / \(incident.type)
+              Severity:        \(incident.severity.rawValue)
+              Marking:         \(incident.tlp.rawValue), \(incident.pap.rawValue)
+              Events:          \(eventCount) (attached as CSV)
+
+            Please check the systems listed and reply to this message keeping \(reference) in the
+            subject, so that your answer is filed with the incident.
+
+            \(Self.tlpNote(incident.tlp, spanish: false))
+            """)
+    }
+
+    static func tlpNote(_ tlp: TLP, spanish: Bool) -> String {
+        switch (tlp, spanish) {
+        case (.clear, false): "TLP:CLEAR: this may be shared without restriction."
+        case (.clear, true): "TLP:CLEAR: puede compartirse sin restricción."
+        case (.green, false): "TLP:GREEN: share within your community, not publicly."
+        case (.green, true): "TLP:GREEN: compártase dentro de su comunidad, no públicamente."
+        case (.amber, false): "TLP:AMBER: share only within your organisation and its clients, on a need-to-know basis."
+        case (.amber, true): "TLP:AMBER: compártase solo dentro de su organización y sus clientes, según necesidad."
+        case (.amberStrict, false): "TLP:AMBER+STRICT: share only within your organisation."
+        case (.amberStrict, true): "TLP:AMBER+STRICT: compártase solo dentro de su organización."
+        case (.red, false): "TLP:RED: for the named recipients only."
+        case (.red, true): "TLP:RED: solo para los destinatarios nombrados."
+        }
+    }
+}
+
+/// Events as CSV for a notice, spreadsheet-safe: a value starting with `=`, `+`, `-` or `@` is
+/// prefixed with `'` so a spreadsheet does not run it as a formula.
+public enum EventsCSV {
+    public static let columns = [
+        "time.source", "classification.type", "source.ip", "source.port", "source.asn", "source.fqdn", "source.url", "destination.port",
+        "protocol.application", "malware.name", "feed.name",
+    ]
+
+    public static func make(_ events: [StoredEvent]) -> String {
+        var lines = [(Self.columns + ["count"]).joined(separator: ",")]
+        for stored in events {
+            let values = Self.columns.map { stored.event[$0]?.description ?? "" } + [String(stored.count)]
+            lines.append(values.map(Self.cell).joined(separator: ","))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    public static func cell(_ text: String) -> String {
+        var value = text
+        if let first = value.first, "=+-@".contains(first) { value = "'" + value }
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,217 @@
+import Synchronization
+import Foundation
+
+/// A message ready for the wire.
+public struct MailMessage: Sendable, Equatable {
+    public var from: String
+    public var to: String
+    /// The whole message (headers and MIME body), CRLF line ends.
+    public var data: String
+}
+
+/// Something that hands a message to a mail server (SMTP in production).
+public protocol MailTransport: Sendable {
+    /// Sends one message. `commit` is called once the server has the whole message but before the
+    /// final step that makes it take the message (SMTP's closing "."): if `commit` throws, nothing is sent.
+    func send(_ message: MailMessage, commit: @Sendable () async throws -> Void) async throws
+}
+
+/// Why a send failed, and whether the server could have taken the message.
+public struct MailError: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    /// The failure came after the point of no return (the final "."): delivery is unknown.
+    public var afterCommit: Bool
+
+    public init(_ reason: String, afterCommit: Bool = false) {
+        self.reason = reason
+        self.afterCommit = afterCommit
+    }
+
+    public var description: String { self.reason }
+}
+
+/// Builds the MIME message of an outbox entry: text in UTF-8 and the events as a CSV attachment.
+public enum MailComposer {
+    public static func compose(_ message: OutboxMessage, from: String, domain: String) -> MailMessage {
+        let boundary = "=_confianza_\(message.id.uuidString.lowercased())"
+        let date = Self.rfc5322(message.createdAt)
+        let lines = [
+            "From: \(from)", "To: \(message.recipient)", "Subject: \(Self.encodedWord(message.subject))", "Date: \(date)",
+            "Message-ID: \(message.messageID(domain: domain))", "MIME-Version: 1.0", "Auto-Submitted: auto-generated",
+            "Content-Language: \(message.language)", "Content-Type: multipart/mixed; boundary=\"\(boundary)\"", "",
+            "--\(boundary)", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: base64", "",
+            Self.base64Lines(Data(message.body.utf8)), "--\(boundary)",
+            "Content-Type: text/csv; charset=utf-8; name=\"\(message.attachmentName)\"",
+            "Content-Disposition: attachment; filename=\"\(message.attachmentName)\"", "Content-Transfer-Encoding: base64", "",
+            Self.base64Lines(Data(message.attachment.utf8)), "--\(boundary)--", "",
+        ]
+        return MailMessage(from: from, to: message.recipient, data: lines.joined(separator: "\r\n"))
+    }
+
+    static func base64Lines(_ data: Data) -> String {
+        let text = data.base64EncodedString()
+        var lines: [Substring] = []
+        var index = text.startIndex
+        while index < text.endIndex {
+            let end = text.index(index, offsetBy: 76, limitedBy: text.endIndex) ?? text.endIndex
+            lines.append(text[index..<end])
+            index = end
+        }
+        return lines.joined(separator: "\r\n")
+    }
+
+    /// RFC 2047 for a subject that is not plain ASCII.
+    static func encodedWord(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value > 126 || $0.value < 32 }) else { return text }
+        return "=?utf-8?B?\(Data(text.utf8).base64EncodedString())?="
+    }
+
+    static func rfc5322(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(secondsFromGMT: 0)
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        return formatter.string(from: date)
+    }
+}
+
+/// Sends the outbox: each due message once, retried with backoff when the server refuses or cannot
+/// be reached, marked `uncertain` (never resent on its own) when a crash or a broken connection
+/// leaves it unknown whether the server took it.
+public struct OutboxSender: Sendable {
+    public let store: any Store
+    public let transport: any MailTransport
+    public let from: String
+    public let domain: String
+    public let maxAttempts: Int
+    private let now: @Sendable () -> Date
+
+    /// Waits between attempts: 1 min, 5 min, 30 min, 2 h, then 12 h.
+    public static let backoff: [TimeInterval] = [60, 300, 1800, 7200, 43200]
+
+    public init(
+        store: any Store, transport: any MailTransport, from: String, domain: String, maxAttempts: Int = 6,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.store = store
+        self.transport = transport
+        self.from = from
+        self.domain = domain
+        self.maxAttempts = max(1, maxAttempts)
+        self.now = now
+    }
+
+    /// At start: messages left `sending` by a stopped process may have been delivered. They become
+    /// `uncertain`, shown on their incident, and are not sent again unless someone asks.
+    @discardableResult
+    public func recover() async throws -> Int {
+        var count = 0
+        for var message in try await self.store.outboxMessages(state: .sending, limit: 10_000) {
+            message.state = .uncertain
+            message.lastError = "the sending process stopped after handing the message over: it may or may not have been delivered"
+            let entry = TimelineEntry(
+                incidentID: message.incidentID, at: self.now(), actor: IncidentService.system, kind: .notification,
+                detail: "delivery to \(message.recipient) uncertain (the sender stopped mid-send); not resent")
+            if try await self.store.updateOutbox(message, expected: .sending, timeline: entry) { count += 1 }
+        }
+        return count
+    }
+
+    /// Sends what is due now; returns how many were sent.
+    @discardableResult
+    public func sendDue(limit: Int = 50) async throws -> Int {
+        var sent = 0
+        for message in try await self.store.dueMessages(at: self.now(), limit: limit) where try await self.send(message) {
+            sent += 1
+        }
+        return sent
+    }
+
+    /// One message: returns whether it was sent.
+    func send(_ pending: OutboxMessage) async throws -> Bool {
+        let mail = MailComposer.compose(pending, from: self.from, domain: self.domain)
+        var sending = pending
+        sending.state = .sending
+        sending.attempts += 1
+        let store = self.store
+        let claimed = sending
+        let committed = Committed()
+        do {
+            try await self.transport.send(mail) {
+                guard try await store.updateOutbox(claimed, expected: .pending, timeline: nil) else {
+                    throw MailError("another process is sending this message")
+                }
+                committed.mark()
+            }
+        } catch where committed.isSet || (error as? MailError)?.afterCommit == true {
+            var unknown = claimed
+            unknown.state = .uncertain
+            unknown.lastError = String(describing: error)
+            _ = try await self.store.updateOutbox(
+                unknown, expected: .sending,
+                timeline: TimelineEntry(
+                    incidentID: pending.incidentID, at: self.now(), actor: IncidentService.system, kind: .notification,
+                    detail: "delivery to \(pending.recipient) uncertain: \(error); not resent"))
+            return false
+        } catch {
+            // Nothing reached the point of no return: try again later, or give up after the last attempt.
+            guard let current = try await self.store.outboxMessages(incidentID: pending.incidentID).first(where: { $0.id == pending.id }) else { return false }
+            guard current.state == .pending || current.state == .sending else { return false }
+            var retry = current
+            retry.attempts = max(current.attempts, claimed.attempts)
+            retry.lastError = String(describing: error)
+            var entry: TimelineEntry?
+            if retry.attempts >= self.maxAttempts {
+                retry.state = .failed
+                entry = TimelineEntry(
+                    incidentID: pending.incidentID, at: self.now(), actor: IncidentService.system, kind: .notification,
+                    detail: "notification to \(pending.recipient) failed after \(retry.attempts) attempts: \(error)")
+            } else {
+                retry.state = .pending
+                retry.nextAttemptAt = self.now().addingTimeInterval(Self.backoff[min(retry.attempts - 1, Self.backoff.count - 1)])
+            }
+            _ = try await self.store.updateOutbox(retry, expected: current.state, timeline: entry)
+            return false
+        }
+        var done = claimed
+        done.state = .sent
+        done.sentAt = self.now()
+        done.lastError = nil
+        _ = try await self.store.updateOutbox(
+            done, expected: .sending,
+            timeline: TimelineEntry(
+                incidentID: pending.incidentID, at: done.sentAt ?? self.now(), actor: IncidentService.system, kind: .notification,
+                detail: "notification sent to \(pending.recipient)"))
+        return true
+    }
+}
+
+/// Whether a send passed its commit point (set from the transport's callback).
+final class Committed: Sendable {
+    private let value = Mutex(false)
+    func mark() { self.value.withLock { $0 = true } }
+    var isSet: Bool { self.value.withLock { $0 } }
+}
+
+extension IncidentService {
+    /// Queues notices to the incident's organisations' contacts (their policies and TLP ceilings
+    /// respected) and records who was told and who was not. Returns the plan.
+    public func notify(_ id: UUID, by actor: String, tag: String = "CIRT") async throws -> NotificationPlan {
+        let incident = try await self.require(id)
+        var organisations: [Organisation] = []
+        var contacts: [Contact] = []
+        for organisationID in incident.organisations {
+            if let organisation = try await self.store.organisation(id: organisationID) { organisations.append(organisation) }
+            contacts += try await self.store.contacts(organisationID: organisationID)
+        }
+        let events = try await self.store.incidentEvents(incidentID: id, limit: 10_000)
+        let plan = NotificationPlanner.plan(incident: incident, organisations: organisations, contacts: contacts, events: events, tag: tag, now: self.now())
+        guard !plan.messages.isEmpty || !plan.skipped.isEmpty else { throw IncidentError.invalid(field: "organisations", reason: "the incident concerns no organisation to notify") }
+        var entries = plan.messages.map {
+            TimelineEntry(incidentID: id, at: self.now(), actor: actor, kind: .notification, detail: "notification queued to \($0.recipient) (\($0.language))")
+        }
+        entries += plan.skipped.map { TimelineEntry(incidentID: id, at: self.now(), actor: actor, kind: .notification, detail: "not notified: \($0)") }
+        try await self.store.enqueue(plan.messages, timeline: entries)
+        return plan
+    }
+}

@@ -1,0 +1,144 @@
+import ConfianzaCore
+import ConfianzaTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+/// Notices: who gets them (policy, TLP ceiling), the outbox on every backend, retries, and no double
+/// send when the sender stops between handing a message over and recording it.
+@Suite struct NotificationTests {
+    /// Records what "reached the server"; can fail before the commit point or stop after it.
+    final class Transport: MailTransport {
+        enum Mode: Sendable { case deliver, refuse, stopAfterCommit }
+        let mode: Mutex<Mode>
+        let delivered = Mutex<[MailMessage]>([])
+        init(_ mode: Mode) { self.mode = Mutex(mode) }
+
+        func send(_ message: MailMessage, commit: @Sendable () async throws -> Void) async throws {
+            switch self.mode.withLock({ $0 }) {
+            case .refuse: throw MailError("550 mailbox unavailable")
+            case .deliver:
+                try await commit()
+                self.delivered.withLock { $0.append(message) }
+            case .stopAfterCommit:
+                try await commit()
+                self.delivered.withLock { $0.append(message) }
+                throw CancellationError()  // the connection dies before the server's answer is read
+            }
+        }
+    }
+
+    static func setUp(_ store: any Store, tlpCeiling: TLP = .amber) async throws -> (IncidentService, Incident) {
+        let constituency = ConstituencyService(store: store)
+        let hospital = try await constituency.createOrganisation(
+            OrganisationDraft(name: "Hospital", sector: "health", country: "UY", kind: "public", tlpCeiling: tlpCeiling.rawValue))
+        _ = try await constituency.addContact(
+            organisationID: hospital.id, ContactDraft(name: "IT", email: "it@hospital.example", language: "es", role: "abuse"))
+        _ = try await constituency.addContact(
+            organisationID: hospital.id,
+            ContactDraft(name: "CISO", email: "ciso@hospital.example", language: "en", role: "security", frequency: "daily"))
+        _ = try await constituency.addContact(
+            organisationID: hospital.id,
+            ContactDraft(name: "Board", email: "board@hospital.example", language: "en", role: "management", minimumSeverity: "critical"))
+        let service = IncidentService(store: store)
+        let incident = try await service.create(
+            .init(title: "Infected hosts", type: "infected-system", severity: .high, tlp: .amber, organisations: [hospital.id]), by: "ana")
+        return (service, incident)
+    }
+
+    @Test(arguments: TestBackend.available)
+    func onlyWhatThePoliciesAllowIsQueuedAndItIsSentOnce(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let (service, incident) = try await Self.setUp(store)
+            let plan = try await service.notify(incident.id, by: "ana", tag: "CERTuy")
+            #expect(plan.messages.map(\.recipient) == ["it@hospital.example"])
+            #expect(plan.messages.first?.subject == "[CERTuy #1] Infected hosts (TLP:AMBER)")
+            #expect(plan.messages.first?.body.hasPrefix("Estimado equipo de Hospital") == true, "in the contact's language")
+            #expect(plan.skipped.sorted() == ["board@hospital.example: only critical and above", "ciso@hospital.example: wants a daily digest"])
+
+            let transport = Transport(.deliver)
+            let sender = OutboxSender(store: store, transport: transport, from: "cert@cert.example", domain: "cert.example")
+            #expect(try await sender.sendDue() == 1)
+            #expect(try await sender.sendDue() == 0)
+            let delivered = transport.delivered.withLock { $0 }
+            #expect(delivered.count == 1)
+            let data = try #require(delivered.first?.data)
+            #expect(data.contains("To: it@hospital.example"))
+            #expect(data.contains("Subject: [CERTuy #1] Infected hosts (TLP:AMBER)"))
+            #expect(data.contains("name=\"incident-1-events.csv\""))
+            #expect(try await store.outboxMessages(incidentID: incident.id).map(\.state) == [.sent])
+            let timeline = try await store.timeline(incidentID: incident.id).filter { $0.kind == .notification }.map(\.detail)
+            #expect(timeline.contains("notification queued to it@hospital.example (es)"))
+            #expect(timeline.contains("notification sent to it@hospital.example"))
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func aStopAfterHandingOverNeverSendsTwice(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let (service, incident) = try await Self.setUp(store)
+            _ = try await service.notify(incident.id, by: "ana")
+            let transport = Transport(.stopAfterCommit)
+            let sender = OutboxSender(store: store, transport: transport, from: "cert@cert.example", domain: "cert.example")
+            #expect(try await sender.sendDue() == 0)
+            #expect(try await store.outboxMessages(incidentID: incident.id).map(\.state) == [.uncertain])
+            transport.mode.withLock { $0 = .deliver }
+            #expect(try await sender.sendDue() == 0, "an uncertain message is not sent again on its own")
+            #expect(transport.delivered.withLock { $0.count } == 1)
+
+            // A process killed after the commit point leaves the message `sending`: the next start marks it uncertain.
+            _ = try await service.notify(incident.id, by: "ana")
+            let pending = try #require(try await store.dueMessages(at: Date().addingTimeInterval(1), limit: 10).first)
+            var sending = pending
+            sending.state = .sending
+            sending.attempts = 1
+            #expect(try await store.updateOutbox(sending, expected: .pending, timeline: nil))
+            #expect(try await sender.recover() == 1)
+            #expect(try await sender.sendDue() == 0)
+            #expect(transport.delivered.withLock { $0.count } == 1)
+            #expect(try await store.timeline(incidentID: incident.id).contains { $0.detail.contains("uncertain (the sender stopped mid-send)") })
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func aRefusedMessageIsRetriedWithBackoffThenGivenUp(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let (service, incident) = try await Self.setUp(store)
+            _ = try await service.notify(incident.id, by: "ana")
+            let clock = Mutex(Date())
+            let sender = OutboxSender(
+                store: store, transport: Transport(.refuse), from: "cert@cert.example", domain: "cert.example", maxAttempts: 3,
+                now: { clock.withLock { $0 } })
+            #expect(try await sender.sendDue() == 0)
+            var message = try #require(try await store.outboxMessages(incidentID: incident.id).first)
+            #expect(message.state == .pending && message.attempts == 1)
+            #expect(message.nextAttemptAt.timeIntervalSince(clock.withLock { $0 }) > 59)
+            #expect(try await sender.sendDue() == 0, "not yet due")
+            for _ in 0..<2 {
+                clock.withLock { $0 = $0.addingTimeInterval(3600) }
+                _ = try await sender.sendDue()
+            }
+            message = try #require(try await store.outboxMessages(incidentID: incident.id).first)
+            #expect(message.state == .failed && message.attempts == 3)
+            #expect(message.lastError?.contains("550") == true)
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func nothingGoesAboveAnOrganisationsTLPCeiling(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let (service, incident) = try await Self.setUp(store, tlpCeiling: .green)
+            let plan = try await service.notify(incident.id, by: "ana")
+            #expect(plan.messages.isEmpty)
+            #expect(plan.skipped == ["Hospital: the incident is TLP:AMBER, above the organisation's ceiling TLP:GREEN"])
+            #expect(try await store.outboxMessages(incidentID: incident.id).isEmpty)
+        }
+    }
+
+    @Test func csvCellsCannotRunAsFormulas() {
+        #expect(EventsCSV.cell("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"")
+        #expect(EventsCSV.cell("-1") == "'-1")
+        #expect(EventsCSV.cell("a,b") == "\"a,b\"")
+        #expect(EventsCSV.cell("192.0.2.1") == "192.0.2.1")
+    }
+}
