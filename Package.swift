@@ -69,6 +69,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ConfianzaMail",
+            dependencies: [
+                "ConfianzaCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ConfianzaServer",
             dependencies: [
                 "ConfianzaCore", "ConfianzaFeeds", "ConfianzaNetwork",
@@ -98,7 +108,7 @@ let package = Package(
             dependencies: [
                 "ConfianzaCore", "ConfianzaNetwork",
                 "ConfianzaFeeds",
-                "ConfianzaStore",
+                "ConfianzaStore", "ConfianzaMail",
                 "ConfianzaServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),

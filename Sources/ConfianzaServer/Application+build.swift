@@ -55,7 +55,8 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     FeedsController(
         store: dependencies.store, accounts: dependencies.accounts, ingest: dependencies.ingest, views: views, logger: dependencies.logger
     ).addRoutes(to: router)
-    IncidentsController(store: dependencies.store, incidents: dependencies.incidents, accounts: dependencies.accounts, views: views)
+    IncidentsController(
+        store: dependencies.store, incidents: dependencies.incidents, accounts: dependencies.accounts, views: views, tag: configuration.incidentTag)
         .addRoutes(to: router)
     OperationsController(
         store: dependencies.store, views: views, metrics: dependencies.metrics, serverName: configuration.serverName

@@ -14,11 +14,14 @@ public struct ServerConfiguration: Sendable {
     public var firstAdminCommand: String
     /// Name reported in logs and `/healthz`.
     public var serverName: String
+    /// The word in notices' subjects (`[CIRT #42]`).
+    public var incidentTag: String
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: URL? = nil, trustProxy: Bool = false,
-        firstAdminCommand: String = "confianza user create admin --role admin", serverName: String = "confianza"
+        firstAdminCommand: String = "confianza user create admin --role admin", serverName: String = "confianza", incidentTag: String = "CIRT"
     ) {
+        self.incidentTag = incidentTag
         self.host = host
         self.port = port
         self.publicURL = publicURL

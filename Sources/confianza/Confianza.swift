@@ -53,6 +53,15 @@ struct ServerOptions: ParsableArguments {
     @Flag(help: "Take the client address from X-Forwarded-For; only behind a proxy you run (env CONFIANZA_TRUST_PROXY).")
     var trustProxy = false
 
+    @Option(help: "Where notices to constituents are sent: smtp://user:password@host:587 or smtps://host:465 (env CONFIANZA_SMTP_URL).")
+    var smtpURL: String?
+
+    @Option(help: "The From address of notices (env CONFIANZA_MAIL_FROM; default cirt@localhost).")
+    var mailFrom: String?
+
+    @Option(help: "The word in notices' subjects, [TAG #42], that files replies with their incident (env CONFIANZA_INCIDENT_TAG; default CIRT).")
+    var incidentTag: String?
+
     @Option(help: "Seconds to wait for the database at start (env CONFIANZA_CONNECT_TIMEOUT; default 10).")
     var connectTimeout: String?
 
@@ -63,6 +72,9 @@ struct ServerOptions: ParsableArguments {
         flags["publicURL"] = self.publicURL
         flags["connectTimeout"] = self.connectTimeout
         if self.trustProxy { flags["trustProxy"] = "true" }
+        flags["smtpURL"] = self.smtpURL
+        flags["mailFrom"] = self.mailFrom
+        flags["incidentTag"] = self.incidentTag
         return flags
     }
 }

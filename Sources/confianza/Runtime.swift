@@ -1,5 +1,6 @@
 import ConfianzaCore
 import ConfianzaFeeds
+import ConfianzaMail
 import ConfianzaServer
 import ConfianzaStore
 import Foundation
@@ -88,7 +89,7 @@ enum Runtime {
     ) async throws {
         let configuration = ServerConfiguration(
             host: settings.host, port: settings.port, publicURL: settings.publicURL, trustProxy: settings.trustProxy,
-            firstAdminCommand: Self.firstAdminCommand(settings))
+            firstAdminCommand: Self.firstAdminCommand(settings), incidentTag: settings.incidentTag)
         let views: Views
         do { views = try await Views.load() } catch { throw CLIError("cannot load the pages' resources: \(error)") }
         let accounts = Self.accounts(store, settings)
@@ -103,6 +104,17 @@ enum Runtime {
         let dependencies = ServerDependencies(
             store: store, accounts: accounts, constituency: constituency, ingest: ingest, views: views, metrics: registry, logger: logger)
         var services: [any Service] = []
+        if let smtp = settings.smtpURL {
+            let smtpSettings: SMTPSettings
+            do { smtpSettings = try SMTPSettings(url: smtp, helo: settings.publicURL?.host ?? "confianza.localhost") } catch {
+                throw CLIError("smtpURL: \(error.description)")
+            }
+            let domain = settings.mailFrom.split(separator: "@").last.map(String.init) ?? "localhost"
+            let sender = OutboxSender(store: store, transport: SMTPTransport(settings: smtpSettings), from: settings.mailFrom, domain: domain)
+            services.append(OutboxService(sender: sender, logger: logger))
+        } else {
+            logger.notice("no SMTP server set (--smtp-url): notices to constituents wait in the outbox")
+        }
         if let inbox {
             let watcher = InboxWatcher(
                 directory: URL(fileURLWithPath: inbox), pipeline: ingest, format: nil, logger: logger)

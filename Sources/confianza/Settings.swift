@@ -17,6 +17,9 @@ import Logging
 /// | `bcryptCost` | — | `CONFIANZA_BCRYPT_COST` | `12` |
 /// | `connectTimeout` | `--connect-timeout` | `CONFIANZA_CONNECT_TIMEOUT` | `10` (seconds) |
 /// | `shadowserverMapping` | `--shadowserver-mapping` | `CONFIANZA_SHADOWSERVER_MAPPING` | none (the bundled mapping only) |
+/// | `smtpURL` | `--smtp-url` | `CONFIANZA_SMTP_URL` | none (notices wait in the outbox) |
+/// | `mailFrom` | `--mail-from` | `CONFIANZA_MAIL_FROM` | `cirt@localhost` |
+/// | `incidentTag` | `--incident-tag` | `CONFIANZA_INCIDENT_TAG` | `CIRT` (subjects read `[CIRT #42]`) |
 ///
 /// The config file is named by `--config` or `CONFIANZA_CONFIG`.
 struct Settings: Equatable {
@@ -30,12 +33,17 @@ struct Settings: Equatable {
     var connectTimeout: Int = 10
     /// A site's Shadowserver mapping file, laid over the bundled one.
     var shadowserverMapping: String?
+    /// Where notices are sent (smtp:// or smtps://); without it they wait in the outbox.
+    var smtpURL: String?
+    var mailFrom = "cirt@localhost"
+    var incidentTag = "CIRT"
 
     static let keys: [String: String] = [
         "database": "CONFIANZA_DATABASE_URL", "host": "CONFIANZA_HOST", "port": "CONFIANZA_PORT",
         "publicURL": "CONFIANZA_PUBLIC_URL", "trustProxy": "CONFIANZA_TRUST_PROXY", "logLevel": "CONFIANZA_LOG_LEVEL",
         "bcryptCost": "CONFIANZA_BCRYPT_COST", "connectTimeout": "CONFIANZA_CONNECT_TIMEOUT",
-        "shadowserverMapping": "CONFIANZA_SHADOWSERVER_MAPPING",
+        "shadowserverMapping": "CONFIANZA_SHADOWSERVER_MAPPING", "smtpURL": "CONFIANZA_SMTP_URL", "mailFrom": "CONFIANZA_MAIL_FROM",
+        "incidentTag": "CONFIANZA_INCIDENT_TAG",
     ]
 
     /// Resolves the settings. `flags` holds only the flags given on the command line.
@@ -99,6 +107,19 @@ struct Settings: Equatable {
         case "shadowserverMapping":
             guard FileManager.default.isReadableFile(atPath: value) else { throw bad("must be a readable mapping file (\(value))") }
             self.shadowserverMapping = value
+        case "smtpURL":
+            guard let url = URLComponents(string: value), let scheme = url.scheme?.lowercased(), scheme == "smtp" || scheme == "smtps",
+                url.host?.isEmpty == false
+            else { throw bad("must look like smtp://user:password@host:587 or smtps://host:465") }
+            self.smtpURL = value
+        case "mailFrom":
+            guard value.contains("@"), !value.contains("\n"), !value.contains("\r") else { throw bad("must be an e-mail address") }
+            self.mailFrom = value
+        case "incidentTag":
+            guard !value.isEmpty, value.count <= 20, value.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                throw bad("must be a short word (letters, digits, - and _)")
+            }
+            self.incidentTag = value
         default:
             throw .unknownKey(source: source, key: key, known: Self.keys.keys.sorted())
         }

@@ -10,6 +10,7 @@ struct IncidentsController {
     let incidents: IncidentService
     let accounts: AccountService
     let views: Views
+    let tag: String
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("/incidents", use: self.queue)
@@ -24,6 +25,7 @@ struct IncidentsController {
         router.post("/incidents/:number/notes", use: self.noteForm)
         router.post("/incidents/:number/tasks", use: self.taskForm)
         router.post("/incidents/:number/tasks/:task", use: self.toggleTaskForm)
+        router.post("/incidents/:number/notify", use: self.notifyForm)
         let api = router.group("/api/v1").add(middleware: BearerMiddleware(accounts: self.accounts))
         api.get("/incidents", use: self.apiList)
         api.post("/incidents", use: self.apiCreate)
@@ -32,6 +34,7 @@ struct IncidentsController {
         api.post("/incidents/:number/assign", use: self.apiAssign)
         api.post("/incidents/:number/notes", use: self.apiNote)
         api.post("/incidents/:number/tasks", use: self.apiTask)
+        api.post("/incidents/:number/notify", use: self.apiNotify)
     }
 
     private func t(_ key: String, _ context: AppContext, _ arguments: [String: String] = [:]) -> String {
@@ -230,6 +233,12 @@ struct IncidentsController {
             ]
         }
         let analysts = try await self.store.users().filter { !$0.disabled && $0.role.includes(.analyst) }.map(\.username)
+        let outbox = try await self.store.outboxMessages(incidentID: incident.id).map { message -> [String: Any] in
+            [
+                "recipient": message.recipient, "state": message.state.rawValue, "stateLabel": self.t("outbox.\(message.state.rawValue)", context),
+                "attempts": message.attempts, "error": message.lastError ?? "", "sent": message.sentAt.map(TimeFormat.minute) ?? "",
+            ]
+        }
         var summary = self.row(incident, names: names, now: now, context: context)
         summary["pap"] = incident.pap.rawValue
         summary["taxonomy"] = incident.taxonomy
@@ -238,7 +247,7 @@ struct IncidentsController {
         summary["triageOverdue"] = incident.status == .new && now > incident.triageDue
         summary["resolveOverdue"] = incident.status.isOpen && now > incident.resolveDue
         let data: [String: Any] = [
-            "incident": summary, "timeline": timeline, "tasks": tasks, "hasTasks": !tasks.isEmpty, "events": events, "hasEvents": !events.isEmpty,
+            "incident": summary, "timeline": timeline, "outbox": outbox, "hasOutbox": !outbox.isEmpty, "tasks": tasks, "hasTasks": !tasks.isEmpty, "events": events, "hasEvents": !events.isEmpty,
             "canAct": user.role.includes(.analyst),
             "moves": incident.status.allowedNext.map { ["value": $0.rawValue, "label": self.t("incident.move.\($0.rawValue)", context)] },
             "analysts": analysts.map { ["value": $0, "selected": $0 == incident.assignee] as [String: Any] },
@@ -308,6 +317,12 @@ struct IncidentsController {
     @Sendable func taskForm(request: Request, context: AppContext) async throws -> Response {
         try await self.act(request: request, context: context) { incident, user in
             try await self.incidents.addTask(incident.id, title: context.form["title"] ?? "", assignee: context.form["assignee"], by: user.username)
+        }
+    }
+
+    @Sendable func notifyForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            _ = try await self.incidents.notify(incident.id, by: user.username, tag: self.tag)
         }
     }
 
@@ -491,6 +506,18 @@ struct IncidentsController {
         let input = try await JSONInput.decode(NoteIn.self, from: request, allowedFields: NoteIn.fields)
         try await self.incidents.addNote(incident.id, input.text, by: user.username)
         return JSONResponse(value: try await self.detailed(try await self.incident(context)))
+    }
+
+    struct NotifyOut: Codable, Sendable {
+        var queued: [String]
+        var skipped: [String]
+    }
+
+    @Sendable func apiNotify(request: Request, context: AppContext) async throws -> JSONResponse<NotifyOut> {
+        let user = try context.requireRole(.analyst)
+        let incident = try await self.incident(context)
+        let plan = try await self.incidents.notify(incident.id, by: user.username, tag: self.tag)
+        return JSONResponse(value: NotifyOut(queued: plan.messages.map(\.recipient), skipped: plan.skipped))
     }
 
     struct TaskIn: Decodable {
