@@ -74,3 +74,46 @@ import Testing
         #expect(PAP(label: "TLP:RED") == nil)
     }
 }
+
+@Suite struct IncidentMetricsTests {
+    @Test func timesBreachesAndCounts() {
+        let start = Date(timeIntervalSince1970: 1_780_000_000)
+        let hospital = UUID()
+        let bank = UUID()
+        func make(_ type: String, severity: Severity, triagedAfter: Double?, resolvedAfter: Double?, organisation: UUID) -> Incident {
+            let due = SLAPolicy.standard.dueDates(createdAt: start, severity: severity)
+            var incident = Incident(
+                title: type, taxonomy: Taxonomy.taxonomyOfType[type] ?? "other", type: type, severity: severity, tlp: .amber, organisations: [organisation],
+                createdAt: start, triageDue: due.triage, resolveDue: due.resolve)
+            if let triagedAfter {
+                incident.status = .triaged
+                incident.triagedAt = start.addingTimeInterval(triagedAfter)
+            }
+            if let resolvedAfter {
+                incident.status = .resolved
+                incident.resolvedAt = start.addingTimeInterval(resolvedAfter)
+            }
+            return incident
+        }
+        let incidents = [
+            make("phishing", severity: .critical, triagedAfter: 600, resolvedAfter: 3600, organisation: bank),  // in time
+            make("phishing", severity: .critical, triagedAfter: 7200, resolvedAfter: 2 * 86400, organisation: bank),  // both late
+            make("infected-system", severity: .medium, triagedAfter: 3600, resolvedAfter: nil, organisation: hospital),
+            make("infected-system", severity: .medium, triagedAfter: nil, resolvedAfter: nil, organisation: hospital),  // new, past triage due
+        ]
+        let now = start.addingTimeInterval(2 * 86400)
+        let metrics = IncidentMetrics.compute(incidents, sectors: [hospital: .health, bank: .finance], now: now)
+        #expect(metrics.total == 4)
+        #expect(metrics.open == 2)
+        #expect(metrics.overdue == 1)
+        #expect(metrics.triageBreaches == 2)
+        #expect(metrics.resolveBreaches == 1)
+        #expect(metrics.timeToAcknowledge?.median == 3600)
+        #expect(metrics.timeToAcknowledge?.p90 == 7200)
+        #expect(metrics.timeToResolve?.median == 3600)
+        #expect(metrics.byType.map(\.0) == ["infected-system", "phishing"])
+        #expect(metrics.bySector.map(\.1) == [2, 2])
+        #expect(metrics.byMonth.count == 12)
+        #expect(metrics.byMonth.last?.1 == 4)
+    }
+}

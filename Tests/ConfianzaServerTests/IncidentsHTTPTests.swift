@@ -60,6 +60,16 @@ import Testing
             #expect(try await analyst.get("/incidents?status=nonsense").status == .badRequest)
             let spanish = try await analyst.get("/incidents?status=all", headers: [.acceptLanguage: "es"])
             #expect(spanish.text.contains("Incidentes"))
+            let dashboard = try await viewer.get("/incidents/dashboard")
+            #expect(dashboard.status == .ok)
+            #expect(dashboard.text.contains("<svg id=\"chart-type\""))
+            #expect(dashboard.text.contains("vulnerable-system"))
+            let csv = try await viewer.get("/incidents/metrics.csv")
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+            #expect(csv.text.split(separator: "\r\n").count == 2)
+            #expect(csv.text.contains(",closed,"))
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(String(buffer: metrics.body).contains("confianza_incidents_open 0"))
         }
     }
 

@@ -16,6 +16,8 @@ struct IncidentsController {
         router.get("/incidents", use: self.queue)
         router.post("/incidents", use: self.create)
         router.get("/incidents/new", use: self.newForm)
+        router.get("/incidents/dashboard", use: self.dashboard)
+        router.get("/incidents/metrics.csv", use: self.metricsCSV)
         router.post("/incidents/bulk", use: self.bulk)
         router.get("/incidents/:number", use: self.show)
         router.post("/incidents/:number/status", use: self.statusForm)
@@ -150,6 +152,61 @@ struct IncidentsController {
         }
         if refused.isEmpty { return Response.redirect(to: "/incidents?done=\(numbers.count)", type: .normal) }
         throw AppError.conflict(refused.joined(separator: "; "), field: "status")
+    }
+
+    // MARK: metrics
+
+    private func allIncidents() async throws -> [Incident] {
+        try await self.store.incidents(matching: IncidentQuery(limit: 10_000))
+    }
+
+    private func sectors() async throws -> [UUID: Sector] {
+        Dictionary(try await self.store.organisations().map { ($0.id, $0.sector) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    static func hours(_ seconds: Double?) -> String {
+        guard let seconds else { return "—" }
+        return seconds < 3600 ? "\(Int((seconds / 60).rounded())) min" : String(format: "%.1f h", seconds / 3600)
+    }
+
+    @Sendable func dashboard(request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireUser()
+        let metrics = IncidentMetrics.compute(try await self.allIncidents(), sectors: try await self.sectors(), now: Date())
+        let data: [String: Any] = [
+            "total": metrics.total, "open": metrics.open, "overdue": metrics.overdue, "triageBreaches": metrics.triageBreaches,
+            "resolveBreaches": metrics.resolveBreaches,
+            "ackMedian": Self.hours(metrics.timeToAcknowledge?.median), "ackP90": Self.hours(metrics.timeToAcknowledge?.p90),
+            "resolveMedian": Self.hours(metrics.timeToResolve?.median), "resolveP90": Self.hours(metrics.timeToResolve?.p90),
+            "byType": SVGChart.bars(id: "chart-type", title: self.t("dashboard.by_type", context), items: Array(metrics.byType.prefix(15))),
+            "bySector": SVGChart.bars(
+                id: "chart-sector", title: self.t("dashboard.by_sector", context),
+                items: metrics.bySector.map { (Sector(rawValue: $0.0).map { self.t("sector.\($0.rawValue)", context) } ?? $0.0, $0.1) }),
+            "byMonth": SVGChart.bars(id: "chart-month", title: self.t("dashboard.by_month", context), items: metrics.byMonth),
+        ]
+        return try self.views.page("incident_dashboard", title: self.t("dashboard.title", context), data: data, context: context, request: request)
+    }
+
+    /// One row per incident with its times and SLA outcome, for a spreadsheet or a report to Council.
+    @Sendable func metricsCSV(request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireUser()
+        let now = Date()
+        let sectors = try await self.sectors()
+        var lines = ["number,created,type,taxonomy,severity,status,sectors,hours_to_triage,hours_to_resolve,triage_breached,resolve_breached,overdue"]
+        for incident in try await self.allIncidents().sorted(by: { $0.number < $1.number }) {
+            let triage = incident.triagedAt.map { String(format: "%.2f", $0.timeIntervalSince(incident.createdAt) / 3600) } ?? ""
+            let resolve = incident.resolvedAt.map { String(format: "%.2f", $0.timeIntervalSince(incident.createdAt) / 3600) } ?? ""
+            let triageBreached = (incident.triagedAt ?? now) > incident.triageDue && (incident.triagedAt != nil || incident.status == .new)
+            let resolveBreached = incident.resolvedAt.map { $0 > incident.resolveDue } ?? (incident.status.isOpen && now > incident.resolveDue)
+            let sectorNames = Set(incident.organisations.compactMap { sectors[$0]?.rawValue }).sorted().joined(separator: " ")
+            lines.append(
+                [String(incident.number), TimeFormat.iso(incident.createdAt), incident.type, incident.taxonomy, incident.severity.rawValue,
+                 incident.status.rawValue, sectorNames, triage, resolve, String(triageBreached), String(resolveBreached),
+                 String(incident.isOverdue(at: now))].map(EventsCSV.cell).joined(separator: ","))
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"incident-metrics.csv\""],
+            body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\r\n") + "\r\n")))
     }
 
     // MARK: creating
