@@ -222,3 +222,20 @@ import Testing
             .rejected.first?.reason.contains("is not an e-mail date") == true, "31 February is refused")
     }
 }
+
+@Suite struct MailReplyTests {
+    @Test func aReplyNamesItsIncident() throws {
+        let text = "From: =?utf-8?Q?Mesa_de_ayuda?= <it@hospital.example>\r\nSubject: Re: =?utf-8?B?W0NFUlR1eSAjNDJdIEluZmVjdGFkb3M=?=\r\n"
+            + "Date: Tue, 04 Mar 2025 08:00:00 -0300\r\nContent-Type: multipart/alternative; boundary=x\r\n\r\n--x\r\n"
+            + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nYa lo corregimos, gracias.=0D=0A> Estimado equipo\r\n"
+            + "--x\r\nContent-Type: text/html\r\n\r\n<p>Ya lo corregimos</p>\r\n--x--\r\n"
+        let reply = try MailReply.read(Array(text.utf8))
+        #expect(reply.subject == "Re: [CERTuy #42] Infectados")
+        #expect(reply.incidentNumber(tag: "certuy") == 42)
+        #expect(reply.incidentNumber(tag: "CIRT") == nil)
+        #expect(reply.text.hasPrefix("Ya lo corregimos, gracias."))
+        #expect(reply.date == Date(timeIntervalSince1970: 1_741_086_000))
+        #expect(MailReply(from: "", subject: "[CIRT #12x]", date: nil, text: "").incidentNumber(tag: "CIRT") == nil)
+        #expect(throws: FeedError.self) { try MailReply.read(Array("no headers here".utf8)) }
+    }
+}

@@ -69,6 +69,19 @@ def test_an_analyst_notifies_and_the_contact_receives_one_message(tmp_path, admi
             page = session.get(server.url + "/incidents/1")
             assert "notification sent to it@hospital.example" in page.text
             assert "not notified: ciso@hospital.example: wants a weekly digest" in page.text
+
+            # The contact answers; the mail filter hands the reply to `confianza mail import`.
+            reply = tmp_path / "reply.eml"
+            reply.write_bytes(("From: Mesa de ayuda <it@hospital.example>\r\nSubject: RE: " + message["Subject"] + "\r\n"
+                               "Content-Type: text/plain; charset=utf-8\r\n\r\nYa aplicamos el parche en los dos equipos.\r\n").encode())
+            filed = run_cli("mail", "import", str(reply), "--tag", "CERTuy", "--database", admin_db)
+            assert filed.returncode == 0, filed.stderr
+            assert "filed with incident #1" in filed.stdout
+            assert "Ya aplicamos el parche" in session.get(server.url + "/incidents/1").text
+            stray = tmp_path / "stray.eml"
+            stray.write_text("From: x@y.example\r\nSubject: hello\r\n\r\nhi\r\n")
+            refused = run_cli("mail", "import", str(stray), "--tag", "CERTuy", "--database", admin_db)
+            assert refused.returncode == 1 and "names no incident ([CERTuy #number])" in refused.stderr
             time.sleep(3)
         finally:
             code, _, err = server.stop()

@@ -174,7 +174,7 @@ public struct SLAPolicy: Sendable, Equatable, Codable {
 /// One line of an incident's history: who did what, when. Never changed or removed.
 public struct TimelineEntry: Sendable, Equatable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
-        case created, status, assignee, severity, tlp, note, events, task, notification, share
+        case created, status, assignee, severity, tlp, note, events, task, notification, reply, share
     }
 
     public var sequence: Int64

@@ -197,6 +197,16 @@ public struct IncidentService: Sendable {
             task, timeline: TimelineEntry(incidentID: task.incidentID, at: self.now(), actor: actor, kind: .task, detail: "\(done ? "done" : "reopened"): \(task.title)"))
     }
 
+    /// Files a constituent's reply with its incident, in the timeline.
+    public func addReply(_ id: UUID, from sender: String, subject: String, text: String, by actor: String) async throws {
+        var incident = try await self.require(id)
+        incident.updatedAt = self.now()
+        let body = text.count > 20000 ? String(text.prefix(20000)) + "\n[…]" : text
+        try await self.store.updateIncident(
+            incident,
+            timeline: [TimelineEntry(incidentID: id, at: incident.updatedAt, actor: actor, kind: .reply, detail: "from \(sender): \(subject)\n\n\(body)")])
+    }
+
     /// Adds events (chosen in the events list) to an incident.
     public func addEvents(_ eventIDs: [Int64], to id: UUID, by actor: String) async throws -> Int {
         _ = try await self.require(id)
