@@ -73,6 +73,33 @@ import Testing
         }
     }
 
+    /// Events chosen in the events list become a new incident.
+    @Test func eventsChosenInTheListOpenAnIncident() async throws {
+        try await TestApp.run { client, dependencies in
+            _ = try await FeedsHTTPTests.ingest(dependencies)
+            let ids = try await dependencies.store.events(matching: EventQuery()).map(\.id).sorted()
+            #expect(ids.count == 2)
+            let analyst = Browser(client)
+            try await analyst.login("ana")
+            let list = try await analyst.get("/events")
+            #expect(list.text.contains("name=\"event-\(ids[0])\""))
+            let form = try await analyst.get("/incidents/new?event-\(ids[0])=on&event-\(ids[1])=on")
+            #expect(form.text.contains("value=\"vulnerable-system at Hospital\""))
+            #expect(form.text.contains("value=\"\(ids[0]), \(ids[1])\"") || form.text.contains("value=\"\(ids[1]), \(ids[0])\""))
+            let created = try await analyst.post(
+                "/incidents", [("title", "Open resolvers at the hospital"), ("type", "vulnerable-system"), ("severity", "low"), ("tlp", "TLP:GREEN"),
+                               ("organisation", ""), ("events", "\(ids[0]), \(ids[1])")])
+            #expect(created.status == .seeOther)
+            let incident = try #require(try await dependencies.store.incident(number: 1))
+            #expect(incident.eventCount == 2 && incident.tlp == .green)
+            let bad = try await analyst.post("/incidents", [("title", "x"), ("type", "vulnerable-system"), ("severity", "low"), ("tlp", "TLP:GREEN"), ("events", "1, x")])
+            #expect(bad.status == .badRequest || bad.status == .unprocessableContent)
+            let viewer = Browser(client)
+            try await viewer.login("vera")
+            #expect(!(try await viewer.get("/events")).text.contains("name=\"event-"))
+        }
+    }
+
     @Test func theAPICreatesListsAndMovesIncidents() async throws {
         try await TestApp.run { client, dependencies in
             let token = try await makeToken(dependencies, for: "ana")

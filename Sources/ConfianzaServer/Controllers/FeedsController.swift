@@ -174,7 +174,7 @@ struct FeedsController {
     }
 
     @Sendable func events(request: Request, context: AppContext) async throws -> Response {
-        _ = try context.requireUser()
+        let user = try context.requireUser()
         var query = try Self.query(request)
         query.limit = min(query.limit, 100)
         let found = try await self.store.events(matching: query)
@@ -202,7 +202,7 @@ struct FeedsController {
             "feed": query.feed ?? "", "ip": given("ip"), "asn": given("asn"), "from": given("from"), "to": given("to"),
         ]
         var data: [String: Any] = [
-            "events": rows, "hasEvents": !rows.isEmpty,
+            "events": rows, "hasEvents": !rows.isEmpty, "canAct": user.role.includes(.analyst),
             "filter": filter,
             "taxonomies": Taxonomy.types.keys.sorted().map { ["value": $0, "selected": $0 == query.taxonomy] as [String: Any] },
             "types": Taxonomy.taxonomyOfType.keys.sorted().map { ["value": $0, "selected": $0 == query.classificationType] as [String: Any] },

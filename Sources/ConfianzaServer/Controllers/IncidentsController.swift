@@ -213,7 +213,24 @@ struct IncidentsController {
 
     @Sendable func newForm(request: Request, context: AppContext) async throws -> Response {
         _ = try context.requireRole(.analyst)
-        return try await self.renderNew(context: context, request: request, events: request.uri.queryParameters["events"].map(String.init) ?? "")
+        // Events chosen in the events list come as event-<id> fields.
+        let parameters = request.uri.queryParameters
+        var ids = parameters["events"].map(String.init).map { [$0] } ?? []
+        for (key, _) in parameters where key.hasPrefix("event-") {
+            if let id = Int64(key.dropFirst("event-".count)) { ids.append(String(id)) }
+        }
+        var form = FormFields()
+        if let first = ids.first.flatMap(Int64.init), let stored = try await self.store.event(id: first) {
+            // Start from the first event's classification; the analyst can change it.
+            let type = stored.event["classification.type"]?.description ?? ""
+            let names = try await ConstituencyIndexReader(store: self.store).organisations()
+            let organisation = stored.organisations.first
+            form = FormFields(values: [
+                "type": type, "severity": stored.event["severity"]?.description ?? "medium", "tlp": stored.event["tlp"]?.description ?? "TLP:AMBER",
+                "organisation": organisation?.uuidString ?? "", "title": "\(type) at \(organisation.flatMap { names[$0] } ?? "…")",
+            ])
+        }
+        return try await self.renderNew(context: context, request: request, events: ids.joined(separator: ", "), form: form)
     }
 
     private func renderNew(
