@@ -193,7 +193,7 @@ enum Migrations {
                 "CREATE INDEX quarantine_run ON quarantine (run_id, line)",
             ]),
         Migration(
-            version: 4, name: "incidents: incidents, their events, timeline and tasks",
+            version: 4, name: "incidents: incidents, their events, timeline and tasks, the outbox, peers and shares",
             sqliteFirst: [
                 """
                 CREATE TABLE incident_timeline (
@@ -253,6 +253,17 @@ enum Migrations {
                 """,
                 "CREATE INDEX outbox_due ON outbox (state, next_attempt_at)",
                 "CREATE INDEX outbox_incident ON outbox (incident_id)",
+                """
+                CREATE TABLE peers (
+                    id TEXT PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL UNIQUE, country TEXT NOT NULL, contact TEXT NOT NULL,
+                    tlp_ceiling TEXT NOT NULL, taxii_url TEXT, taxii_collection TEXT, taxii_username TEXT, taxii_secret TEXT, created_at BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE shares (
+                    id TEXT PRIMARY KEY, incident_id TEXT NOT NULL REFERENCES incidents (id), peer_id TEXT NOT NULL REFERENCES peers (id),
+                    tlp TEXT NOT NULL, summary TEXT NOT NULL, actor TEXT NOT NULL, at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX shares_incident ON shares (incident_id)",
                 "CREATE INDEX events_run ON events (run_id, id)",
             ],
             commonFirst: [

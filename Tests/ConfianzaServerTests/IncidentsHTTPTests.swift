@@ -100,6 +100,34 @@ import Testing
         }
     }
 
+    @Test func peersAreRecordedAndIncidentsSharedWithThem() async throws {
+        try await TestApp.run { client, dependencies in
+            let incident = try await dependencies.incidents.create(.init(title: "DDoS on the ministry", type: "ddos", severity: .high, tlp: .amber), by: "ana")
+            let analyst = Browser(client)
+            try await analyst.login("ana")
+            _ = try await analyst.get("/peers")
+            let bad = try await analyst.post("/peers", [("name", "CERT.br"), ("country", "Brasil"), ("contact", "cert@cert.br"), ("tlpCeiling", "TLP:AMBER")])
+            #expect(bad.status == .unprocessableContent)
+            #expect(bad.text.contains("country must be a two-letter ISO 3166 code"))
+            let added = try await analyst.post(
+                "/peers", [("name", "CERT.br"), ("country", "BR"), ("contact", "cert@cert.br"), ("tlpCeiling", "TLP:AMBER"), ("taxiiSecret", "hunter2")])
+            #expect(added.status == .seeOther)
+            let list = try await analyst.get("/peers")
+            #expect(list.text.contains("CERT.br") && !list.text.contains("hunter2"))
+            let peer = try #require(try await dependencies.store.peers().first)
+            let page = try await analyst.get("/incidents/\(incident.number)")
+            #expect(page.text.contains("id=\"share\""))
+            let refused = try await analyst.post("/incidents/\(incident.number)/share", [("peer", peer.id.uuidString), ("tlp", "TLP:RED")])
+            #expect(refused.status == .badRequest)
+            let shared = try await analyst.post("/incidents/\(incident.number)/share", [("peer", peer.id.uuidString), ("tlp", "TLP:AMBER")])
+            #expect(shared.status == .seeOther)
+            #expect(try await analyst.get("/incidents/\(incident.number)").text.contains("shared with CERT.br (BR) at TLP:AMBER"))
+            let token = try await makeToken(dependencies, for: "vera")
+            let api = try await client.execute(uri: "/api/v1/peers", method: .get, headers: bearer(token))
+            #expect(String(buffer: api.body).contains("\"hasCredential\":true") && !String(buffer: api.body).contains("hunter2"))
+        }
+    }
+
     @Test func theAPICreatesListsAndMovesIncidents() async throws {
         try await TestApp.run { client, dependencies in
             let token = try await makeToken(dependencies, for: "ana")

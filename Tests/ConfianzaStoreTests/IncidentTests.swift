@@ -121,3 +121,37 @@ import Testing
         }
     }
 }
+
+@Suite struct PeerTests {
+    @Test(arguments: TestBackend.available)
+    func sharingKeepsToTheMarkingsAndIsRecorded(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let service = IncidentService(store: store)
+            let peer = try await service.savePeer(
+                PeerDraft(name: "CERT.br", country: "br", contact: "cert@cert.br", tlpCeiling: "TLP:AMBER", taxiiURL: "https://taxii.cert.br/api1/",
+                          taxiiSecret: "s3cret"))
+            #expect(peer.country == "BR" && peer.taxiiSecret == "s3cret")
+            await #expect(throws: StoreError.duplicate(field: "name", value: "cert.br")) {
+                try await service.savePeer(PeerDraft(name: "cert.br", country: "BR", contact: "x@cert.br"))
+            }
+            await #expect(throws: IncidentError.invalid(field: "taxiiURL", reason: "must be the peer's TAXII API root, https://…")) {
+                try await service.savePeer(PeerDraft(name: "X", country: "AR", contact: "x@x.ar", taxiiURL: "ftp://x"))
+            }
+            let kept = try await service.savePeer(PeerDraft(name: "CERT.br", country: "BR", contact: "cert@cert.br", tlpCeiling: "amber"), existing: peer)
+            #expect(kept.taxiiSecret == "s3cret", "an empty credential keeps the one recorded")
+            let incident = try await service.create(.init(title: "Botnet C2", type: "c2-server", severity: .high, tlp: .green), by: "ana")
+            await #expect(throws: IncidentError.invalid(field: "tlp", reason: "CERT.br may receive up to TLP:AMBER, not TLP:RED")) {
+                try await service.share(incident.id, with: peer.id, tlp: .red, by: "ana")
+            }
+            await #expect(throws: IncidentError.invalid(field: "tlp", reason: "the incident is TLP:GREEN: it cannot be shared under a looser marking (TLP:CLEAR)")) {
+                try await service.share(incident.id, with: peer.id, tlp: .clear, by: "ana")
+            }
+            _ = try await service.share(incident.id, with: peer.id, tlp: .amber, by: "ana", address: "192.0.2.9")
+            #expect(try await store.shares(incidentID: incident.id).map(\.tlp) == [.amber])
+            #expect(try await store.timeline(incidentID: incident.id).last?.detail == "shared with CERT.br (BR) at TLP:AMBER")
+            let audit = try await store.auditEntries(limit: 5, before: nil).first
+            #expect(audit?.event.action == .incidentShared && audit?.event.detail == "with CERT.br at TLP:AMBER")
+            #expect(try await store.peers().map(\.name) == ["CERT.br"])
+        }
+    }
+}

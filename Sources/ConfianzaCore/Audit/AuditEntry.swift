@@ -23,6 +23,7 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let constituencyReplaced = AuditAction(rawValue: "constituency.replaced")
     public static let organisationDeleted = AuditAction(rawValue: "organisation.deleted")
     public static let quarantineReprocessed = AuditAction(rawValue: "quarantine.reprocessed")
+    public static let incidentShared = AuditAction(rawValue: "incident.shared")
 }
 
 /// An action to append to the audit log.

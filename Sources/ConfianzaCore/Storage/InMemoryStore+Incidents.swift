@@ -8,6 +8,8 @@ struct IncidentData {
     var timeline: [TimelineEntry] = []
     var tasks: [UUID: IncidentTask] = [:]
     var outbox: [UUID: OutboxMessage] = [:]
+    var peers: [UUID: Peer] = [:]
+    var shares: [Share] = []
 }
 
 extension InMemoryStore {
@@ -130,4 +132,30 @@ extension InMemoryStore {
         if let timeline { self.appendTimeline([timeline]) }
         return true
     }
+
+    public func insertPeer(_ peer: Peer) async throws {
+        if self.incidentData.peers.values.contains(where: { $0.name.lowercased() == peer.name.lowercased() }) {
+            throw StoreError.duplicate(field: "name", value: peer.name)
+        }
+        self.incidentData.peers[peer.id] = peer
+    }
+
+    public func updatePeer(_ peer: Peer) async throws {
+        guard self.incidentData.peers[peer.id] != nil else { throw StoreError.notFound("peer \(peer.id)") }
+        if self.incidentData.peers.values.contains(where: { $0.name.lowercased() == peer.name.lowercased() && $0.id != peer.id }) {
+            throw StoreError.duplicate(field: "name", value: peer.name)
+        }
+        self.incidentData.peers[peer.id] = peer
+    }
+
+    public func peer(id: UUID) async throws -> Peer? { self.incidentData.peers[id] }
+
+    public func peers() async throws -> [Peer] { self.incidentData.peers.values.sorted { $0.name.lowercased() < $1.name.lowercased() } }
+
+    public func insertShare(_ share: Share, timeline: TimelineEntry) async throws {
+        self.incidentData.shares.append(share)
+        self.appendTimeline([timeline])
+    }
+
+    public func shares(incidentID: UUID) async throws -> [Share] { self.incidentData.shares.filter { $0.incidentID == incidentID } }
 }

@@ -28,6 +28,7 @@ struct IncidentsController {
         router.post("/incidents/:number/tasks", use: self.taskForm)
         router.post("/incidents/:number/tasks/:task", use: self.toggleTaskForm)
         router.post("/incidents/:number/notify", use: self.notifyForm)
+        router.post("/incidents/:number/share", use: self.shareForm)
         let api = router.group("/api/v1").add(middleware: BearerMiddleware(accounts: self.accounts))
         api.get("/incidents", use: self.apiList)
         api.post("/incidents", use: self.apiCreate)
@@ -37,6 +38,7 @@ struct IncidentsController {
         api.post("/incidents/:number/notes", use: self.apiNote)
         api.post("/incidents/:number/tasks", use: self.apiTask)
         api.post("/incidents/:number/notify", use: self.apiNotify)
+        api.post("/incidents/:number/share", use: self.apiShare)
     }
 
     private func t(_ key: String, _ context: AppContext, _ arguments: [String: String] = [:]) -> String {
@@ -313,6 +315,11 @@ struct IncidentsController {
                 "attempts": message.attempts, "error": message.lastError ?? "", "sent": message.sentAt.map(TimeFormat.minute) ?? "",
             ]
         }
+        let peers = try await self.store.peers()
+        let peerNames = Dictionary(peers.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let shares = try await self.store.shares(incidentID: incident.id).map { share -> [String: Any] in
+            ["peer": peerNames[share.peerID] ?? "?", "tlp": share.tlp.rawValue, "at": TimeFormat.minute(share.at), "actor": share.actor]
+        }
         var summary = self.row(incident, names: names, now: now, context: context)
         summary["pap"] = incident.pap.rawValue
         summary["taxonomy"] = incident.taxonomy
@@ -321,7 +328,9 @@ struct IncidentsController {
         summary["triageOverdue"] = incident.status == .new && now > incident.triageDue
         summary["resolveOverdue"] = incident.status.isOpen && now > incident.resolveDue
         let data: [String: Any] = [
-            "incident": summary, "timeline": timeline, "outbox": outbox, "hasOutbox": !outbox.isEmpty, "tasks": tasks, "hasTasks": !tasks.isEmpty, "events": events, "hasEvents": !events.isEmpty,
+            "incident": summary, "timeline": timeline, "outbox": outbox, "hasOutbox": !outbox.isEmpty,
+            "peers": peers.map { ["value": $0.id.uuidString, "label": "\($0.name) (≤ \($0.tlpCeiling.rawValue))"] }, "hasPeers": !peers.isEmpty,
+            "shares": shares, "hasShares": !shares.isEmpty, "tasks": tasks, "hasTasks": !tasks.isEmpty, "events": events, "hasEvents": !events.isEmpty,
             "canAct": user.role.includes(.analyst),
             "moves": incident.status.allowedNext.map { ["value": $0.rawValue, "label": self.t("incident.move.\($0.rawValue)", context)] },
             "analysts": analysts.map { ["value": $0, "selected": $0 == incident.assignee] as [String: Any] },
@@ -397,6 +406,14 @@ struct IncidentsController {
     @Sendable func notifyForm(request: Request, context: AppContext) async throws -> Response {
         try await self.act(request: request, context: context) { incident, user in
             _ = try await self.incidents.notify(incident.id, by: user.username, tag: self.tag)
+        }
+    }
+
+    @Sendable func shareForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            guard let peer = (context.form["peer"]).flatMap(UUID.init(uuidString:)) else { throw IncidentError.invalid(field: "peer", reason: "must be chosen") }
+            guard let tlp = TLP(label: context.form["tlp"] ?? "") else { throw IncidentError.invalid(field: "tlp", reason: "must be a TLP 2.0 label") }
+            _ = try await self.incidents.share(incident.id, with: peer, tlp: tlp, by: user.username, address: context.address)
         }
     }
 
@@ -592,6 +609,30 @@ struct IncidentsController {
         let incident = try await self.incident(context)
         let plan = try await self.incidents.notify(incident.id, by: user.username, tag: self.tag)
         return JSONResponse(value: NotifyOut(queued: plan.messages.map(\.recipient), skipped: plan.skipped))
+    }
+
+    struct ShareIn: Decodable {
+        var peer: String
+        var tlp: String
+        static let fields: Set<String> = ["peer", "tlp"]
+    }
+
+    struct ShareOut: Codable, Sendable {
+        var id: UUID
+        var peer: UUID
+        var tlp: String
+        var summary: String
+        var at: Date
+    }
+
+    @Sendable func apiShare(request: Request, context: AppContext) async throws -> JSONResponse<ShareOut> {
+        let user = try context.requireRole(.analyst)
+        let incident = try await self.incident(context)
+        let input = try await JSONInput.decode(ShareIn.self, from: request, allowedFields: ShareIn.fields)
+        guard let peer = UUID(uuidString: input.peer) else { throw AppError.invalidFields([.init(field: "peer", reason: "must be a peer's id")]) }
+        guard let tlp = TLP(label: input.tlp) else { throw AppError.invalidFields([.init(field: "tlp", reason: "'\(input.tlp)' is not a TLP 2.0 label")]) }
+        let share = try await self.incidents.share(incident.id, with: peer, tlp: tlp, by: user.username, address: context.address)
+        return JSONResponse(value: ShareOut(id: share.id, peer: share.peerID, tlp: share.tlp.rawValue, summary: share.summary, at: share.at))
     }
 
     struct TaskIn: Decodable {
