@@ -442,3 +442,34 @@ extension SQLStore {
             createdAt: try Millis.date(row, "created_at"))
     }
 }
+
+extension SQLStore {
+    public func moveEvents(_ eventIDs: [Int64]?, from: UUID, to: UUID, timeline: [TimelineEntry]) async throws -> Int {
+        try await self.withTransaction { db in
+            let found = try await db.raw(
+                "SELECT id FROM incidents WHERE id IN (\(bind: from.uuidString), \(bind: to.uuidString))"
+            ).all()
+            guard found.count == 2 else { throw StoreError.notFound("incident") }
+            var moved = 0
+            if let eventIDs {
+                for chunk in Array(Set(eventIDs)).sorted().chunked(500) {
+                    moved += try await db.raw(
+                        """
+                        UPDATE incident_events SET incident_id = \(bind: to.uuidString)
+                        WHERE incident_id = \(bind: from.uuidString) AND event_id IN (\(SQLList(chunk.map { SQLBind($0) })))
+                        RETURNING event_id
+                        """
+                    ).all().count
+                }
+            } else {
+                moved = try await db.raw(
+                    "UPDATE incident_events SET incident_id = \(bind: to.uuidString) WHERE incident_id = \(bind: from.uuidString) RETURNING event_id"
+                ).all().count
+            }
+            try await db.raw("UPDATE incidents SET event_count = event_count - \(bind: moved) WHERE id = \(bind: from.uuidString)").run()
+            try await db.raw("UPDATE incidents SET event_count = event_count + \(bind: moved) WHERE id = \(bind: to.uuidString)").run()
+            try await Self.appendTimeline(timeline, db: db)
+            return moved
+        }
+    }
+}

@@ -128,6 +128,26 @@ import Testing
         }
     }
 
+    @Test func mergingAndSplittingFromThePage() async throws {
+        try await TestApp.run { client, dependencies in
+            _ = try await FeedsHTTPTests.ingest(dependencies)
+            let ids = try await dependencies.store.events(matching: EventQuery()).map(\.id).sorted()
+            let first = try await dependencies.incidents.create(.init(title: "A", type: "vulnerable-system", severity: .low), events: [ids[0]], by: "ana")
+            let second = try await dependencies.incidents.create(.init(title: "B", type: "vulnerable-system", severity: .low), events: [ids[1]], by: "ana")
+            let analyst = Browser(client)
+            try await analyst.login("ana")
+            _ = try await analyst.get("/incidents/\(second.number)")
+            #expect(try await analyst.post("/incidents/\(second.number)/merge", [("into", "#999")]).status == .badRequest)
+            let merged = try await analyst.post("/incidents/\(second.number)/merge", [("into", "#\(first.number)")])
+            #expect(merged.headers[.location] == "/incidents/\(first.number)")
+            #expect(try await dependencies.store.incident(id: first.id)?.eventCount == 2)
+            _ = try await analyst.get("/incidents/\(first.number)")
+            let split = try await analyst.post("/incidents/\(first.number)/split", [("split-\(ids[1])", "on"), ("title", "B again")])
+            #expect(split.status == .seeOther)
+            #expect(try await dependencies.store.incident(id: first.id)?.eventCount == 1)
+        }
+    }
+
     @Test func theAPICreatesListsAndMovesIncidents() async throws {
         try await TestApp.run { client, dependencies in
             let token = try await makeToken(dependencies, for: "ana")

@@ -155,3 +155,44 @@ import Testing
         }
     }
 }
+
+@Suite struct MergeSplitTests {
+    @Test(arguments: TestBackend.available)
+    func incidentsMergeAndSplitKeepingEveryEvent(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let (pipeline, orgs) = try await IncidentTests.setUp(store)
+            let service = IncidentService(store: store)
+            let run = try await IncidentTests.ingest(pipeline, [
+                IncidentTests.line("198.51.100.1", "infected-system", "2024-05-01T01:00:00Z"),
+                IncidentTests.line("198.51.100.2", "infected-system", "2024-05-01T02:00:00Z"),
+                IncidentTests.line("198.51.100.3", "brute-force", "2024-05-01T03:00:00Z"),
+                IncidentTests.line("198.51.100.200", "brute-force", "2024-05-01T03:00:00Z"),
+            ], name: "m.jsonl")
+            try await service.group(runID: run.run)
+            let all = try await store.incidents(matching: IncidentQuery()).sorted { $0.number < $1.number }
+            #expect(all.map(\.eventCount) == [2, 1, 1])
+            let merged = try await service.merge([all[1].id, all[2].id], into: all[0].id, by: "ana")
+            #expect(merged.eventCount == 4)
+            #expect(Set(merged.organisations) == Set(orgs))
+            #expect(try await store.incident(id: all[1].id)?.status == .closed)
+            #expect(try await store.incident(id: all[1].id)?.eventCount == 0)
+            await #expect(throws: IncidentError.invalid(field: "into", reason: "an incident cannot be merged into itself")) {
+                try await service.merge([all[0].id], into: all[0].id, by: "ana")
+            }
+            await #expect(throws: IncidentError.invalid(field: "into", reason: "#\(all[1].number) is closed: merge into an open incident")) {
+                try await service.merge([all[0].id], into: all[1].id, by: "ana")
+            }
+            let events = try await store.incidentEvents(incidentID: all[0].id, limit: 10).map(\.id).sorted()
+            let split = try await service.split(Array(events.prefix(2)), from: all[0].id, title: "The two first hosts", by: "ana")
+            #expect(split.eventCount == 2)
+            #expect(try await store.incident(id: all[0].id)?.eventCount == 2)
+            await #expect(throws: IncidentError.invalid(field: "events", reason: "event 999999 is not in #\(all[0].number)")) {
+                try await service.split([999_999], from: all[0].id, title: "x", by: "ana")
+            }
+            let remaining = try await store.incidentEvents(incidentID: all[0].id, limit: 10).map(\.id)
+            await #expect(throws: IncidentError.self) { try await service.split(remaining, from: all[0].id, title: "all", by: "ana") }
+            #expect(try await store.timeline(incidentID: all[0].id).contains { $0.detail == "events split out to #\(split.number)" })
+            #expect(try await store.incidents(matching: IncidentQuery()).count == 4, "no empty incident was left by a refused split")
+        }
+    }
+}

@@ -207,6 +207,62 @@ public struct IncidentService: Sendable {
             timeline: [TimelineEntry(incidentID: id, at: incident.updatedAt, actor: actor, kind: .reply, detail: "from \(sender): \(subject)\n\n\(body)")])
     }
 
+    /// Merges incidents into one: their events move to `target`, their organisations join it, and each
+    /// is closed with a note saying where it went (a merge closes whatever the status was).
+    @discardableResult
+    public func merge(_ sources: [UUID], into target: UUID, by actor: String) async throws -> Incident {
+        var into = try await self.require(target)
+        guard into.status.isOpen else { throw IncidentError.invalid(field: "into", reason: "#\(into.number) is \(into.status.rawValue): merge into an open incident") }
+        for sourceID in sources {
+            guard sourceID != target else { throw IncidentError.invalid(field: "into", reason: "an incident cannot be merged into itself") }
+            var source = try await self.require(sourceID)
+            let at = self.now()
+            let moved = try await self.store.moveEvents(
+                nil, from: sourceID, to: target,
+                timeline: [
+                    TimelineEntry(incidentID: sourceID, at: at, actor: actor, kind: .events, detail: "merged into #\(into.number)"),
+                    TimelineEntry(incidentID: target, at: at, actor: actor, kind: .events, detail: "#\(source.number) merged in"),
+                ])
+            let from = source.status
+            source.status = .closed
+            source.closedAt = at
+            source.updatedAt = at
+            try await self.store.updateIncident(
+                source, timeline: [TimelineEntry(incidentID: sourceID, at: at, actor: actor, kind: .status, detail: "\(from.rawValue) → closed (merged, \(moved) events moved)")])
+            into = try await self.require(target)
+            into.organisations += source.organisations.filter { !into.organisations.contains($0) }
+            into.updatedAt = at
+            try await self.store.updateIncident(into, timeline: [])
+        }
+        return try await self.require(target)
+    }
+
+    /// Moves some of an incident's events to a new incident with the same classification and markings.
+    @discardableResult
+    public func split(_ eventIDs: [Int64], from id: UUID, title: String, by actor: String) async throws -> Incident {
+        let source = try await self.require(id)
+        guard !eventIDs.isEmpty else { throw IncidentError.invalid(field: "events", reason: "choose the events to split out") }
+        let theirs = Set(try await self.store.incidentEvents(incidentID: id, limit: 1_000_000).map(\.id))
+        if let stranger = eventIDs.first(where: { !theirs.contains($0) }) {
+            throw IncidentError.invalid(field: "events", reason: "event \(stranger) is not in #\(source.number)")
+        }
+        guard Set(eventIDs).count < theirs.count else {
+            throw IncidentError.invalid(field: "events", reason: "splitting out every event would leave #\(source.number) empty")
+        }
+        let created = try await self.create(
+            Draft(title: title, type: source.type, severity: source.severity, tlp: source.tlp, pap: source.pap, organisations: source.organisations,
+                  assignee: source.assignee),
+            by: actor)
+        let at = self.now()
+        _ = try await self.store.moveEvents(
+            eventIDs, from: id, to: created.id,
+            timeline: [
+                TimelineEntry(incidentID: id, at: at, actor: actor, kind: .events, detail: "events split out to #\(created.number)"),
+                TimelineEntry(incidentID: created.id, at: at, actor: actor, kind: .events, detail: "split out of #\(source.number)"),
+            ])
+        return try await self.require(created.id)
+    }
+
     /// Adds events (chosen in the events list) to an incident.
     public func addEvents(_ eventIDs: [Int64], to id: UUID, by actor: String) async throws -> Int {
         _ = try await self.require(id)

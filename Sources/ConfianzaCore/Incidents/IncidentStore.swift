@@ -15,6 +15,9 @@ public protocol IncidentStore: Sendable {
     /// Adds events that are in no incident yet; appends `timeline` (with the count) when any were added.
     /// Returns how many were added.
     func linkEvents(_ eventIDs: [Int64], to incidentID: UUID, timeline: TimelineEntry?) async throws -> Int
+    /// Moves events from one incident to another (those that are in `from`), keeping both counts, and
+    /// appends the timeline entries, in one transaction. Returns how many moved.
+    func moveEvents(_ eventIDs: [Int64]?, from: UUID, to: UUID, timeline: [TimelineEntry]) async throws -> Int
     /// The incident's events, newest first.
     func incidentEvents(incidentID: UUID, limit: Int) async throws -> [StoredEvent]
     /// Oldest first.

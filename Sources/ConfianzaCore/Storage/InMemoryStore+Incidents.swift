@@ -158,4 +158,18 @@ extension InMemoryStore {
     }
 
     public func shares(incidentID: UUID) async throws -> [Share] { self.incidentData.shares.filter { $0.incidentID == incidentID } }
+
+    public func moveEvents(_ eventIDs: [Int64]?, from: UUID, to: UUID, timeline: [TimelineEntry]) async throws -> Int {
+        guard self.incidentData.incidents[from] != nil, self.incidentData.incidents[to] != nil else { throw StoreError.notFound("incident") }
+        let chosen = eventIDs.map(Set.init)
+        var moved = 0
+        for (eventID, incidentID) in self.incidentData.eventIncident where incidentID == from && (chosen?.contains(eventID) ?? true) {
+            self.incidentData.eventIncident[eventID] = to
+            moved += 1
+        }
+        self.incidentData.incidents[from]?.eventCount -= moved
+        self.incidentData.incidents[to]?.eventCount += moved
+        self.appendTimeline(timeline)
+        return moved
+    }
 }

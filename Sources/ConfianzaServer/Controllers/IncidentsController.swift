@@ -29,6 +29,8 @@ struct IncidentsController {
         router.post("/incidents/:number/tasks/:task", use: self.toggleTaskForm)
         router.post("/incidents/:number/notify", use: self.notifyForm)
         router.post("/incidents/:number/share", use: self.shareForm)
+        router.post("/incidents/:number/merge", use: self.mergeForm)
+        router.post("/incidents/:number/split", use: self.splitForm)
         let api = router.group("/api/v1").add(middleware: BearerMiddleware(accounts: self.accounts))
         api.get("/incidents", use: self.apiList)
         api.post("/incidents", use: self.apiCreate)
@@ -39,6 +41,8 @@ struct IncidentsController {
         api.post("/incidents/:number/tasks", use: self.apiTask)
         api.post("/incidents/:number/notify", use: self.apiNotify)
         api.post("/incidents/:number/share", use: self.apiShare)
+        api.post("/incidents/:number/merge", use: self.apiMerge)
+        api.post("/incidents/:number/split", use: self.apiSplit)
     }
 
     private func t(_ key: String, _ context: AppContext, _ arguments: [String: String] = [:]) -> String {
@@ -417,6 +421,36 @@ struct IncidentsController {
         }
     }
 
+    /// Merges this incident into another (given by number).
+    @Sendable func mergeForm(request: Request, context: AppContext) async throws -> Response {
+        let user = try context.requireRole(.analyst)
+        let incident = try await self.incident(context)
+        do {
+            let text = (context.form["into"] ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "# "))
+            guard let number = Int(text), let target = try await self.store.incident(number: number) else {
+                throw IncidentError.invalid(field: "into", reason: "'\(text)' is not an incident number")
+            }
+            try await self.incidents.merge([incident.id], into: target.id, by: user.username)
+            return Response.redirect(to: "/incidents/\(target.number)", type: .normal)
+        } catch let error as IncidentError {
+            let current = try await self.store.incident(id: incident.id) ?? incident
+            return try await self.render(current, request: request, context: context, flash: .init(kind: .error, text: error.description), status: AppError.from(error).status)
+        }
+    }
+
+    /// Splits the events ticked on the incident page (split-<id> fields) out to a new incident.
+    @Sendable func splitForm(request: Request, context: AppContext) async throws -> Response {
+        let user = try context.requireRole(.analyst)
+        let incident = try await self.incident(context)
+        let ids = context.form.values.keys.compactMap { key -> Int64? in key.hasPrefix("split-") ? Int64(key.dropFirst("split-".count)) : nil }
+        do {
+            let created = try await self.incidents.split(ids, from: incident.id, title: context.form["title"] ?? "", by: user.username)
+            return Response.redirect(to: "/incidents/\(created.number)", type: .normal)
+        } catch let error as IncidentError {
+            return try await self.render(incident, request: request, context: context, flash: .init(kind: .error, text: error.description), status: AppError.from(error).status)
+        }
+    }
+
     @Sendable func toggleTaskForm(request: Request, context: AppContext) async throws -> Response {
         try await self.act(request: request, context: context) { incident, user in
             guard let id = context.parameters.get("task").flatMap(UUID.init(uuidString:)), let task = try await self.store.task(id: id),
@@ -633,6 +667,38 @@ struct IncidentsController {
         guard let tlp = TLP(label: input.tlp) else { throw AppError.invalidFields([.init(field: "tlp", reason: "'\(input.tlp)' is not a TLP 2.0 label")]) }
         let share = try await self.incidents.share(incident.id, with: peer, tlp: tlp, by: user.username, address: context.address)
         return JSONResponse(value: ShareOut(id: share.id, peer: share.peerID, tlp: share.tlp.rawValue, summary: share.summary, at: share.at))
+    }
+
+    struct MergeIn: Decodable {
+        var into: Int
+        static let fields: Set<String> = ["into"]
+    }
+
+    @Sendable func apiMerge(request: Request, context: AppContext) async throws -> JSONResponse<IncidentOut> {
+        let user = try context.requireRole(.analyst)
+        let incident = try await self.incident(context)
+        let input = try await JSONInput.decode(MergeIn.self, from: request, allowedFields: MergeIn.fields)
+        guard let target = try await self.store.incident(number: input.into) else {
+            throw AppError.invalidFields([.init(field: "into", reason: "there is no incident #\(input.into)")])
+        }
+        return JSONResponse(value: try await self.detailed(try await self.incidents.merge([incident.id], into: target.id, by: user.username)))
+    }
+
+    struct SplitIn: Decodable {
+        var events: [Int64]
+        var title: String
+        static let fields: Set<String> = ["events", "title"]
+    }
+
+    @Sendable func apiSplit(request: Request, context: AppContext) async throws -> Response {
+        let user = try context.requireRole(.analyst)
+        let incident = try await self.incident(context)
+        let input = try await JSONInput.decode(SplitIn.self, from: request, allowedFields: SplitIn.fields)
+        guard input.events.count <= 10_000 else { throw AppError.invalidFields([.init(field: "events", reason: "at most 10,000 events at once")]) }
+        let created = try await self.incidents.split(input.events, from: incident.id, title: input.title, by: user.username)
+        var response = try JSONResponse(status: .created, value: try await self.detailed(created)).response(from: request, context: context)
+        response.headers[.location] = "/api/v1/incidents/\(created.number)"
+        return response
     }
 
     struct TaskIn: Decodable {
