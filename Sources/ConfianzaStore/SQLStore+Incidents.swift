@@ -3,7 +3,7 @@ import Foundation
 import SQLKit
 
 extension SQLStore {
-    private static let incidentColumns = """
+    static let incidentColumnList = """
         id, number, title, taxonomy, type, severity, tlp, pap, organisations, assignee, status, created_at, updated_at, triage_due, \
         resolve_due, triaged_at, resolved_at, closed_at, group_key, event_count
         """
@@ -19,7 +19,7 @@ extension SQLStore {
                     stored.eventCount = 0
                     try await db.raw(
                         """
-                        INSERT INTO incidents (\(unsafeRaw: Self.incidentColumns))
+                        INSERT INTO incidents (\(unsafeRaw: Self.incidentColumnList))
                         VALUES (\(bind: stored.id.uuidString), \(bind: next), \(bind: stored.title), \(bind: stored.taxonomy), \(bind: stored.type),
                             \(bind: stored.severity.rawValue), \(bind: stored.tlp.rawValue), \(bind: stored.pap.rawValue),
                             \(bind: Self.idList(stored.organisations)), \(bind: stored.assignee), \(bind: stored.status.rawValue),
@@ -75,13 +75,13 @@ extension SQLStore {
 
     public func incident(id: UUID) async throws -> Incident? {
         try await self.withDatabase { db in
-            try await db.raw("SELECT \(unsafeRaw: Self.incidentColumns) FROM incidents WHERE id = \(bind: id.uuidString)").first().map(Self.decodeIncident)
+            try await db.raw("SELECT \(unsafeRaw: Self.incidentColumnList) FROM incidents WHERE id = \(bind: id.uuidString)").first().map(Self.decodeIncident)
         }
     }
 
     public func incident(number: Int) async throws -> Incident? {
         try await self.withDatabase { db in
-            try await db.raw("SELECT \(unsafeRaw: Self.incidentColumns) FROM incidents WHERE number = \(bind: number)").first().map(Self.decodeIncident)
+            try await db.raw("SELECT \(unsafeRaw: Self.incidentColumnList) FROM incidents WHERE number = \(bind: number)").first().map(Self.decodeIncident)
         }
     }
 
@@ -94,7 +94,7 @@ extension SQLStore {
         if let assignee = query.assignee { conditions.append("assignee = \(bind: assignee)") }
         if let organisation = query.organisation { conditions.append("organisations LIKE \(bind: "%\(organisation.uuidString)%")") }
         if let type = query.type { conditions.append("type = \(bind: type)") }
-        var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.incidentColumns) FROM incidents"
+        var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.incidentColumnList) FROM incidents"
         for (index, condition) in conditions.enumerated() { sql = sql + (index == 0 ? " WHERE " : " AND ") + condition }
         sql = sql
             + """
@@ -170,7 +170,7 @@ extension SQLStore {
         try await self.withDatabase { db in
             try await db.raw(
                 """
-                SELECT \(unsafeRaw: Self.incidentColumns) FROM incidents
+                SELECT \(unsafeRaw: Self.incidentColumnList) FROM incidents
                 WHERE group_key = \(bind: groupKey) AND status NOT IN ('resolved', 'closed') ORDER BY number LIMIT 1
                 """
             ).first().map(Self.decodeIncident)
@@ -470,6 +470,59 @@ extension SQLStore {
             try await db.raw("UPDATE incidents SET event_count = event_count + \(bind: moved) WHERE id = \(bind: to.uuidString)").run()
             try await Self.appendTimeline(timeline, db: db)
             return moved
+        }
+    }
+}
+
+extension SQLStore {
+    public func openIncidents(groupKeys: [String]) async throws -> [String: Incident] {
+        var found: [String: Incident] = [:]
+        for chunk in Array(Set(groupKeys)).sorted().chunked(500) {
+            let rows = try await self.withDatabase { db in
+                try await db.raw(
+                    """
+                    SELECT \(unsafeRaw: Self.incidentColumnList) FROM incidents
+                    WHERE group_key IN (\(SQLList(chunk.map { SQLBind($0) }))) AND status NOT IN ('resolved', 'closed') ORDER BY number
+                    """
+                ).all().map(Self.decodeIncident)
+            }
+            for incident in rows { if let key = incident.groupKey, found[key] == nil { found[key] = incident } }
+        }
+        return found
+    }
+
+    public func applyGrouping(newIncidents: [Incident], links: [UUID: [Int64]], timeline: [TimelineEntry]) async throws -> [UUID: Int] {
+        try await self.withTransaction { db in
+            var next = try await db.raw("SELECT COALESCE(MAX(number), 0) + 1 AS n FROM incidents").first()?.decode(column: "n", as: Int.self) ?? 1
+            for incident in newIncidents {
+                try await db.raw(
+                    """
+                    INSERT INTO incidents (\(unsafeRaw: Self.incidentColumnList))
+                    VALUES (\(bind: incident.id.uuidString), \(bind: next), \(bind: incident.title), \(bind: incident.taxonomy), \(bind: incident.type),
+                        \(bind: incident.severity.rawValue), \(bind: incident.tlp.rawValue), \(bind: incident.pap.rawValue),
+                        \(bind: Self.idList(incident.organisations)), \(bind: incident.assignee), \(bind: incident.status.rawValue),
+                        \(bind: Millis(incident.createdAt)), \(bind: Millis(incident.updatedAt)), \(bind: Millis(incident.triageDue)),
+                        \(bind: Millis(incident.resolveDue)), NULL, NULL, NULL, \(bind: incident.groupKey), 0)
+                    """
+                ).run()
+                next += 1
+            }
+            try await Self.appendTimeline(timeline, db: db)
+            var added: [UUID: Int] = [:]
+            for (id, events) in links.sorted(by: { $0.key.uuidString < $1.key.uuidString }) {
+                var count = 0
+                for chunk in Array(Set(events)).sorted().chunked(500) {
+                    let rows = chunk.map { SQLGroupExpression(SQLList([SQLBind($0), SQLBind(id.uuidString)])) as any SQLExpression }
+                    count += try await db.raw(
+                        "INSERT INTO incident_events (event_id, incident_id) VALUES \(SQLList(rows)) ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+                    ).all().count
+                }
+                if count > 0 {
+                    try await db.raw("UPDATE incidents SET event_count = event_count + \(bind: count) WHERE id = \(bind: id.uuidString)").run()
+                }
+                added[id] = count
+            }
+            return added
         }
     }
 }

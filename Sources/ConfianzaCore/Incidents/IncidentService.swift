@@ -272,43 +272,53 @@ public struct IncidentService: Sendable {
 
     /// Hands a run's new events to incident handling: each event routed to an organisation joins the
     /// open incident of its group, or opens one. Safe to run again: events already in an incident are
-    /// skipped. Returns how many incidents were opened and how many events joined.
+    /// skipped. Works a page of events at a time, each page in one transaction. Returns how many
+    /// incidents were opened and how many events joined one.
     @discardableResult
-    public func group(runID: UUID, organisationNames: [UUID: String] = [:]) async throws -> (opened: Int, joined: Int) {
+    public func group(runID: UUID, organisationNames: [UUID: String] = [:], pageSize: Int = 20_000) async throws -> (opened: Int, joined: Int) {
         var opened = 0
         var joined = 0
         var after: Int64 = 0
         while true {
-            let page = try await self.store.eventsAwaitingIncident(runID: runID, afterID: after, limit: 2000)
+            let page = try await self.store.eventsAwaitingIncident(runID: runID, afterID: after, limit: pageSize)
             guard let last = page.last else { break }
             after = last.id
             var groups: [String: (organisation: UUID, events: [IncidentCandidate])] = [:]
             var order: [String] = []
-            for stored in page {
-                guard let organisation = stored.organisations.first else { continue }
-                let key = self.grouping.key(stored, organisation: organisation)
+            for candidate in page {
+                guard let organisation = candidate.organisations.first else { continue }
+                let key = self.grouping.key(candidate, organisation: organisation)
                 if groups[key] == nil { order.append(key) }
-                groups[key, default: (organisation, [])].events.append(stored)
+                groups[key, default: (organisation, [])].events.append(candidate)
             }
+            let open = try await self.store.openIncidents(groupKeys: order)
+            let at = self.now()
+            var created: [Incident] = []
+            var links: [UUID: [Int64]] = [:]
+            var entries: [TimelineEntry] = []
             for key in order {
                 guard let (organisation, events) = groups[key] else { continue }
-                let ids = events.map(\.id)
-                if let open = try await self.store.openIncident(groupKey: key) {
-                    joined += try await self.store.linkEvents(
-                        ids, to: open.id,
-                        timeline: TimelineEntry(incidentID: open.id, at: self.now(), actor: Self.system, kind: .events, detail: "events joined by the grouping rule"))
+                if let incident = open[key] {
+                    links[incident.id, default: []] += events.map(\.id)
+                    entries.append(TimelineEntry(incidentID: incident.id, at: at, actor: Self.system, kind: .events, detail: "events joined by the grouping rule: \(events.count)"))
                     continue
                 }
                 let type = events[0].type
+                let taxonomy = Taxonomy.taxonomyOfType[type] ?? events[0].taxonomy
                 let severity = events.compactMap(\.severity).max() ?? .medium
                 let tlp = events.compactMap(\.tlp).max() ?? .amber
-                let name = organisationNames[organisation] ?? "an organisation"
-                let incident = try await self.create(
-                    Draft(title: "\(type) at \(name)", type: type, severity: severity, tlp: tlp, organisations: [organisation]), events: ids,
-                    by: Self.system, groupKey: key)
-                opened += 1
-                joined += incident.eventCount
+                let title = "\(type) at \(organisationNames[organisation] ?? "an organisation")"
+                let due = self.policy.dueDates(createdAt: at, severity: severity)
+                let incident = Incident(
+                    title: title, taxonomy: taxonomy, type: type, severity: severity, tlp: tlp, organisations: [organisation], createdAt: at,
+                    triageDue: due.triage, resolveDue: due.resolve, groupKey: key)
+                created.append(incident)
+                links[incident.id] = events.map(\.id)
+                entries.append(TimelineEntry(incidentID: incident.id, at: at, actor: Self.system, kind: .created, detail: "\(severity.rawValue) \(type): \(title)"))
             }
+            let added = try await self.store.applyGrouping(newIncidents: created, links: links, timeline: entries)
+            opened += created.count
+            joined += added.values.reduce(0, +)
         }
         return (opened, joined)
     }

@@ -24,6 +24,12 @@ public protocol IncidentStore: Sendable {
     func timeline(incidentID: UUID) async throws -> [TimelineEntry]
     /// The open incident a grouping rule made with this key, if any.
     func openIncident(groupKey: String) async throws -> Incident?
+    /// The open incidents made by a grouping rule with these keys, by key.
+    func openIncidents(groupKeys: [String]) async throws -> [String: Incident]
+    /// Applies one page of grouping in one transaction: adds the new incidents (numbered by the store),
+    /// links events to incidents (skipping events already in one) and appends the timeline entries.
+    /// Returns how many events each incident gained.
+    func applyGrouping(newIncidents: [Incident], links: [UUID: [Int64]], timeline: [TimelineEntry]) async throws -> [UUID: Int]
     func tasks(incidentID: UUID) async throws -> [IncidentTask]
     func insertTask(_ task: IncidentTask, timeline: TimelineEntry) async throws
     func updateTask(_ task: IncidentTask, timeline: TimelineEntry) async throws

@@ -172,4 +172,28 @@ extension InMemoryStore {
         self.appendTimeline(timeline)
         return moved
     }
+
+    public func openIncidents(groupKeys: [String]) async throws -> [String: Incident] {
+        let keys = Set(groupKeys)
+        var found: [String: Incident] = [:]
+        for incident in self.incidentData.incidents.values.sorted(by: { $0.number < $1.number }) where incident.status.isOpen {
+            if let key = incident.groupKey, keys.contains(key), found[key] == nil { found[key] = incident }
+        }
+        return found
+    }
+
+    public func applyGrouping(newIncidents: [Incident], links: [UUID: [Int64]], timeline: [TimelineEntry]) async throws -> [UUID: Int] {
+        var next = (self.incidentData.incidents.values.map(\.number).max() ?? 0) + 1
+        for incident in newIncidents {
+            var stored = incident
+            stored.number = next
+            stored.eventCount = 0
+            next += 1
+            self.incidentData.incidents[stored.id] = stored
+        }
+        self.appendTimeline(timeline)
+        var added: [UUID: Int] = [:]
+        for (id, events) in links { added[id] = self.link(events, to: id) }
+        return added
+    }
 }

@@ -1,0 +1,79 @@
+"""The issue's own check, in real Chromium on `confianza demo`: the demo's printed login opens the
+incident queue; an incident goes from new to closed; its organisation's contact receives the notice on
+a local SMTP server (aiosmtpd); the dashboard shows the metrics."""
+import re
+import time
+
+from aiosmtpd.controller import Controller
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from chromium import browser, sign_in, submit_and_wait  # noqa: F401 (browser is a fixture)
+from conftest import Server, free_port
+
+
+class Collector:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+def test_from_the_demo_an_incident_goes_from_new_to_closed_and_its_contact_is_told(tmp_path, browser):
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    demo = Server(str(tmp_path / "confianza-demo.db"), free_port(), command="demo",
+                  extra=("--smtp-url", f"smtp://127.0.0.1:{controller.port}", "--mail-from", "cert@cert.example"))
+    try:
+        deadline = time.time() + 60
+        banner = ""
+        while "password" not in banner and time.time() < deadline:
+            time.sleep(0.1)
+            banner = demo.output()
+        username, password = re.search(r"Sign in as (\S+), password (\S+)", banner).groups()
+        sign_in(browser, demo.url, username=username, password=password)
+        assert browser.current_url.endswith("/incidents")
+        assert browser.find_element(By.ID, "overdue-count").is_displayed(), "the demo has overdue incidents"
+
+        browser.get(demo.url + "/incidents?status=new")
+        links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#incidents tbody td:nth-child(3) a")]
+        assert links, "the demo has new incidents"
+        notified = False
+        for link in links:
+            browser.get(link)
+            if "Ransomware" in browser.find_element(By.TAG_NAME, "h1").text:
+                continue
+            submit_and_wait(browser, "move-triaged")
+            Select(browser.find_element(By.ID, "assignee")).select_by_value("ana.garcia")
+            submit_and_wait(browser, "assign")
+            before = len(collector.messages)
+            submit_and_wait(browser, "notify")
+            if "notification queued to" not in browser.find_element(By.ID, "timeline").text:
+                continue  # this organisation's contacts want digests only: try the next incident
+            wait = time.time() + 30
+            while time.time() < wait and len(collector.messages) == before:
+                time.sleep(0.2)
+            assert len(collector.messages) > before, "the contact's notice reached the SMTP server"
+            recipients, content = collector.messages[-1]
+            assert recipients and b"Content-Type: text/csv" in content
+            notified = True
+            break
+        assert notified, "some new incident in the demo has a contact who wants immediate notices"
+
+        for move in ("in-progress", "resolved", "closed"):
+            submit_and_wait(browser, f"move-{move}")
+        assert browser.find_element(By.ID, "incident-status").text == "closed"
+        browser.refresh()
+        assert "notification sent to" in browser.find_element(By.ID, "timeline").text
+
+        browser.get(demo.url + "/incidents/dashboard")
+        figures = browser.find_element(By.ID, "figures").text
+        assert int(re.search(r"Overdue now\n(\d+)", figures).group(1)) >= 1
+        for chart in ("chart-type", "chart-sector", "chart-month"):
+            assert browser.find_element(By.ID, chart).is_displayed()
+    finally:
+        demo.stop()
+        controller.stop()
