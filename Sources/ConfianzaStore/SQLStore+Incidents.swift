@@ -166,17 +166,6 @@ extension SQLStore {
         }
     }
 
-    public func openIncident(groupKey: String) async throws -> Incident? {
-        try await self.withDatabase { db in
-            try await db.raw(
-                """
-                SELECT \(unsafeRaw: Self.incidentColumnList) FROM incidents
-                WHERE group_key = \(bind: groupKey) AND status NOT IN ('resolved', 'closed') ORDER BY number LIMIT 1
-                """
-            ).first().map(Self.decodeIncident)
-        }
-    }
-
     public func tasks(incidentID: UUID) async throws -> [IncidentTask] {
         try await self.withDatabase { db in
             try await db.raw(

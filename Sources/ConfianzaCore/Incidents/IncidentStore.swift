@@ -22,8 +22,6 @@ public protocol IncidentStore: Sendable {
     func incidentEvents(incidentID: UUID, limit: Int) async throws -> [StoredEvent]
     /// Oldest first.
     func timeline(incidentID: UUID) async throws -> [TimelineEntry]
-    /// The open incident a grouping rule made with this key, if any.
-    func openIncident(groupKey: String) async throws -> Incident?
     /// The open incidents made by a grouping rule with these keys, by key.
     func openIncidents(groupKeys: [String]) async throws -> [String: Incident]
     /// Applies one page of grouping in one transaction: adds the new incidents (numbered by the store),

@@ -79,10 +79,6 @@ extension InMemoryStore {
         self.incidentData.timeline.filter { $0.incidentID == incidentID }
     }
 
-    public func openIncident(groupKey: String) async throws -> Incident? {
-        self.incidentData.incidents.values.filter { $0.groupKey == groupKey && $0.status.isOpen }.min { $0.number < $1.number }
-    }
-
     public func tasks(incidentID: UUID) async throws -> [IncidentTask] {
         self.incidentData.tasks.values.filter { $0.incidentID == incidentID }.sorted { ($0.createdAt, $0.title) < ($1.createdAt, $1.title) }
     }
