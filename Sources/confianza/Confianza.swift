@@ -30,11 +30,15 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "A Shadowserver mapping file of your own, laid over the bundled one (env CONFIANZA_SHADOWSERVER_MAPPING).")
     var shadowserverMapping: String?
 
+    @Option(help: "An SLA policy file: time to triage and to resolve per severity, in seconds (env CONFIANZA_SLA_POLICY).")
+    var slaPolicy: String?
+
     var flags: [String: String] {
         var flags: [String: String] = [:]
         flags["database"] = self.database
         flags["logLevel"] = self.logLevel
         flags["shadowserverMapping"] = self.shadowserverMapping
+        flags["slaPolicy"] = self.slaPolicy
         return flags
     }
 }

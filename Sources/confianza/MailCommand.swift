@@ -28,7 +28,7 @@ struct MailCommand: AsyncParsableCommand {
             let tag = self.tag ?? settings.incidentTag
             var failed = 0
             try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in
-                let incidents = IncidentService(store: store)
+                let incidents = try Runtime.incidents(store, settings)
                 for file in self.files {
                     do {
                         guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }

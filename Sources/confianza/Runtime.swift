@@ -19,6 +19,13 @@ struct CLIError: Error, CustomStringConvertible {
 
 /// What the commands share: settings, logging, metrics, opening the store, serving.
 enum Runtime {
+    /// Incident handling with the SLA policy of the settings (the standard one when none is set).
+    static func incidents(_ store: any Store, _ settings: Settings) throws -> IncidentService {
+        guard let path = settings.slaPolicy else { return IncidentService(store: store) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read the SLA policy \(path)") }
+        do { return IncidentService(store: store, policy: try SLAPolicy.load(data, source: path)) } catch { throw CLIError(error.description) }
+    }
+
     /// The bundled Shadowserver mapping, with the site's own file over it when one is set.
     static func mapping(_ settings: Settings) throws -> ShadowserverMapping {
         do {
@@ -100,7 +107,7 @@ enum Runtime {
         }
         let constituency = ConstituencyService(store: store)
         let ingest = IngestPipeline(
-            store: store, constituency: constituency, mapping: try Self.mapping(settings), incidents: IncidentService(store: store))
+            store: store, constituency: constituency, mapping: try Self.mapping(settings), incidents: try Self.incidents(store, settings))
         let dependencies = ServerDependencies(
             store: store, accounts: accounts, constituency: constituency, ingest: ingest, views: views, metrics: registry, logger: logger)
         var services: [any Service] = []

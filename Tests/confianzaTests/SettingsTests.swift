@@ -40,6 +40,11 @@ import Testing
         (["database": "mysql://x@y/z"], "command line: database invalid database configuration: 'mysql://x@y/z' is neither postgres://… nor an SQLite file path"),
         (["publicURL": "ftp://cirt.example"], "command line: publicURL must be an http:// or https:// address"),
         (["logLevel": "loud"], "command line: logLevel must be one of trace, debug, info, notice, warning, error, critical"),
+        (["smtpURL": "http://mail.example"], "command line: smtpURL must look like smtp://user:password@host:587 or smtps://host:465"),
+        (["mailFrom": "nobody"], "command line: mailFrom must be an e-mail address"),
+        (["incidentTag": "CIRT #"], "command line: incidentTag must be a short word (letters, digits, - and _)"),
+        (["slaPolicy": "/nonexistent/sla.json"], "command line: slaPolicy must be a readable SLA policy file (/nonexistent/sla.json)"),
+        (["shadowserverMapping": "/nonexistent/m.json"], "command line: shadowserverMapping must be a readable mapping file (/nonexistent/m.json)"),
     ])
     func badFlagsAreNamed(flags: [String: String], message: String) {
         #expect(throws: SettingsError.self) { try Settings.resolve(flags: flags, environment: [:], configFile: nil) }
