@@ -264,6 +264,11 @@ enum Migrations {
                     tlp TEXT NOT NULL, summary TEXT NOT NULL, actor TEXT NOT NULL, at BIGINT NOT NULL)
                 """,
                 "CREATE INDEX shares_incident ON shares (incident_id)",
+                """
+                CREATE TABLE incident_links (
+                    a TEXT NOT NULL REFERENCES incidents (id), b TEXT NOT NULL REFERENCES incidents (id), PRIMARY KEY (a, b))
+                """,
+                "CREATE INDEX incident_links_b ON incident_links (b)",
                 "CREATE INDEX events_run ON events (run_id, id)",
             ],
             commonFirst: [

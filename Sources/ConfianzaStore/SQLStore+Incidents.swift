@@ -515,3 +515,33 @@ extension SQLStore {
         }
     }
 }
+
+extension SQLStore {
+    public func linkIncidents(_ a: UUID, _ b: UUID, timeline: [TimelineEntry]) async throws -> Bool {
+        let pair = [a.uuidString, b.uuidString].sorted()
+        do {
+            return try await self.withTransaction { db in
+                let added = try await db.raw(
+                    "INSERT INTO incident_links (a, b) VALUES (\(bind: pair[0]), \(bind: pair[1])) ON CONFLICT (a, b) DO NOTHING RETURNING a"
+                ).all()
+                guard !added.isEmpty else { return false }
+                try await Self.appendTimeline(timeline, db: db)
+                return true
+            }
+        } catch where Self.isForeignKeyViolation(error) {
+            throw StoreError.notFound("incident")
+        }
+    }
+
+    public func linkedIncidents(_ id: UUID) async throws -> [Incident] {
+        try await self.withDatabase { db in
+            try await db.raw(
+                """
+                SELECT \(unsafeRaw: Self.incidentColumnList) FROM incidents WHERE id IN (
+                    SELECT b FROM incident_links WHERE a = \(bind: id.uuidString) UNION SELECT a FROM incident_links WHERE b = \(bind: id.uuidString))
+                ORDER BY number
+                """
+            ).all().map(Self.decodeIncident)
+        }
+    }
+}

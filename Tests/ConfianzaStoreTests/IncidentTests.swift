@@ -169,7 +169,8 @@ import Testing
                 IncidentTests.line("198.51.100.200", "brute-force", "2024-05-01T03:00:00Z"),
             ], name: "m.jsonl")
             try await service.group(runID: run.run)
-            let all = try await store.incidents(matching: IncidentQuery()).sorted { $0.number < $1.number }
+            // The incident with two events first (numbers follow the order events were stored in, which is not the file's).
+            let all = try await store.incidents(matching: IncidentQuery()).sorted { ($0.eventCount, -$0.number) > ($1.eventCount, -$1.number) }
             #expect(all.map(\.eventCount) == [2, 1, 1])
             let merged = try await service.merge([all[1].id, all[2].id], into: all[0].id, by: "ana")
             #expect(merged.eventCount == 4)
@@ -193,6 +194,15 @@ import Testing
             await #expect(throws: IncidentError.self) { try await service.split(remaining, from: all[0].id, title: "all", by: "ana") }
             #expect(try await store.timeline(incidentID: all[0].id).contains { $0.detail == "events split out to #\(split.number)" })
             #expect(try await store.incidents(matching: IncidentQuery()).count == 4, "no empty incident was left by a refused split")
+
+            try await service.link(all[0].id, to: split.id, by: "ana")
+            try await service.link(split.id, to: all[0].id, by: "ana")  // already linked: nothing more
+            #expect(try await store.linkedIncidents(all[0].id).map(\.id) == [split.id])
+            #expect(try await store.linkedIncidents(split.id).map(\.id) == [all[0].id])
+            #expect(try await store.timeline(incidentID: split.id).filter { $0.detail == "linked to #\(all[0].number)" }.count == 1)
+            await #expect(throws: IncidentError.invalid(field: "to", reason: "an incident cannot be linked to itself")) {
+                try await service.link(split.id, to: split.id, by: "ana")
+            }
         }
     }
 }

@@ -207,6 +207,20 @@ public struct IncidentService: Sendable {
             timeline: [TimelineEntry(incidentID: id, at: incident.updatedAt, actor: actor, kind: .reply, detail: "from \(sender): \(subject)\n\n\(body)")])
     }
 
+    /// Records that two incidents are related (the same campaign, a cause and its effect).
+    public func link(_ id: UUID, to other: UUID, by actor: String) async throws {
+        guard id != other else { throw IncidentError.invalid(field: "to", reason: "an incident cannot be linked to itself") }
+        let one = try await self.require(id)
+        let two = try await self.require(other)
+        let at = self.now()
+        _ = try await self.store.linkIncidents(
+            id, other,
+            timeline: [
+                TimelineEntry(incidentID: id, at: at, actor: actor, kind: .events, detail: "linked to #\(two.number)"),
+                TimelineEntry(incidentID: other, at: at, actor: actor, kind: .events, detail: "linked to #\(one.number)"),
+            ])
+    }
+
     /// Merges incidents into one: their events move to `target`, their organisations join it, and each
     /// is closed with a note saying where it went (a merge closes whatever the status was).
     @discardableResult

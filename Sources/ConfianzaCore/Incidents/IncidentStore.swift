@@ -18,6 +18,11 @@ public protocol IncidentStore: Sendable {
     /// Moves events from one incident to another (those that are in `from`), keeping both counts, and
     /// appends the timeline entries, in one transaction. Returns how many moved.
     func moveEvents(_ eventIDs: [Int64]?, from: UUID, to: UUID, timeline: [TimelineEntry]) async throws -> Int
+    /// Records that two incidents are related (both ways), with the timeline entries; `false` when they
+    /// already were.
+    func linkIncidents(_ a: UUID, _ b: UUID, timeline: [TimelineEntry]) async throws -> Bool
+    /// The incidents related to one, by number.
+    func linkedIncidents(_ id: UUID) async throws -> [Incident]
     /// The incident's events, newest first.
     func incidentEvents(incidentID: UUID, limit: Int) async throws -> [StoredEvent]
     /// Oldest first.

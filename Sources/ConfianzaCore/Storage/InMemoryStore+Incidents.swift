@@ -10,6 +10,7 @@ struct IncidentData {
     var outbox: [UUID: OutboxMessage] = [:]
     var peers: [UUID: Peer] = [:]
     var shares: [Share] = []
+    var links: Set<[UUID]> = []
 }
 
 extension InMemoryStore {
@@ -191,5 +192,18 @@ extension InMemoryStore {
         var added: [UUID: Int] = [:]
         for (id, events) in links { added[id] = self.link(events, to: id) }
         return added
+    }
+
+    public func linkIncidents(_ a: UUID, _ b: UUID, timeline: [TimelineEntry]) async throws -> Bool {
+        guard self.incidentData.incidents[a] != nil, self.incidentData.incidents[b] != nil else { throw StoreError.notFound("incident") }
+        let pair = [a, b].sorted { $0.uuidString < $1.uuidString }
+        guard self.incidentData.links.insert(pair).inserted else { return false }
+        self.appendTimeline(timeline)
+        return true
+    }
+
+    public func linkedIncidents(_ id: UUID) async throws -> [Incident] {
+        self.incidentData.links.filter { $0.contains(id) }.compactMap { pair in pair.first { $0 != id }.flatMap { self.incidentData.incidents[$0] } }
+            .sorted { $0.number < $1.number }
     }
 }

@@ -30,6 +30,7 @@ struct IncidentsController {
         router.post("/incidents/:number/notify", use: self.notifyForm)
         router.post("/incidents/:number/share", use: self.shareForm)
         router.post("/incidents/:number/merge", use: self.mergeForm)
+        router.post("/incidents/:number/links", use: self.linkForm)
         router.post("/incidents/:number/split", use: self.splitForm)
         let api = router.group("/api/v1").add(middleware: BearerMiddleware(accounts: self.accounts))
         api.get("/incidents", use: self.apiList)
@@ -42,6 +43,7 @@ struct IncidentsController {
         api.post("/incidents/:number/notify", use: self.apiNotify)
         api.post("/incidents/:number/share", use: self.apiShare)
         api.post("/incidents/:number/merge", use: self.apiMerge)
+        api.post("/incidents/:number/links", use: self.apiLink)
         api.post("/incidents/:number/split", use: self.apiSplit)
     }
 
@@ -324,6 +326,7 @@ struct IncidentsController {
         let shares = try await self.store.shares(incidentID: incident.id).map { share -> [String: Any] in
             ["peer": peerNames[share.peerID] ?? "?", "tlp": share.tlp.rawValue, "at": TimeFormat.minute(share.at), "actor": share.actor]
         }
+        let linked = try await self.store.linkedIncidents(incident.id).map { ["number": $0.number, "title": $0.title, "status": self.t("incident.status.\($0.status.rawValue)", context)] as [String: Any] }
         var summary = self.row(incident, names: names, now: now, context: context)
         summary["pap"] = incident.pap.rawValue
         summary["taxonomy"] = incident.taxonomy
@@ -334,7 +337,7 @@ struct IncidentsController {
         let data: [String: Any] = [
             "incident": summary, "timeline": timeline, "outbox": outbox, "hasOutbox": !outbox.isEmpty,
             "peers": peers.map { ["value": $0.id.uuidString, "label": "\($0.name) (≤ \($0.tlpCeiling.rawValue))"] }, "hasPeers": !peers.isEmpty,
-            "shares": shares, "hasShares": !shares.isEmpty, "tasks": tasks, "hasTasks": !tasks.isEmpty, "events": events, "hasEvents": !events.isEmpty,
+            "shares": shares, "hasShares": !shares.isEmpty, "linked": linked, "hasLinked": !linked.isEmpty, "tasks": tasks, "hasTasks": !tasks.isEmpty, "events": events, "hasEvents": !events.isEmpty,
             "canAct": user.role.includes(.analyst),
             "moves": incident.status.allowedNext.map { ["value": $0.rawValue, "label": self.t("incident.move.\($0.rawValue)", context)] },
             "analysts": analysts.map { ["value": $0, "selected": $0 == incident.assignee] as [String: Any] },
@@ -421,6 +424,16 @@ struct IncidentsController {
         }
     }
 
+    @Sendable func linkForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            let text = (context.form["to"] ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "# "))
+            guard let number = Int(text), let other = try await self.store.incident(number: number) else {
+                throw IncidentError.invalid(field: "to", reason: "'\(text)' is not an incident number")
+            }
+            try await self.incidents.link(incident.id, to: other.id, by: user.username)
+        }
+    }
+
     /// Merges this incident into another (given by number).
     @Sendable func mergeForm(request: Request, context: AppContext) async throws -> Response {
         let user = try context.requireRole(.analyst)
@@ -486,6 +499,7 @@ struct IncidentsController {
         var timeline: [TimelineOut]?
         var tasks: [TaskOut]?
         var events: [Int64]?
+        var links: [Int]?
 
         init(_ incident: Incident, now: Date) {
             self.number = incident.number
@@ -538,6 +552,7 @@ struct IncidentsController {
         }
         out.tasks = try await self.store.tasks(incidentID: incident.id).map { TaskOut(id: $0.id, title: $0.title, assignee: $0.assignee, done: $0.done) }
         out.events = try await self.store.incidentEvents(incidentID: incident.id, limit: 10_000).map(\.id)
+        out.links = try await self.store.linkedIncidents(incident.id).map(\.number)
         return out
     }
 
@@ -555,6 +570,7 @@ struct IncidentsController {
         var organisations: [String]?
         var assignee: String?
         var events: [Int64]?
+        var links: [Int]?
         static let fields: Set<String> = ["title", "type", "severity", "tlp", "pap", "organisations", "assignee", "events"]
     }
 
@@ -682,6 +698,22 @@ struct IncidentsController {
             throw AppError.invalidFields([.init(field: "into", reason: "there is no incident #\(input.into)")])
         }
         return JSONResponse(value: try await self.detailed(try await self.incidents.merge([incident.id], into: target.id, by: user.username)))
+    }
+
+    struct LinkIn: Decodable {
+        var to: Int
+        static let fields: Set<String> = ["to"]
+    }
+
+    @Sendable func apiLink(request: Request, context: AppContext) async throws -> JSONResponse<IncidentOut> {
+        let user = try context.requireRole(.analyst)
+        let incident = try await self.incident(context)
+        let input = try await JSONInput.decode(LinkIn.self, from: request, allowedFields: LinkIn.fields)
+        guard let other = try await self.store.incident(number: input.to) else {
+            throw AppError.invalidFields([.init(field: "to", reason: "there is no incident #\(input.to)")])
+        }
+        try await self.incidents.link(incident.id, to: other.id, by: user.username)
+        return JSONResponse(value: try await self.detailed(incident))
     }
 
     struct SplitIn: Decodable {
