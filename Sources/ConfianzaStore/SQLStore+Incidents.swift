@@ -96,11 +96,11 @@ extension SQLStore {
         if let type = query.type { conditions.append("type = \(bind: type)") }
         var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.incidentColumnList) FROM incidents"
         for (index, condition) in conditions.enumerated() { sql = sql + (index == 0 ? " WHERE " : " AND ") + condition }
-        sql = sql
-            + """
-             ORDER BY CASE WHEN status IN ('resolved', 'closed') THEN 1 ELSE 0 END, created_at DESC, number DESC \
-            LIMIT \(bind: max(0, min(query.limit, 10_000))) OFFSET \(bind: max(0, query.offset))
-            """
+        switch query.order {
+        case .newest: sql = sql + " ORDER BY CASE WHEN status IN ('resolved', 'closed') THEN 1 ELSE 0 END, created_at DESC, number DESC"
+        case .due: sql = sql + " ORDER BY CASE WHEN status = 'new' THEN triage_due ELSE resolve_due END, number"
+        }
+        sql = sql + " LIMIT \(bind: max(0, min(query.limit, 10_000))) OFFSET \(bind: max(0, query.offset))"
         let finalSQL = sql
         return try await self.withDatabase { db in try await db.raw(finalSQL).all().map(Self.decodeIncident) }
     }

@@ -58,6 +58,10 @@ import Testing
             #expect(hospitalInfected.status == .new)
             #expect(hospitalInfected.triageDue == clock.now.addingTimeInterval(3600))
             #expect(Set(all.map(\.number)) == [1, 2, 3, 4])
+            var byDue = IncidentQuery()
+            byDue.order = .due
+            let due = try await store.incidents(matching: byDue).map(IncidentQuery.nextDue)
+            #expect(due == due.sorted() && due.first == hospitalInfected.triageDue, "the critical incident is due first")
 
             // Grouping again changes nothing; a later run's event of the same group joins the open incident.
             #expect(try await service.group(runID: first.run) == (0, 0))

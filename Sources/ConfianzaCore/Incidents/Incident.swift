@@ -215,7 +215,15 @@ public struct IncidentTask: Sendable, Equatable, Identifiable {
 
 /// Filters for the incident queue; `nil` means any.
 public struct IncidentQuery: Sendable, Equatable {
+    public enum Order: String, Sendable, CaseIterable {
+        /// Open incidents first, then newest first.
+        case newest
+        /// The next due date first (triage for new incidents, resolution for the others): overdue ones lead.
+        case due
+    }
+
     public var statuses: [IncidentStatus]?
+    public var order: Order = .newest
     public var severity: Severity?
     public var assignee: String?
     public var organisation: UUID?
@@ -235,6 +243,9 @@ public struct IncidentQuery: Sendable, Equatable {
         self.limit = limit
         self.offset = offset
     }
+
+    /// The due date the queue sorts by.
+    public static func nextDue(_ incident: Incident) -> Date { incident.status == .new ? incident.triageDue : incident.resolveDue }
 
     public func matches(_ incident: Incident) -> Bool {
         if let statuses = self.statuses, !statuses.contains(incident.status) { return false }

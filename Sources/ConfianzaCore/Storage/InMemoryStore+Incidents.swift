@@ -47,8 +47,14 @@ extension InMemoryStore {
     public func incident(number: Int) async throws -> Incident? { self.incidentData.incidents.values.first { $0.number == number } }
 
     public func incidents(matching query: IncidentQuery) async throws -> [Incident] {
-        let found = self.incidentData.incidents.values.filter { query.matches($0) }
-            .sorted { ($0.status.isOpen ? 0 : 1, -$0.createdAt.timeIntervalSince1970, -$0.number) < ($1.status.isOpen ? 0 : 1, -$1.createdAt.timeIntervalSince1970, -$1.number) }
+        let found = self.incidentData.incidents.values.filter { query.matches($0) }.sorted { a, b in
+            switch query.order {
+            case .newest:
+                (a.status.isOpen ? 0 : 1, -a.createdAt.timeIntervalSince1970, -a.number) < (b.status.isOpen ? 0 : 1, -b.createdAt.timeIntervalSince1970, -b.number)
+            case .due:
+                (IncidentQuery.nextDue(a), a.number) < (IncidentQuery.nextDue(b), b.number)
+            }
+        }
         return Array(found.dropFirst(max(0, query.offset)).prefix(max(0, query.limit)))
     }
 

@@ -86,6 +86,10 @@ struct IncidentsController {
             guard let type = Taxonomy.canonicalType(text) else { throw .badRequest("type '\(text)' is not an RSIT classification type", field: "type") }
             query.type = type
         }
+        if let text = value("sort") {
+            guard let order = IncidentQuery.Order(rawValue: text) else { throw .badRequest("sort must be newest or due", field: "sort") }
+            query.order = order
+        }
         if let text = value("limit") {
             guard let number = Int(text), (1...1000).contains(number) else { throw .badRequest("limit must be from 1 to 1000", field: "limit") }
             query.limit = number
@@ -117,11 +121,15 @@ struct IncidentsController {
         let found = try await self.store.incidents(matching: query)
         let names = try await ConstituencyIndexReader(store: self.store).organisations()
         let rows = found.map { self.row($0, names: names, now: now, context: context) }
+        // Overdue among all open incidents, not only this page's.
+        let overdue = try await self.store.incidents(matching: IncidentQuery(statuses: IncidentStatus.allCases.filter(\.isOpen), limit: 10_000))
+            .filter { $0.isOverdue(at: now) }.count
         let parameters = request.uri.queryParameters
         let status = parameters["status"].map(String.init) ?? "open"
         let analysts = try await self.store.users().filter { !$0.disabled && $0.role.includes(.analyst) }.map(\.username)
         let data: [String: Any] = [
-            "incidents": rows, "hasIncidents": !rows.isEmpty, "overdueCount": found.filter { $0.isOverdue(at: now) }.count, "hasOverdue": found.contains { $0.isOverdue(at: now) },
+            "incidents": rows, "hasIncidents": !rows.isEmpty, "overdueCount": overdue, "hasOverdue": overdue > 0,
+            "sorts": IncidentQuery.Order.allCases.map { ["value": $0.rawValue, "label": self.t("incidents.sort.\($0.rawValue)", context), "selected": $0 == query.order] as [String: Any] },
             "canAct": user.role.includes(.analyst),
             "statuses": (["open", "all"] + IncidentStatus.allCases.map(\.rawValue)).map { value in
                 ["value": value, "label": self.t("incident.status.\(value)", context), "selected": value == status] as [String: Any]
