@@ -269,6 +269,7 @@ enum Migrations {
                     a TEXT NOT NULL REFERENCES incidents (id), b TEXT NOT NULL REFERENCES incidents (id), PRIMARY KEY (a, b))
                 """,
                 "CREATE INDEX incident_links_b ON incident_links (b)",
+                "CREATE TABLE digest_cursors (contact_id TEXT PRIMARY KEY, covered_until BIGINT NOT NULL)",
                 "CREATE INDEX events_run ON events (run_id, id)",
             ],
             commonFirst: [

@@ -284,6 +284,36 @@ extension SQLStore {
         }
     }
 
+    public func digestCursor(contactID: UUID) async throws -> Date? {
+        try await self.withDatabase { db in
+            try await db.raw("SELECT covered_until FROM digest_cursors WHERE contact_id = \(bind: contactID.uuidString)").first()
+                .map { try Millis.date($0, "covered_until") }
+        }
+    }
+
+    public func enqueueDigest(_ message: OutboxMessage?, contactID: UUID, coveredUntil: Date, timeline: [TimelineEntry]) async throws {
+        try await self.withTransaction { db in
+            if let m = message {
+                try await db.raw(
+                    """
+                    INSERT INTO outbox (\(unsafeRaw: Self.outboxColumns))
+                    VALUES (\(bind: m.id.uuidString), \(bind: m.incidentID.uuidString), \(bind: m.organisationID.uuidString),
+                        \(bind: m.contactID.uuidString), \(bind: m.recipient), \(bind: m.language), \(bind: m.subject), \(bind: m.body),
+                        \(bind: m.attachmentName), \(bind: m.attachment), \(bind: Millis(m.createdAt)), \(bind: m.state.rawValue),
+                        \(bind: m.attempts), \(bind: Millis(m.nextAttemptAt)), \(bind: m.lastError), \(bind: m.sentAt.map(Millis.init)))
+                    """
+                ).run()
+            }
+            try await db.raw(
+                """
+                INSERT INTO digest_cursors (contact_id, covered_until) VALUES (\(bind: contactID.uuidString), \(bind: Millis(coveredUntil)))
+                ON CONFLICT (contact_id) DO UPDATE SET covered_until = excluded.covered_until
+                """
+            ).run()
+            try await Self.appendTimeline(timeline, db: db)
+        }
+    }
+
     public func dueMessages(at date: Date, limit: Int) async throws -> [OutboxMessage] {
         try await self.withDatabase { db in
             try await db.raw(

@@ -5,11 +5,16 @@ import Logging
 import ServiceLifecycle
 
 /// Sends the outbox while the server runs: first marks what a stopped process left half-sent as
-/// uncertain, then sends what is due every few seconds.
+/// uncertain, then sends what is due every few seconds, and queues the daily and weekly digests
+/// when they come due.
 struct OutboxService: Service {
     let sender: OutboxSender
+    let incidents: IncidentService
+    let tag: String
     let logger: Logger
     var interval: Duration = .seconds(2)
+    /// How often digests that have come due are queued.
+    var digestInterval: Duration = .seconds(60)
 
     func run() async throws {
         do {
@@ -18,7 +23,17 @@ struct OutboxService: Service {
         } catch {
             self.logger.error("cannot check the outbox", metadata: ["error": "\(error)"])
         }
+        var lastDigests = ContinuousClock.now - self.digestInterval
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if ContinuousClock.now - lastDigests >= self.digestInterval {
+                lastDigests = ContinuousClock.now
+                do {
+                    let queued = try await self.incidents.queueDigests(tag: self.tag)
+                    if queued > 0 { self.logger.notice("digests queued", metadata: ["count": "\(queued)"]) }
+                } catch {
+                    self.logger.error("queueing digests failed", metadata: ["error": "\(error)"])
+                }
+            }
             do {
                 let sent = try await self.sender.sendDue()
                 if sent > 0 { self.logger.notice("notices sent", metadata: ["count": "\(sent)"]) }

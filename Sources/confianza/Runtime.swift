@@ -118,7 +118,7 @@ enum Runtime {
             }
             let domain = settings.mailFrom.split(separator: "@").last.map(String.init) ?? "localhost"
             let sender = OutboxSender(store: store, transport: SMTPTransport(settings: smtpSettings), from: settings.mailFrom, domain: domain)
-            services.append(OutboxService(sender: sender, logger: logger))
+            services.append(OutboxService(sender: sender, incidents: ingest.incidents ?? IncidentService(store: store), tag: settings.incidentTag, logger: logger))
         } else {
             logger.notice("no SMTP server set (--smtp-url): notices to constituents wait in the outbox")
         }

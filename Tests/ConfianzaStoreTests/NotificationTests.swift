@@ -142,3 +142,40 @@ import Testing
         #expect(EventsCSV.cell("192.0.2.1") == "192.0.2.1")
     }
 }
+
+@Suite struct DigestTests {
+    @Test(arguments: TestBackend.available)
+    func digestContactsGetOneMessagePerPeriod(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let clock = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+            let constituency = ConstituencyService(store: store)
+            let bank = try await constituency.createOrganisation(OrganisationDraft(name: "Banco", sector: "finance", country: "UY", kind: "public"))
+            _ = try await constituency.addContact(
+                organisationID: bank.id, ContactDraft(name: "CISO", email: "ciso@banco.example", language: "es", role: "security", frequency: "daily"))
+            _ = try await constituency.addContact(
+                organisationID: bank.id,
+                ContactDraft(name: "Board", email: "board@banco.example", language: "en", role: "management", frequency: "weekly", minimumSeverity: "high"))
+            let service = IncidentService(store: store, now: { clock.withLock { $0 } })
+            // Nothing yet: no message, but the period starts.
+            #expect(try await service.queueDigests(tag: "CERTuy") == 0)
+            clock.withLock { $0 = $0.addingTimeInterval(3600) }
+            let phishing = try await service.create(.init(title: "Phishing", type: "phishing", severity: .high, tlp: .amber, organisations: [bank.id]), by: "ana")
+            _ = try await service.create(.init(title: "Scan", type: "scanner", severity: .low, tlp: .amber, organisations: [bank.id]), by: "ana")
+            _ = try await service.create(.init(title: "Secret", type: "phishing", severity: .high, tlp: .red, organisations: [bank.id]), by: "ana")
+            #expect(try await service.queueDigests(tag: "CERTuy") == 0, "not a day yet")
+            clock.withLock { $0 = $0.addingTimeInterval(86400) }
+            #expect(try await service.queueDigests(tag: "CERTuy") == 1, "the daily contact's day has passed; the weekly one waits")
+            let outbox = try await store.outboxMessages(incidentID: phishing.id)
+            #expect(outbox.map(\.recipient) == ["ciso@banco.example"])
+            let digest = try #require(outbox.first)
+            #expect(digest.subject == "[CERTuy] Resumen diario: 2 incidente(s) de Banco")
+            #expect(digest.body.contains("#1  Phishing") && digest.body.contains("#2  Scan") && !digest.body.contains("Secret"), "TLP:RED stays out")
+            #expect(try await service.queueDigests(tag: "CERTuy") == 0, "never twice for the same period")
+            clock.withLock { $0 = $0.addingTimeInterval(7 * 86400) }
+            #expect(try await service.queueDigests(tag: "CERTuy") == 1, "the weekly contact: only high and above")
+            let weekly = try await store.dueMessages(at: clock.withLock { $0 }, limit: 10).first { $0.recipient == "board@banco.example" }
+            #expect(weekly?.body.contains("#1  Phishing") == true && weekly?.body.contains("Scan") == false)
+            #expect(try await store.timeline(incidentID: phishing.id).contains { $0.detail == "listed in the daily digest to ciso@banco.example" })
+        }
+    }
+}

@@ -39,6 +39,11 @@ public protocol IncidentStore: Sendable {
     func task(id: UUID) async throws -> IncidentTask?
     /// Queues messages and records them in their incidents' timelines, in one transaction.
     func enqueue(_ messages: [OutboxMessage], timeline: [TimelineEntry]) async throws
+    /// Until when a contact's digests have covered incidents (`nil`: never sent one).
+    func digestCursor(contactID: UUID) async throws -> Date?
+    /// Queues a digest (if there is one) and moves the contact's cursor, with the timeline entries, in
+    /// one transaction: a digest is never queued twice for the same period.
+    func enqueueDigest(_ message: OutboxMessage?, contactID: UUID, coveredUntil: Date, timeline: [TimelineEntry]) async throws
     /// Pending messages whose time has come, oldest first.
     func dueMessages(at date: Date, limit: Int) async throws -> [OutboxMessage]
     /// Messages in a state (to recover those left `sending` by a crash), oldest first.

@@ -11,6 +11,7 @@ struct IncidentData {
     var peers: [UUID: Peer] = [:]
     var shares: [Share] = []
     var links: Set<[UUID]> = []
+    var digestCursors: [UUID: Date] = [:]
 }
 
 extension InMemoryStore {
@@ -211,5 +212,13 @@ extension InMemoryStore {
     public func linkedIncidents(_ id: UUID) async throws -> [Incident] {
         self.incidentData.links.filter { $0.contains(id) }.compactMap { pair in pair.first { $0 != id }.flatMap { self.incidentData.incidents[$0] } }
             .sorted { $0.number < $1.number }
+    }
+
+    public func digestCursor(contactID: UUID) async throws -> Date? { self.incidentData.digestCursors[contactID] }
+
+    public func enqueueDigest(_ message: OutboxMessage?, contactID: UUID, coveredUntil: Date, timeline: [TimelineEntry]) async throws {
+        if let message { self.incidentData.outbox[message.id] = message }
+        self.incidentData.digestCursors[contactID] = coveredUntil
+        self.appendTimeline(timeline)
     }
 }
