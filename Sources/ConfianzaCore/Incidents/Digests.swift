@@ -71,8 +71,8 @@ public enum DigestPlanner {
 
 extension IncidentService {
     /// Queues the digests that are due: for each contact on a daily or weekly policy whose period has
-    /// passed since their last digest. A contact with nothing new gets no message, and their period
-    /// starts again. Returns how many digests were queued.
+    /// passed since their last digest (or since they were first seen). A contact with nothing new gets
+    /// no message, and their period starts again. Returns how many digests were queued.
     @discardableResult
     public func queueDigests(tag: String = "CIRT") async throws -> Int {
         let now = self.now()
@@ -83,10 +83,12 @@ extension IncidentService {
             var incidents: [Incident]?
             for contact in contacts {
                 guard let period = DigestPlanner.period(contact.policy.frequency) else { continue }
-                let last = try await self.store.digestCursor(contactID: contact.id)
-                // A contact's first digest covers one period back.
-                let since = last ?? now.addingTimeInterval(-period)
-                guard last == nil || now.timeIntervalSince(since) >= period else { continue }
+                // The first time a contact is seen, their first period starts: the digest comes when it ends.
+                guard let since = try await self.store.digestCursor(contactID: contact.id) else {
+                    try await self.store.enqueueDigest(nil, contactID: contact.id, coveredUntil: now, timeline: [])
+                    continue
+                }
+                guard now.timeIntervalSince(since) >= period else { continue }
                 if incidents == nil {
                     incidents = try await self.store.incidents(matching: IncidentQuery(organisation: organisation.id, limit: 10_000))
                 }
