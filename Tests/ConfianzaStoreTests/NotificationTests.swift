@@ -97,6 +97,13 @@ import Testing
             #expect(try await sender.sendDue() == 0)
             #expect(transport.delivered.withLock { $0.count } == 1)
             #expect(try await store.timeline(incidentID: incident.id).contains { $0.detail.contains("uncertain (the sender stopped mid-send)") })
+
+            // Someone who checked with the recipient decides to send it again: once more, on purpose.
+            let uncertain = try #require(try await store.outboxMessages(state: .uncertain, limit: 10).first)
+            try await service.resend(uncertain.id, of: incident.id, by: "ana")
+            await #expect(throws: IncidentError.self) { try await service.resend(uncertain.id, of: incident.id, by: "ana") }
+            #expect(try await sender.sendDue() == 1)
+            #expect(transport.delivered.withLock { $0.count } == 2)
         }
     }
 

@@ -194,6 +194,24 @@ final class Committed: Sendable {
 }
 
 extension IncidentService {
+    /// Sends again a notice that failed or whose delivery is uncertain, when someone decides to.
+    public func resend(_ messageID: UUID, of incidentID: UUID, by actor: String) async throws {
+        guard var message = try await self.store.outboxMessages(incidentID: incidentID).first(where: { $0.id == messageID }) else {
+            throw IncidentError.notFound("notice \(messageID)")
+        }
+        let from = message.state
+        guard from == .failed || from == .uncertain else {
+            throw IncidentError.invalid(field: "notice", reason: "only a failed notice or one of uncertain delivery can be sent again (this one is \(from.rawValue))")
+        }
+        message.state = .pending
+        message.attempts = 0
+        message.nextAttemptAt = self.now()
+        message.lastError = nil
+        _ = try await self.store.updateOutbox(
+            message, expected: from,
+            timeline: TimelineEntry(incidentID: incidentID, at: self.now(), actor: actor, kind: .notification, detail: "notice to \(message.recipient) queued again"))
+    }
+
     /// Queues notices to the incident's organisations' contacts (their policies and TLP ceilings
     /// respected) and records who was told and who was not. Returns the plan.
     public func notify(_ id: UUID, by actor: String, tag: String = "CIRT") async throws -> NotificationPlan {

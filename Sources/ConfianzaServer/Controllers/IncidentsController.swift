@@ -31,6 +31,7 @@ struct IncidentsController {
         router.post("/incidents/:number/share", use: self.shareForm)
         router.post("/incidents/:number/merge", use: self.mergeForm)
         router.post("/incidents/:number/links", use: self.linkForm)
+        router.post("/incidents/:number/notices/:notice/resend", use: self.resendForm)
         router.post("/incidents/:number/split", use: self.splitForm)
         let api = router.group("/api/v1").add(middleware: BearerMiddleware(accounts: self.accounts))
         api.get("/incidents", use: self.apiList)
@@ -325,6 +326,7 @@ struct IncidentsController {
         let analysts = try await self.store.users().filter { !$0.disabled && $0.role.includes(.analyst) }.map(\.username)
         let outbox = try await self.store.outboxMessages(incidentID: incident.id).map { message -> [String: Any] in
             [
+                "id": message.id.uuidString, "canResend": message.state == .failed || message.state == .uncertain,
                 "recipient": message.recipient, "state": message.state.rawValue, "stateLabel": self.t("outbox.\(message.state.rawValue)", context),
                 "attempts": message.attempts, "error": message.lastError ?? "", "sent": message.sentAt.map(TimeFormat.minute) ?? "",
             ]
@@ -429,6 +431,13 @@ struct IncidentsController {
             guard let peer = (context.form["peer"]).flatMap(UUID.init(uuidString:)) else { throw IncidentError.invalid(field: "peer", reason: "must be chosen") }
             guard let tlp = TLP(label: context.form["tlp"] ?? "") else { throw IncidentError.invalid(field: "tlp", reason: "must be a TLP 2.0 label") }
             _ = try await self.incidents.share(incident.id, with: peer, tlp: tlp, by: user.username, address: context.address)
+        }
+    }
+
+    @Sendable func resendForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            guard let id = context.parameters.get("notice").flatMap(UUID.init(uuidString:)) else { throw IncidentError.notFound("notice") }
+            try await self.incidents.resend(id, of: incident.id, by: user.username)
         }
     }
 
