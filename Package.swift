@@ -69,6 +69,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ConfianzaSTIX",
+            dependencies: ["ConfianzaCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ConfianzaMail",
             dependencies: [
                 "ConfianzaCore",
@@ -81,7 +86,7 @@ let package = Package(
         .target(
             name: "ConfianzaServer",
             dependencies: [
-                "ConfianzaCore", "ConfianzaFeeds", "ConfianzaNetwork",
+                "ConfianzaCore", "ConfianzaFeeds", "ConfianzaNetwork", "ConfianzaSTIX",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -108,7 +113,7 @@ let package = Package(
             dependencies: [
                 "ConfianzaCore", "ConfianzaNetwork",
                 "ConfianzaFeeds",
-                "ConfianzaStore", "ConfianzaMail",
+                "ConfianzaStore", "ConfianzaMail", "ConfianzaSTIX",
                 "ConfianzaServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -140,6 +145,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ConfianzaSTIXTests", dependencies: ["ConfianzaSTIX", "ConfianzaCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConfianzaStoreTests",
             dependencies: [

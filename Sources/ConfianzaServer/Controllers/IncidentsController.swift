@@ -2,6 +2,7 @@ import ConfianzaCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ConfianzaSTIX
 
 /// The analyst's daily screen: the incident queue, an incident's page with its actions, and the same
 /// through the JSON API. Everyone signed in reads; analysts and admins act.
@@ -20,6 +21,7 @@ struct IncidentsController {
         router.get("/incidents/metrics.csv", use: self.metricsCSV)
         router.post("/incidents/bulk", use: self.bulk)
         router.get("/incidents/:number", use: self.show)
+        router.get("/incidents/:number/stix.json", use: self.stix)
         router.post("/incidents/:number/status", use: self.statusForm)
         router.post("/incidents/:number/assign", use: self.assignForm)
         router.post("/incidents/:number/severity", use: self.severityForm)
@@ -37,6 +39,7 @@ struct IncidentsController {
         api.get("/incidents", use: self.apiList)
         api.post("/incidents", use: self.apiCreate)
         api.get("/incidents/:number", use: self.apiShow)
+        api.get("/incidents/:number/stix", use: self.stix)
         api.post("/incidents/:number/status", use: self.apiStatus)
         api.post("/incidents/:number/assign", use: self.apiAssign)
         api.post("/incidents/:number/notes", use: self.apiNote)
@@ -169,6 +172,27 @@ struct IncidentsController {
         }
         if refused.isEmpty { return Response.redirect(to: "/incidents?done=\(numbers.count)", type: .normal) }
         throw AppError.conflict(refused.joined(separator: "; "), field: "status")
+    }
+
+    // MARK: STIX
+
+    /// The incident as a STIX 2.1 bundle; `ceiling` (a TLP label) leaves out what a receiver may not see.
+    @Sendable func stix(request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireUser()
+        let incident = try await self.incident(context)
+        var ceiling = TLP.red
+        if let text = request.uri.queryParameters["ceiling"].map(String.init) {
+            guard let tlp = TLP(label: text) else { throw AppError.badRequest("ceiling must be a TLP 2.0 label", field: "ceiling") }
+            ceiling = tlp
+        }
+        let input = STIXExporter.Input(
+            incident: incident, events: try await self.store.incidentEvents(incidentID: incident.id, limit: 100_000),
+            organisations: try await self.store.organisations())
+        let bundle = STIXExporter(producer: self.tag).bundle([input], ceiling: ceiling, now: Date())
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/stix+json;version=2.1", .contentDisposition: "attachment; filename=\"incident-\(incident.number).stix.json\""],
+            body: .init(byteBuffer: ByteBuffer(string: bundle.text)))
     }
 
     // MARK: metrics

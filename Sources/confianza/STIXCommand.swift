@@ -1,0 +1,48 @@
+import ArgumentParser
+import ConfianzaCore
+import ConfianzaSTIX
+import ConfianzaStore
+import Foundation
+import Logging
+
+/// STIX 2.1 out of Confianza.
+struct STIXCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stix", abstract: "Write STIX 2.1 bundles.", subcommands: [Export.self])
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write incidents with their events as one STIX 2.1 bundle (TLP 2.0 markings, nothing above --ceiling).")
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("incident"), help: "An incident's number (repeat for several).") var incidents: [Int] = []
+        @Option(help: "The receiver's TLP ceiling: objects marked above it are left out.") var ceiling: String = "TLP:RED"
+        @Option(help: "Write here instead of standard output.") var out: String?
+        @Option(help: "Our team's name in the bundle (default: the incidentTag setting).") var producer: String?
+
+        func validate() throws {
+            guard !self.incidents.isEmpty else { throw ValidationError("name at least one --incident") }
+            guard TLP(label: self.ceiling) != nil else { throw ValidationError("--ceiling must be a TLP 2.0 label") }
+        }
+
+        func run() async throws {
+            var settings = try Runtime.settings(self.global)
+            if self.global.logLevel == nil { settings.logLevel = .warning }
+            let ceiling = TLP(label: self.ceiling) ?? .red
+            let producer = self.producer ?? settings.incidentTag
+            let bundle = try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in
+                var inputs: [STIXExporter.Input] = []
+                let organisations = try await store.organisations()
+                for number in self.incidents {
+                    guard let incident = try await store.incident(number: number) else { throw CLIError("there is no incident #\(number)") }
+                    inputs.append(.init(incident: incident, events: try await store.incidentEvents(incidentID: incident.id, limit: 100_000), organisations: organisations))
+                }
+                return STIXExporter(producer: producer).bundle(inputs, ceiling: ceiling, now: Date())
+            }
+            let data = Data((bundle.text + "\n").utf8)
+            if let out = self.out {
+                do { try data.write(to: URL(fileURLWithPath: out)) } catch { throw CLIError("cannot write \(out): \(error.localizedDescription)") }
+            } else {
+                FileHandle.standardOutput.write(data)
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+"""Incidents exported as STIX 2.1 are read by the tools peers use: `stix2` parses every object and
+`stix2-validator` 3.2.0 finds no error; a receiver's TLP ceiling keeps marked objects out."""
+import json
+
+import stix2
+from stix2validator import ValidationOptions, validate_file
+
+from conftest import run_cli
+
+REPORT = ('"timestamp","protocol","src_ip","src_port","src_asn","src_geo","src_region","src_city","src_hostname","src_naics","src_sector",'
+          '"device_vendor","device_type","device_model","severity","dst_ip","dst_port","dst_asn","dst_geo","dst_region","dst_city","dst_hostname",'
+          '"dst_naics","dst_sector","public_source","infection","family","tag","application","version","event_id"\r\n'
+          + "".join(f'"2024-05-01 03:00:0{n}","tcp","198.51.100.{n}",49152,64501,"UY",,,,,,,,,"critical","203.0.113.10",80,64510,"US",,,,,,,"andromeda","andromeda",,,,\r\n'
+                    for n in range(1, 4)))
+
+
+def test_an_exported_incident_is_valid_stix_for_stix2_and_the_validator(tmp_path, sqlite_db):
+    constituency = tmp_path / "constituency.json"
+    constituency.write_text(json.dumps({"format": "confianza-constituency", "version": 1, "organisations": [
+        {"name": "Intendencia", "sector": "government", "country": "UY", "kind": "public", "assets": [{"kind": "prefix", "value": "198.51.100.0/24"}]}]}))
+    assert run_cli("constituency", "import", str(constituency), "--database", sqlite_db).returncode == 0
+    report = tmp_path / "2024-05-01-event4_sinkhole-uy.csv"
+    report.write_text(REPORT)
+    assert run_cli("ingest", str(report), "--database", sqlite_db).returncode == 0
+
+    bundle_path = tmp_path / "incident-1.json"
+    exported = run_cli("stix", "export", "--incident", "1", "--producer", "CERTuy", "--out", str(bundle_path), "--database", sqlite_db)
+    assert exported.returncode == 0, exported.stderr
+    results = validate_file(str(bundle_path), ValidationOptions(version="2.1", enforce_refs=True))
+    errors = [error.message for obj in results.object_results for error in obj.errors]
+    assert results.is_valid and not errors, errors
+
+    bundle = stix2.parse(bundle_path.read_text(), allow_custom=True)
+    types = sorted({obj["type"] for obj in bundle.objects})
+    assert types == ["identity", "incident", "indicator", "ipv4-addr", "marking-definition", "observed-data", "relationship", "report", "sighting"]
+    indicators = [obj for obj in bundle.objects if obj["type"] == "indicator"]
+    assert sorted(i["pattern"] for i in indicators) == [f"[ipv4-addr:value = '198.51.100.{n}']" for n in range(1, 4)]
+    address = next(obj for obj in bundle.objects if obj["type"] == "ipv4-addr" and obj["value"] == "198.51.100.1")
+    assert address["id"] == stix2.IPv4Address(value="198.51.100.1").id, "the same deterministic id as stix2 gives"
+    markings = [obj for obj in bundle.objects if obj["type"] == "marking-definition"]
+    assert [m["id"] for m in markings] == ["marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"], "TLP:AMBER as TLP 2.0"
+
+    # A receiver that may see TLP:GREEN at most gets none of this TLP:AMBER incident.
+    narrow = run_cli("stix", "export", "--incident", "1", "--ceiling", "TLP:GREEN", "--database", sqlite_db)
+    assert narrow.returncode == 0
+    assert "198.51.100" not in narrow.stdout and '"incident"' not in narrow.stdout
+    assert run_cli("stix", "export", "--incident", "9", "--database", sqlite_db).returncode != 0
