@@ -33,12 +33,16 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "An SLA policy file: time to triage and to resolve per severity, in seconds (env CONFIANZA_SLA_POLICY).")
     var slaPolicy: String?
 
+    @Option(help: "A grouping rule file: which fields and window make events one incident (env CONFIANZA_INCIDENT_GROUPING).")
+    var incidentGrouping: String?
+
     var flags: [String: String] {
         var flags: [String: String] = [:]
         flags["database"] = self.database
         flags["logLevel"] = self.logLevel
         flags["shadowserverMapping"] = self.shadowserverMapping
         flags["slaPolicy"] = self.slaPolicy
+        flags["incidentGrouping"] = self.incidentGrouping
         return flags
     }
 }

@@ -19,11 +19,19 @@ struct CLIError: Error, CustomStringConvertible {
 
 /// What the commands share: settings, logging, metrics, opening the store, serving.
 enum Runtime {
-    /// Incident handling with the SLA policy of the settings (the standard one when none is set).
+    /// Incident handling with the SLA policy and grouping rule of the settings (the standard ones when none is set).
     static func incidents(_ store: any Store, _ settings: Settings) throws -> IncidentService {
-        guard let path = settings.slaPolicy else { return IncidentService(store: store) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read the SLA policy \(path)") }
-        do { return IncidentService(store: store, policy: try SLAPolicy.load(data, source: path)) } catch { throw CLIError(error.description) }
+        func read(_ path: String, _ what: String) throws -> Data {
+            guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read the \(what) \(path)") }
+            return data
+        }
+        do {
+            let policy = try settings.slaPolicy.map { try SLAPolicy.load(try read($0, "SLA policy"), source: $0) } ?? .standard
+            let grouping = try settings.incidentGrouping.map { try IncidentGrouping.load(try read($0, "grouping rule"), source: $0) } ?? .standard
+            return IncidentService(store: store, policy: policy, grouping: grouping)
+        } catch let error as IncidentError {
+            throw CLIError(error.description)
+        }
     }
 
     /// The bundled Shadowserver mapping, with the site's own file over it when one is set.

@@ -21,6 +21,7 @@ import Logging
 /// | `mailFrom` | `--mail-from` | `CONFIANZA_MAIL_FROM` | `cirt@localhost` |
 /// | `incidentTag` | `--incident-tag` | `CONFIANZA_INCIDENT_TAG` | `CIRT` (subjects read `[CIRT #42]`) |
 /// | `slaPolicy` | `--sla-policy` | `CONFIANZA_SLA_POLICY` | none (the standard policy: critical 1 h / 24 h … info 3 d / 30 d) |
+/// | `incidentGrouping` | `--incident-grouping` | `CONFIANZA_INCIDENT_GROUPING` | none (per organisation and type, 24 h) |
 ///
 /// The config file is named by `--config` or `CONFIANZA_CONFIG`.
 struct Settings: Equatable {
@@ -40,13 +41,15 @@ struct Settings: Equatable {
     var incidentTag = "CIRT"
     /// A JSON SLA policy file (time to triage and to resolve per severity).
     var slaPolicy: String?
+    /// A JSON grouping rule file (how events become incidents).
+    var incidentGrouping: String?
 
     static let keys: [String: String] = [
         "database": "CONFIANZA_DATABASE_URL", "host": "CONFIANZA_HOST", "port": "CONFIANZA_PORT",
         "publicURL": "CONFIANZA_PUBLIC_URL", "trustProxy": "CONFIANZA_TRUST_PROXY", "logLevel": "CONFIANZA_LOG_LEVEL",
         "bcryptCost": "CONFIANZA_BCRYPT_COST", "connectTimeout": "CONFIANZA_CONNECT_TIMEOUT",
         "shadowserverMapping": "CONFIANZA_SHADOWSERVER_MAPPING", "smtpURL": "CONFIANZA_SMTP_URL", "mailFrom": "CONFIANZA_MAIL_FROM",
-        "incidentTag": "CONFIANZA_INCIDENT_TAG", "slaPolicy": "CONFIANZA_SLA_POLICY",
+        "incidentTag": "CONFIANZA_INCIDENT_TAG", "slaPolicy": "CONFIANZA_SLA_POLICY", "incidentGrouping": "CONFIANZA_INCIDENT_GROUPING",
     ]
 
     /// Resolves the settings. `flags` holds only the flags given on the command line.
@@ -123,6 +126,9 @@ struct Settings: Equatable {
                 throw bad("must be a short word (letters, digits, - and _)")
             }
             self.incidentTag = value
+        case "incidentGrouping":
+            guard FileManager.default.isReadableFile(atPath: value) else { throw bad("must be a readable grouping rule file (\(value))") }
+            self.incidentGrouping = value
         case "slaPolicy":
             guard FileManager.default.isReadableFile(atPath: value) else { throw bad("must be a readable SLA policy file (\(value))") }
             self.slaPolicy = value

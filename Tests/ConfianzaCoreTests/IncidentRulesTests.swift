@@ -68,6 +68,19 @@ import Testing
         #expect(throws: IncidentError.self) { try SLAPolicy.load(Data(), source: "s") }
     }
 
+    @Test func groupingRuleFilesAreChecked() throws {
+        let rule = try IncidentGrouping.load(Data(#"{"fields": ["organisation", "feed"], "windowSeconds": 3600}"#.utf8), source: "g.json")
+        #expect(rule == IncidentGrouping(fields: [.organisation, .feed], windowSeconds: 3600))
+        #expect(throws: IncidentError.invalid(field: "g.json", reason: "must group by organisation")) {
+            try IncidentGrouping.load(Data(#"{"fields": ["type"], "windowSeconds": 3600}"#.utf8), source: "g.json")
+        }
+        #expect(throws: IncidentError.invalid(field: "g.json", reason: "'colour' is not a field to group by (organisation, taxonomy, type, feed)")) {
+            try IncidentGrouping.load(Data(#"{"fields": ["organisation", "colour"], "windowSeconds": 3600}"#.utf8), source: "g.json")
+        }
+        #expect(throws: IncidentError.self) { try IncidentGrouping.load(Data(#"{"fields": ["organisation"], "windowSeconds": 1}"#.utf8), source: "g.json") }
+        #expect(throws: IncidentError.self) { try IncidentGrouping.load(Data("{".utf8), source: "g.json") }
+    }
+
     @Test func papLabels() {
         #expect(PAP(label: "amber") == .amber)
         #expect(PAP(label: "PAP:WHITE") == .clear)

@@ -189,6 +189,12 @@ import Testing
             #expect(rows.count == 2)
             #expect(rows[1].hasPrefix("2024-05-01T00:00:02+00:00,DNS-Open-Resolvers,vulnerable,vulnerable-system,dns-open-resolver,198.51.100.2,53,64500,"))
             #expect(try await client.execute(uri: "/api/v1/events/export?format=xml", method: .get, headers: bearer(token)).status == .badRequest)
+
+            // A value that a spreadsheet would run as a formula is exported as text.
+            let line = #"{"source.ip":"203.0.113.66","classification.type":"infected-system","malware.name":"=1+2"}"# + "\n"
+            _ = try await dependencies.ingest.ingest(fileName: "f.jsonl", format: .intelmq, source: "test", open: { MemoryChunks(Array(line.utf8)) })
+            let formula = try await client.execute(uri: "/api/v1/events/export?format=csv&ip=203.0.113.66", method: .get, headers: bearer(token))
+            #expect(formula.text.contains(",'=1+2,"))
         }
     }
 }

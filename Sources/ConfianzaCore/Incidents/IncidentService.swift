@@ -19,6 +19,30 @@ public struct IncidentGrouping: Sendable, Equatable, Codable {
     /// One incident per organisation and classification type per 24 hours.
     public static let standard = IncidentGrouping(fields: [.organisation, .type], windowSeconds: 86400)
 
+    /// Reads a rule file: `{"fields": ["organisation", "type"], "windowSeconds": 86400}`. The organisation
+    /// must be among the fields (an incident concerns one organisation's events), and the window is
+    /// from one minute to 31 days.
+    public static func load(_ data: Data, source: String) throws(IncidentError) -> IncidentGrouping {
+        struct File: Decodable {
+            var fields: [String]
+            var windowSeconds: Int
+        }
+        let file: File
+        do { file = try JSONDecoder().decode(File.self, from: data) } catch {
+            throw .invalid(field: source, reason: "is not a grouping rule ({\"fields\": [\"organisation\", \"type\"], \"windowSeconds\": 86400})")
+        }
+        var fields: [Field] = []
+        for name in file.fields {
+            guard let field = Field(rawValue: name) else {
+                throw .invalid(field: source, reason: "'\(name)' is not a field to group by (organisation, taxonomy, type, feed)")
+            }
+            fields.append(field)
+        }
+        guard fields.contains(.organisation) else { throw .invalid(field: source, reason: "must group by organisation") }
+        guard (60...31 * 86400).contains(file.windowSeconds) else { throw .invalid(field: source, reason: "windowSeconds must be from 60 to 2678400") }
+        return IncidentGrouping(fields: fields, windowSeconds: file.windowSeconds)
+    }
+
     func key(_ candidate: IncidentCandidate, organisation: UUID) -> String {
         let seconds = Int64(candidate.firstSeen.timeIntervalSince1970.rounded(.down))
         let window = Int64(self.windowSeconds)

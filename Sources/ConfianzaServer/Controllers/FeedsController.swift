@@ -409,9 +409,8 @@ struct FeedsController {
             body: .init(byteBuffer: ByteBuffer(bytes: out)))
     }
 
-    static func csvField(_ text: String) -> String {
-        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-    }
+    /// A CSV cell a spreadsheet will not run as a formula (see ``EventsCSV/cell(_:)``).
+    static func csvField(_ text: String) -> String { EventsCSV.cell(text) }
 
     @Sendable func apiEvent(request: Request, context: AppContext) async throws -> JSONResponse<EventOut> {
         _ = try context.requireUser()
