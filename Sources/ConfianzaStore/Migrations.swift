@@ -261,7 +261,7 @@ enum Migrations {
                 """
                 CREATE TABLE shares (
                     id TEXT PRIMARY KEY, incident_id TEXT NOT NULL REFERENCES incidents (id), peer_id TEXT NOT NULL REFERENCES peers (id),
-                    tlp TEXT NOT NULL, summary TEXT NOT NULL, actor TEXT NOT NULL, at BIGINT NOT NULL)
+                    tlp TEXT NOT NULL, summary TEXT NOT NULL, content TEXT NOT NULL, actor TEXT NOT NULL, at BIGINT NOT NULL)
                 """,
                 "CREATE INDEX shares_incident ON shares (incident_id)",
                 """

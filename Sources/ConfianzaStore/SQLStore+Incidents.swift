@@ -426,9 +426,9 @@ extension SQLStore {
         try await self.withTransaction { db in
             try await db.raw(
                 """
-                INSERT INTO shares (id, incident_id, peer_id, tlp, summary, actor, at)
+                INSERT INTO shares (id, incident_id, peer_id, tlp, summary, content, actor, at)
                 VALUES (\(bind: share.id.uuidString), \(bind: share.incidentID.uuidString), \(bind: share.peerID.uuidString), \(bind: share.tlp.rawValue),
-                    \(bind: share.summary), \(bind: share.actor), \(bind: Millis(share.at)))
+                    \(bind: share.summary), \(bind: share.content), \(bind: share.actor), \(bind: Millis(share.at)))
                 """
             ).run()
             try await Self.appendTimeline([timeline], db: db)
@@ -438,13 +438,14 @@ extension SQLStore {
     public func shares(incidentID: UUID) async throws -> [Share] {
         try await self.withDatabase { db in
             try await db.raw(
-                "SELECT id, incident_id, peer_id, tlp, summary, actor, at FROM shares WHERE incident_id = \(bind: incidentID.uuidString) ORDER BY at"
+                "SELECT id, incident_id, peer_id, tlp, summary, content, actor, at FROM shares WHERE incident_id = \(bind: incidentID.uuidString) ORDER BY at"
             ).all().map { row in
                 let tlpText = try row.decode(column: "tlp", as: String.self)
                 guard let tlp = TLP(label: tlpText) else { throw StoreError.corrupt("share tlp '\(tlpText)'") }
                 return Share(
                     id: try Self.uuid(row, "id"), incidentID: try Self.uuid(row, "incident_id"), peerID: try Self.uuid(row, "peer_id"), tlp: tlp,
-                    summary: try row.decode(column: "summary", as: String.self), actor: try row.decode(column: "actor", as: String.self),
+                    summary: try row.decode(column: "summary", as: String.self), content: try row.decode(column: "content", as: String.self),
+                    actor: try row.decode(column: "actor", as: String.self),
                     at: try Millis.date(row, "at"))
             }
         }

@@ -39,10 +39,13 @@ public struct Share: Sendable, Equatable {
     public var peerID: UUID
     public var tlp: TLP
     public var summary: String
+    /// Exactly what was handed over (a STIX 2.1 bundle), kept for the record.
+    public var content: String
     public var actor: String
     public var at: Date
 
-    public init(id: UUID = UUID(), incidentID: UUID, peerID: UUID, tlp: TLP, summary: String, actor: String, at: Date) {
+    public init(id: UUID = UUID(), incidentID: UUID, peerID: UUID, tlp: TLP, summary: String, content: String = "", actor: String, at: Date) {
+        self.content = content
         self.id = id
         self.incidentID = incidentID
         self.peerID = peerID
@@ -129,7 +132,8 @@ extension IncidentService {
 
     /// Records that the incident was shared with a peer at a marking: never above the incident's own
     /// marking, nor above what the peer may receive. The timeline and the audit log both keep it.
-    public func share(_ id: UUID, with peerID: UUID, tlp: TLP, by actor: String, address: String? = nil) async throws -> Share {
+    /// `content` is what is handed over (the caller writes it, within the peer's ceiling).
+    public func share(_ id: UUID, with peerID: UUID, tlp: TLP, content: String = "", by actor: String, address: String? = nil) async throws -> Share {
         let incident = try await self.require(id)
         guard let peer = try await self.store.peer(id: peerID) else { throw IncidentError.notFound("peer \(peerID)") }
         guard tlp <= peer.tlpCeiling else {
@@ -140,7 +144,7 @@ extension IncidentService {
                 field: "tlp", reason: "the incident is \(incident.tlp.rawValue): it cannot be shared under a looser marking (\(tlp.rawValue))")
         }
         let summary = "#\(incident.number) \(incident.title) — \(incident.taxonomy)/\(incident.type), \(incident.severity.rawValue), \(incident.eventCount) events"
-        let share = Share(incidentID: id, peerID: peerID, tlp: tlp, summary: summary, actor: actor, at: self.now())
+        let share = Share(incidentID: id, peerID: peerID, tlp: tlp, summary: summary, content: content, actor: actor, at: self.now())
         try await self.store.insertShare(
             share, timeline: TimelineEntry(incidentID: id, at: share.at, actor: actor, kind: .share, detail: "shared with \(peer.name) (\(peer.country)) at \(tlp.rawValue)"))
         try await self.store.appendAudit(

@@ -31,6 +31,7 @@ struct IncidentsController {
         router.post("/incidents/:number/tasks/:task", use: self.toggleTaskForm)
         router.post("/incidents/:number/notify", use: self.notifyForm)
         router.post("/incidents/:number/share", use: self.shareForm)
+        router.get("/incidents/:number/shares/:share", use: self.sharedContent)
         router.post("/incidents/:number/merge", use: self.mergeForm)
         router.post("/incidents/:number/links", use: self.linkForm)
         router.post("/incidents/:number/notices/:notice/resend", use: self.resendForm)
@@ -358,7 +359,7 @@ struct IncidentsController {
         let peers = try await self.store.peers()
         let peerNames = Dictionary(peers.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         let shares = try await self.store.shares(incidentID: incident.id).map { share -> [String: Any] in
-            ["peer": peerNames[share.peerID] ?? "?", "tlp": share.tlp.rawValue, "at": TimeFormat.minute(share.at), "actor": share.actor]
+            ["id": share.id.uuidString, "peer": peerNames[share.peerID] ?? "?", "tlp": share.tlp.rawValue, "at": TimeFormat.minute(share.at), "actor": share.actor]
         }
         let linked = try await self.store.linkedIncidents(incident.id).map { ["number": $0.number, "title": $0.title, "status": self.t("incident.status.\($0.status.rawValue)", context)] as [String: Any] }
         var summary = self.row(incident, names: names, now: now, context: context)
@@ -454,8 +455,31 @@ struct IncidentsController {
         try await self.act(request: request, context: context) { incident, user in
             guard let peer = (context.form["peer"]).flatMap(UUID.init(uuidString:)) else { throw IncidentError.invalid(field: "peer", reason: "must be chosen") }
             guard let tlp = TLP(label: context.form["tlp"] ?? "") else { throw IncidentError.invalid(field: "tlp", reason: "must be a TLP 2.0 label") }
-            _ = try await self.incidents.share(incident.id, with: peer, tlp: tlp, by: user.username, address: context.address)
+            _ = try await self.incidents.share(
+                incident.id, with: peer, tlp: tlp, content: try await self.bundle(incident, forPeer: peer), by: user.username, address: context.address)
         }
+    }
+
+    /// The STIX bundle a peer receives: nothing above its TLP ceiling.
+    func bundle(_ incident: Incident, forPeer peerID: UUID) async throws -> String {
+        guard let peer = try await self.store.peer(id: peerID) else { throw IncidentError.notFound("peer \(peerID)") }
+        let input = STIXExporter.Input(
+            incident: incident, events: try await self.store.incidentEvents(incidentID: incident.id, limit: 100_000),
+            organisations: try await self.store.organisations())
+        return STIXExporter(producer: self.tag).bundle([input], ceiling: peer.tlpCeiling, now: Date()).text
+    }
+
+    /// What was handed to a peer, as it was.
+    @Sendable func sharedContent(request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireRole(.analyst)
+        let incident = try await self.incident(context)
+        guard let id = context.parameters.get("share").flatMap(UUID.init(uuidString:)),
+            let share = try await self.store.shares(incidentID: incident.id).first(where: { $0.id == id })
+        else { throw AppError.notFound("no such share") }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/stix+json;version=2.1", .contentDisposition: "attachment; filename=\"incident-\(incident.number)-share.stix.json\""],
+            body: .init(byteBuffer: ByteBuffer(string: share.content)))
     }
 
     @Sendable func resendForm(request: Request, context: AppContext) async throws -> Response {
@@ -722,7 +746,8 @@ struct IncidentsController {
         let input = try await JSONInput.decode(ShareIn.self, from: request, allowedFields: ShareIn.fields)
         guard let peer = UUID(uuidString: input.peer) else { throw AppError.invalidFields([.init(field: "peer", reason: "must be a peer's id")]) }
         guard let tlp = TLP(label: input.tlp) else { throw AppError.invalidFields([.init(field: "tlp", reason: "'\(input.tlp)' is not a TLP 2.0 label")]) }
-        let share = try await self.incidents.share(incident.id, with: peer, tlp: tlp, by: user.username, address: context.address)
+        let share = try await self.incidents.share(
+            incident.id, with: peer, tlp: tlp, content: try await self.bundle(incident, forPeer: peer), by: user.username, address: context.address)
         return JSONResponse(value: ShareOut(id: share.id, peer: share.peerID, tlp: share.tlp.rawValue, summary: share.summary, at: share.at))
     }
 
