@@ -8,8 +8,10 @@ import Foundation
 /// get UUIDv5 ids in Confianza's namespace over what they describe, so exporting the same incident
 /// again gives the same ids (a peer sees a new version, not a new object).
 public enum STIXID {
-    public static let observableNamespace = UUID(uuidString: "00abedb4-aa42-466c-9c01-fed23315a9b7")!
-    static let confianzaNamespace = UUID(uuidString: "8f1b6a3e-7a0c-5d2e-9c41-3f5e2b7d9a10")!
+    /// `00abedb4-aa42-466c-9c01-fed23315a9b7`, written as bytes so that no parsing can fail.
+    public static let observableNamespace = UUID(uuid: (0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x46, 0x6c, 0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7))
+    /// `8f1b6a3e-7a0c-5d2e-9c41-3f5e2b7d9a10`: Confianza's own namespace.
+    static let confianzaNamespace = UUID(uuid: (0x8f, 0x1b, 0x6a, 0x3e, 0x7a, 0x0c, 0x5d, 0x2e, 0x9c, 0x41, 0x3f, 0x5e, 0x2b, 0x7d, 0x9a, 0x10))
 
     public static func uuid5(namespace: UUID, name: String) -> UUID {
         var bytes = withUnsafeBytes(of: namespace.uuid) { Array($0) }
