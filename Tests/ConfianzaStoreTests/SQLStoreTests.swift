@@ -64,6 +64,22 @@ import Testing
         }
     }
 
+    /// An incident's timeline cannot be rewritten, even by someone with the database in hand.
+    @Test(arguments: TestBackend.sql)
+    func incidentTimelinesAreAppendOnly(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let sql = try #require(store as? SQLStore)
+            let incident = try await IncidentService(store: store).create(.init(title: "x", type: "spam", severity: .low), by: "ana")
+            await #expect(throws: (any Error).self) {
+                try await sql.withDatabase { db in try await db.raw("UPDATE incident_timeline SET actor = 'mallory'").run() }
+            }
+            await #expect(throws: (any Error).self) {
+                try await sql.withDatabase { db in try await db.raw("DELETE FROM incident_timeline").run() }
+            }
+            #expect(try await store.timeline(incidentID: incident.id).map(\.actor) == ["ana"])
+        }
+    }
+
     @Test(arguments: TestBackend.sql)
     func migrationsFromTwoProcessesAtOnceApplyOnce(backend: TestBackend) async throws {
         // Two stores on one database stand for two processes starting together.
