@@ -70,7 +70,7 @@ let package = Package(
         ),
         .target(
             name: "ConfianzaSTIX",
-            dependencies: ["ConfianzaCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ConfianzaCore", "ConfianzaNetwork", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -58,6 +58,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     IncidentsController(
         store: dependencies.store, incidents: dependencies.incidents, accounts: dependencies.accounts, views: views, tag: configuration.incidentTag)
         .addRoutes(to: router)
+    IndicatorsController(store: dependencies.store, accounts: dependencies.accounts, views: views).addRoutes(to: router)
     PeersController(store: dependencies.store, incidents: dependencies.incidents, accounts: dependencies.accounts, views: views).addRoutes(to: router)
     OperationsController(
         store: dependencies.store, views: views, metrics: dependencies.metrics, serverName: configuration.serverName

@@ -193,7 +193,7 @@ enum Migrations {
                 "CREATE INDEX quarantine_run ON quarantine (run_id, line)",
             ]),
         Migration(
-            version: 4, name: "incidents: incidents, their events, timeline and tasks, the outbox, peers and shares",
+            version: 4, name: "incidents: incidents, their events, timeline and tasks, the outbox, peers and shares; indicators and their sightings",
             sqliteFirst: [
                 """
                 CREATE TABLE incident_timeline (
@@ -270,6 +270,19 @@ enum Migrations {
                 """,
                 "CREATE INDEX incident_links_b ON incident_links (b)",
                 "CREATE TABLE digest_cursors (contact_id TEXT PRIMARY KEY, covered_until BIGINT NOT NULL)",
+                """
+                CREATE TABLE indicators (
+                    id TEXT PRIMARY KEY, version TEXT NOT NULL, name TEXT NOT NULL, pattern TEXT NOT NULL, pattern_type TEXT NOT NULL, address TEXT,
+                    valid_from BIGINT NOT NULL, valid_until BIGINT, revoked BOOLEAN NOT NULL, tlp TEXT NOT NULL, source TEXT NOT NULL,
+                    imported_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX indicators_address ON indicators (address)",
+                """
+                CREATE TABLE indicator_sightings (
+                    event_id BIGINT NOT NULL REFERENCES events (id), indicator_id TEXT NOT NULL REFERENCES indicators (id), at BIGINT NOT NULL,
+                    PRIMARY KEY (event_id, indicator_id))
+                """,
+                "CREATE INDEX indicator_sightings_indicator ON indicator_sightings (indicator_id)",
                 "CREATE INDEX events_run ON events (run_id, id)",
             ],
             commonFirst: [

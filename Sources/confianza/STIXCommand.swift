@@ -7,7 +7,7 @@ import Logging
 
 /// STIX 2.1 out of Confianza.
 struct STIXCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stix", abstract: "Write STIX 2.1 bundles.", subcommands: [Export.self])
+    static let configuration = CommandConfiguration(commandName: "stix", abstract: "Write STIX 2.1 bundles.", subcommands: [Export.self, Import.self])
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -43,6 +43,49 @@ struct STIXCommand: AsyncParsableCommand {
             } else {
                 FileHandle.standardOutput.write(data)
             }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read the indicators of STIX 2.1 bundles (all or nothing per file); incoming events are matched against them.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Bundles (.json).") var files: [String]
+        @Option(help: "Where they came from (default: the file's name).") var source: String?
+
+        func validate() throws {
+            guard !self.files.isEmpty else { throw ValidationError("give at least one bundle") }
+        }
+
+        func run() async throws {
+            var settings = try Runtime.settings(self.global)
+            if self.global.logLevel == nil { settings.logLevel = .warning }
+            var failed = 0
+            try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in
+                for file in self.files {
+                    guard let data = FileManager.default.contents(atPath: file) else {
+                        failed += 1
+                        FileHandle.standardError.write(Data("cannot read \(file)\n".utf8))
+                        continue
+                    }
+                    guard let text = String(data: data, encoding: .utf8) else {
+                        failed += 1
+                        FileHandle.standardError.write(Data("\(file): not UTF-8\n".utf8))
+                        continue
+                    }
+                    let result = Result { () throws(STIXImportError) in
+                        try STIXImporter.indicators(from: text, source: self.source ?? (file as NSString).lastPathComponent, now: Date())
+                    }
+                    guard case .success(let read) = result else {
+                        if case .failure(let error) = result { FileHandle.standardError.write(Data("\(file): \(error.description)\n".utf8)) }
+                        failed += 1
+                        continue
+                    }
+                    let counts = try await store.upsertIndicators(read.indicators)
+                    print("\(file): \(counts.added) indicators added, \(counts.replaced) updated, \(counts.unchanged) unchanged; \(read.skipped) other objects skipped")
+                }
+            }
+            if failed > 0 { throw ExitCode(1) }
         }
     }
 }

@@ -182,3 +182,34 @@ import Testing
         }
     }
 }
+
+@Suite struct IndicatorsHTTPTests {
+    @Test func indicatorsAreImportedListedAndRevoked() async throws {
+        try await TestApp.run { client, dependencies in
+            let token = try await makeToken(dependencies, for: "ana")
+            let bundle = #"{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2024-01-01T00:00:00Z","modified":"2024-01-01T00:00:00Z","name":"Botnet C2","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z","object_marking_refs":["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]}]}"#
+            let imported = try await client.execute(
+                uri: "/api/v1/indicators/import?source=CERT.br", method: .post, headers: bearer(token, json: true), body: ByteBuffer(string: bundle))
+            #expect(imported.status == .ok)
+            #expect(try imported.json()["added"] as? Int == 1)
+            let bad = try await client.execute(
+                uri: "/api/v1/indicators/import", method: .post, headers: bearer(token, json: true),
+                body: ByteBuffer(string: bundle.replacingOccurrences(of: #","pattern_type":"stix""#, with: "")))
+            #expect(bad.status == .badRequest)
+            #expect(String(buffer: bad.body).contains("pattern_type"))
+            let viewer = try await makeToken(dependencies, for: "vera")
+            #expect(try await client.execute(uri: "/api/v1/indicators/import", method: .post, headers: bearer(viewer, json: true), body: ByteBuffer(string: bundle)).status == .forbidden)
+            let list = try await client.execute(uri: "/api/v1/indicators?state=active", method: .get, headers: bearer(viewer))
+            #expect(try list.jsonArray().first?["tlp"] as? String == "TLP:GREEN")
+
+            let analyst = Browser(client)
+            try await analyst.login("ana")
+            let page = try await analyst.get("/indicators?q=botnet")
+            #expect(page.text.contains("Botnet C2") && page.text.contains("[ipv4-addr:value = &#39;198.51.100.7&#39;]") || page.text.contains("198.51.100.7"))
+            let revoked = try await analyst.post("/indicators/revoke", [("id", "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"), ("revoked", "true")])
+            #expect(revoked.status == .seeOther)
+            #expect(try await dependencies.store.indicator(id: "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f")?.revoked == true)
+            #expect(try await analyst.get("/indicators?state=nonsense").status == .badRequest)
+        }
+    }
+}

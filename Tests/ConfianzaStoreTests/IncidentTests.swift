@@ -210,3 +210,49 @@ import Testing
         }
     }
 }
+
+@Suite struct IndicatorMatchingTests {
+    static func indicator(_ id: String, address: String, revoked: Bool = false, validUntil: Date? = nil, tlp: TLP = .amber) -> Indicator {
+        Indicator(
+            id: id, version: "2024-02-01T00:00:00.000Z", name: "C2 \(address)", pattern: "[ipv4-addr:value = '\(address)']", patternType: "stix",
+            address: address, validFrom: Date(timeIntervalSince1970: 0), validUntil: validUntil, revoked: revoked, tlp: tlp, source: "CERT.br",
+            importedAt: Date())
+    }
+
+    /// An event whose source address an active indicator names becomes a sighting and an incident of
+    /// its own; revoked and expired indicators match nothing; importing again changes nothing.
+    @Test(arguments: TestBackend.available)
+    func activeIndicatorsRaiseSightingsAndAnIncident(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let (pipeline, _) = try await IncidentTests.setUp(store)
+            let withIncidents = IngestPipeline(
+                store: store, constituency: pipeline.constituency, mapping: pipeline.mapping, incidents: IncidentService(store: store))
+            let active = Self.indicator("indicator--00000000-0000-4000-8000-000000000001", address: "198.51.100.1", tlp: .red)
+            let counts = try await store.upsertIndicators([
+                active, Self.indicator("indicator--00000000-0000-4000-8000-000000000002", address: "198.51.100.2", revoked: true),
+                Self.indicator("indicator--00000000-0000-4000-8000-000000000003", address: "198.51.100.3", validUntil: Date(timeIntervalSince1970: 1)),
+            ])
+            #expect(counts == (3, 0, 0))
+            #expect(try await store.upsertIndicators([active]) == (0, 0, 1))
+            var newer = active
+            newer.version = "2024-03-01T00:00:00.000Z"
+            #expect(try await store.upsertIndicators([newer]) == (0, 1, 0))
+            _ = try await IncidentTests.ingest(withIncidents, [
+                IncidentTests.line("198.51.100.1", "c2-server", "2024-05-01T01:00:00Z"),
+                IncidentTests.line("198.51.100.2", "c2-server", "2024-05-01T01:00:00Z"),
+                IncidentTests.line("198.51.100.3", "c2-server", "2024-05-01T01:00:00Z"),
+            ], name: "i.jsonl")
+            let incidents = try await store.incidents(matching: IncidentQuery())
+            let seen = try #require(incidents.first { $0.title == "Indicator seen: C2 198.51.100.1" })
+            #expect(seen.eventCount == 1 && seen.tlp == .red && seen.severity == .high)
+            #expect(incidents.filter { $0.title == "c2-server at Hospital" }.map(\.eventCount) == [2], "the other two are grouped as usual")
+            #expect(try await store.sightingCounts(indicatorIDs: [active.id, "indicator--00000000-0000-4000-8000-000000000002"]) == [active.id: 1])
+            #expect(try await store.indicators(matching: IndicatorQuery(state: .active), now: Date()).map(\.id) == [active.id])
+            #expect(try await store.indicators(matching: IndicatorQuery(state: .revoked), now: Date()).count == 1)
+            #expect(try await store.indicators(matching: IndicatorQuery(state: .expired), now: Date()).count == 1)
+            #expect(try await store.indicators(matching: IndicatorQuery(search: "51.100.3"), now: Date()).count == 1)
+            try await store.setIndicatorRevoked(id: active.id, revoked: true)
+            #expect(try await store.indicator(id: active.id)?.revoked == true)
+        }
+    }
+}

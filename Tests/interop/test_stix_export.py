@@ -1,6 +1,7 @@
 """Incidents exported as STIX 2.1 are read by the tools peers use: `stix2` parses every object and
 `stix2-validator` 3.2.0 finds no error; a receiver's TLP ceiling keeps marked objects out."""
 import json
+import sqlite3
 
 import stix2
 from stix2validator import ValidationOptions, validate_file
@@ -45,3 +46,34 @@ def test_an_exported_incident_is_valid_stix_for_stix2_and_the_validator(tmp_path
     assert narrow.returncode == 0
     assert "198.51.100" not in narrow.stdout and '"incident"' not in narrow.stdout
     assert run_cli("stix", "export", "--incident", "9", "--database", sqlite_db).returncode != 0
+
+
+def test_indicators_made_with_stix2_are_imported_and_raise_an_incident_when_seen(tmp_path, sqlite_db):
+    """A peer's indicators, written by python-stix2 with TLP 1.0 markings as many tools still send them."""
+    constituency = tmp_path / "constituency.json"
+    constituency.write_text(json.dumps({"format": "confianza-constituency", "version": 1, "organisations": [
+        {"name": "Intendencia", "sector": "government", "country": "UY", "kind": "public", "assets": [{"kind": "prefix", "value": "198.51.100.0/24"}]}]}))
+    assert run_cli("constituency", "import", str(constituency), "--database", sqlite_db).returncode == 0
+    seen = stix2.Indicator(name="Andromeda C2", pattern="[ipv4-addr:value = '198.51.100.2']", pattern_type="stix",
+                           valid_from="2024-01-01T00:00:00Z", object_marking_refs=[stix2.TLP_GREEN])
+    unseen = stix2.Indicator(name="Other", pattern="[domain-name:value = 'bad.example']", pattern_type="stix", valid_from="2024-01-01T00:00:00Z")
+    bundle = tmp_path / "peer.json"
+    bundle.write_text(stix2.Bundle(seen, unseen, stix2.TLP_GREEN).serialize())
+    imported = run_cli("stix", "import", str(bundle), "--source", "CERT.br", "--database", sqlite_db)
+    assert imported.returncode == 0, imported.stderr
+    assert "2 indicators added, 0 updated, 0 unchanged; 1 other objects skipped" in imported.stdout
+
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"type": "bundle", "id": "bundle--" + "0" * 8 + "-0000-4000-8000-" + "0" * 12,
+                                  "objects": [{"type": "indicator", "id": "indicator--x"}]}))
+    refused = run_cli("stix", "import", str(broken), "--database", sqlite_db)
+    assert refused.returncode == 1 and "objects[0].id: is not an indicator id" in refused.stderr
+
+    report = tmp_path / "2024-05-01-event4_sinkhole-uy.csv"
+    report.write_text(REPORT)
+    assert run_cli("ingest", str(report), "--database", sqlite_db).returncode == 0
+    with sqlite3.connect(sqlite_db) as db:
+        incidents = dict(db.execute("SELECT title, event_count FROM incidents"))
+        sightings = db.execute("SELECT COUNT(*) FROM indicator_sightings").fetchone()[0]
+    assert incidents == {"Indicator seen: Andromeda C2": 1, "infected-system at Intendencia": 2}
+    assert sightings == 1

@@ -24,6 +24,8 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let organisationDeleted = AuditAction(rawValue: "organisation.deleted")
     public static let quarantineReprocessed = AuditAction(rawValue: "quarantine.reprocessed")
     public static let incidentShared = AuditAction(rawValue: "incident.shared")
+    public static let indicatorRevoked = AuditAction(rawValue: "indicator.revoked")
+    public static let indicatorRestored = AuditAction(rawValue: "indicator.restored")
 }
 
 /// An action to append to the audit log.

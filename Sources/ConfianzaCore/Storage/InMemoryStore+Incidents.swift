@@ -12,6 +12,8 @@ struct IncidentData {
     var shares: [Share] = []
     var links: Set<[UUID]> = []
     var digestCursors: [UUID: Date] = [:]
+    var indicators: [String: Indicator] = [:]
+    var sightings: [(eventID: Int64, indicatorID: String, at: Date)] = []
 }
 
 extension InMemoryStore {
@@ -220,5 +222,58 @@ extension InMemoryStore {
         if let message { self.incidentData.outbox[message.id] = message }
         self.incidentData.digestCursors[contactID] = coveredUntil
         self.appendTimeline(timeline)
+    }
+
+    public func upsertIndicators(_ indicators: [Indicator]) async throws -> (added: Int, replaced: Int, unchanged: Int) {
+        var counts = (added: 0, replaced: 0, unchanged: 0)
+        for indicator in indicators {
+            if let existing = self.incidentData.indicators[indicator.id] {
+                if indicator.version > existing.version {
+                    self.incidentData.indicators[indicator.id] = indicator
+                    counts.replaced += 1
+                } else {
+                    counts.unchanged += 1
+                }
+            } else {
+                self.incidentData.indicators[indicator.id] = indicator
+                counts.added += 1
+            }
+        }
+        return counts
+    }
+
+    public func indicators(matching query: IndicatorQuery, now: Date) async throws -> [Indicator] {
+        Array(self.incidentData.indicators.values.filter { query.matches($0, now: now) }.sorted { ($0.importedAt, $0.id) > ($1.importedAt, $1.id) }.prefix(query.limit))
+    }
+
+    public func indicator(id: String) async throws -> Indicator? { self.incidentData.indicators[id] }
+
+    public func setIndicatorRevoked(id: String, revoked: Bool) async throws {
+        guard self.incidentData.indicators[id] != nil else { throw StoreError.notFound("indicator \(id)") }
+        self.incidentData.indicators[id]?.revoked = revoked
+    }
+
+    public func indicatorMatches(runID: UUID, now: Date) async throws -> [(eventID: Int64, indicatorID: String)] {
+        let active = self.incidentData.indicators.values.filter { $0.isActive(at: now) && $0.address != nil }
+        let seen = Set(self.incidentData.sightings.map { "\($0.eventID)|\($0.indicatorID)" })
+        var pairs: [(eventID: Int64, indicatorID: String)] = []
+        for event in self.eventData.events.values.filter({ $0.runID == runID }).sorted(by: { $0.id < $1.id }) {
+            guard let ip = event.event["source.ip"]?.description else { continue }
+            for indicator in active where indicator.address == ip && !seen.contains("\(event.id)|\(indicator.id)") {
+                pairs.append((event.id, indicator.id))
+            }
+        }
+        return pairs
+    }
+
+    public func recordSightings(_ pairs: [(eventID: Int64, indicatorID: String)], at date: Date) async throws {
+        for pair in pairs { self.incidentData.sightings.append((pair.eventID, pair.indicatorID, date)) }
+    }
+
+    public func sightingCounts(indicatorIDs: [String]) async throws -> [String: Int] {
+        let wanted = Set(indicatorIDs)
+        var counts: [String: Int] = [:]
+        for sighting in self.incidentData.sightings where wanted.contains(sighting.indicatorID) { counts[sighting.indicatorID, default: 0] += 1 }
+        return counts
     }
 }

@@ -346,6 +346,7 @@ public final class IngestPipeline: Sendable {
     func handOver(_ runID: UUID) async throws {
         guard let incidents = self.incidents else { return }
         let index = try await self.constituency.index()
+        try await incidents.matchIndicators(runID: runID)
         try await incidents.group(runID: runID, organisationNames: index.organisations.mapValues(\.name))
     }
 
