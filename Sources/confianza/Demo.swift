@@ -3,6 +3,7 @@ import ConfianzaCore
 import ConfianzaFeeds
 import ConfianzaNetwork
 import ConfianzaStore
+import ConfianzaSTIX
 import Foundation
 import Logging
 
@@ -68,6 +69,17 @@ struct Demo: AsyncParsableCommand {
             addresses.append(.v4(base | 7))
             if addresses.count >= 300 { break }
         }
+        // A peer's indicators, imported before the reports so that some events match them.
+        let markings: [TLP] = [.green, .amber, .red]
+        let indicators = addresses.prefix(3).enumerated().map { index, address in
+            Indicator(
+                id: "indicator--\(STIXID.uuid5(namespace: STIXID.observableNamespace, name: "demo-indicator-\(index)").uuidString.lowercased())",
+                version: "2024-01-01T00:00:00.000Z", name: ["Emotet C2", "Mirai scanner", "Phishing kit host"][index],
+                pattern: "[ipv4-addr:value = '\(address)']", patternType: "stix", address: address.description,
+                validFrom: Date().addingTimeInterval(-30 * 86400), validUntil: Date().addingTimeInterval(60 * 86400), revoked: false,
+                tlp: markings[index], source: "CERT.br (demo)", importedAt: Date())
+        }
+        _ = try await store.upsertIndicators(indicators)
         let pipeline = IngestPipeline(
             store: store, constituency: constituency, mapping: try ShadowserverMapping.bundled(), incidents: IncidentService(store: store))
         for report in DemoReports.make(now: Date(), addresses: addresses) {

@@ -251,6 +251,10 @@ import Testing
             #expect(try await store.indicators(matching: IndicatorQuery(state: .revoked), now: Date()).count == 1)
             #expect(try await store.indicators(matching: IndicatorQuery(state: .expired), now: Date()).count == 1)
             #expect(try await store.indicators(matching: IndicatorQuery(search: "51.100.3"), now: Date()).count == 1)
+            // A later run's match joins the incident still open for that indicator.
+            _ = try await IncidentTests.ingest(withIncidents, [IncidentTests.line("198.51.100.1", "c2-server", "2024-05-02T01:00:00Z")], name: "j.jsonl")
+            #expect(try await store.incident(id: seen.id)?.eventCount == 2)
+            #expect(try await store.incidents(matching: IncidentQuery()).filter { $0.title.hasPrefix("Indicator seen") }.count == 1)
             try await store.setIndicatorRevoked(id: active.id, revoked: true)
             #expect(try await store.indicator(id: active.id)?.revoked == true)
         }
