@@ -107,6 +107,34 @@ import Testing
         }
     }
 
+    /// Another process takes the message between our read and our claim: we send nothing and leave its
+    /// state alone.
+    @Test(arguments: TestBackend.available)
+    func aMessageTakenByAnotherProcessIsLeftToIt(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let (service, incident) = try await Self.setUp(store)
+            _ = try await service.notify(incident.id, by: "ana")
+            final class Racing: MailTransport {
+                let store: any Store
+                let delivered = Mutex(0)
+                init(store: any Store) { self.store = store }
+                func send(_ message: MailMessage, commit: @Sendable () async throws -> Void) async throws {
+                    var taken = try await self.store.dueMessages(at: Date().addingTimeInterval(1), limit: 1)[0]
+                    taken.state = .sending
+                    _ = try await self.store.updateOutbox(taken, expected: .pending, timeline: nil)
+                    try await commit()
+                    self.delivered.withLock { $0 += 1 }
+                }
+            }
+            let transport = Racing(store: store)
+            let sender = OutboxSender(store: store, transport: transport, from: "cert@cert.example", domain: "cert.example")
+            #expect(try await sender.sendDue() == 0)
+            #expect(transport.delivered.withLock { $0 } == 0)
+            let message = try #require(try await store.outboxMessages(incidentID: incident.id).first)
+            #expect(message.state == .sending && message.attempts == 0, "the other process's claim stands")
+        }
+    }
+
     @Test(arguments: TestBackend.available)
     func aRefusedMessageIsRetriedWithBackoffThenGivenUp(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { store in

@@ -154,11 +154,10 @@ public struct OutboxSender: Sendable {
                     detail: "delivery to \(pending.recipient) uncertain: \(error); not resent"))
             return false
         } catch {
-            // Nothing reached the point of no return: try again later, or give up after the last attempt.
-            guard let current = try await self.store.outboxMessages(incidentID: pending.incidentID).first(where: { $0.id == pending.id }) else { return false }
-            guard current.state == .pending || current.state == .sending else { return false }
-            var retry = current
-            retry.attempts = max(current.attempts, claimed.attempts)
+            // Nothing reached the point of no return, and the message is still ours and pending (if another
+            // process took it, the update below finds it no longer pending and leaves it alone): try again
+            // later, or give up after the last attempt.
+            var retry = claimed
             retry.lastError = String(describing: error)
             var entry: TimelineEntry?
             if retry.attempts >= self.maxAttempts {
@@ -170,7 +169,7 @@ public struct OutboxSender: Sendable {
                 retry.state = .pending
                 retry.nextAttemptAt = self.now().addingTimeInterval(Self.backoff[min(retry.attempts - 1, Self.backoff.count - 1)])
             }
-            _ = try await self.store.updateOutbox(retry, expected: current.state, timeline: entry)
+            _ = try await self.store.updateOutbox(retry, expected: .pending, timeline: entry)
             return false
         }
         var done = claimed
