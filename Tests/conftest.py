@@ -118,3 +118,35 @@ def login(session: requests.Session, base: str, username: str, password: str = P
         data={"_csrf": csrf_token(page.text), "username": username, "password": password, "next": "/"},
         allow_redirects=True,
     )
+
+
+class SMTPServer:
+    """A real SMTP server on loopback (aiosmtpd) that keeps every message it receives."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+        self.messages = []  # (mail_from, rcpt_tos, content)
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def wait_for(self, count: int, seconds: float = 30) -> bool:
+        deadline = time.time() + seconds
+        while time.time() < deadline and len(self.messages) < count:
+            time.sleep(0.2)
+        return len(self.messages) >= count
+
+
+@pytest.fixture
+def smtp():
+    server = SMTPServer()
+    server.controller.start()
+    yield server
+    server.controller.stop()

@@ -75,9 +75,10 @@ public enum STIXImporter {
         if let version = try string("spec_version", required: false), version != "2.1" {
             throw STIXImportError(path: "\(place).spec_version", reason: "'\(version)': only STIX 2.1 is read")
         }
-        guard let created = try time("created") else { throw STIXImportError(path: "\(place).created", reason: "is missing") }
-        let createdText = try string("created") ?? ""
-        let modified = try string("modified", required: false) ?? createdText
+        // `created` must be a timestamp; `modified` (the version) defaults to it.
+        _ = try time("created")
+        let created = try string("created") ?? ""
+        let modified = try string("modified", required: false) ?? created
         guard Self.timestamp(modified) != nil else { throw STIXImportError(path: "\(place).modified", reason: "is not a STIX timestamp") }
         guard let pattern = try string("pattern"), !pattern.isEmpty else { throw STIXImportError(path: "\(place).pattern", reason: "is empty") }
         guard let patternType = try string("pattern_type") else { throw STIXImportError(path: "\(place).pattern_type", reason: "is missing") }
@@ -96,7 +97,6 @@ public enum STIXImporter {
                 if let level = markings[markingID] { tlp = max(tlp ?? level, level) }
             }
         }
-        _ = created
         return Indicator(
             id: id, version: modified, name: try string("name", required: false) ?? pattern, pattern: pattern, patternType: patternType,
             address: patternType == "stix" ? Self.address(in: pattern) : nil, validFrom: validFrom, validUntil: validUntil, revoked: revoked,

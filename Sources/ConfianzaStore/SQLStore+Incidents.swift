@@ -269,17 +269,7 @@ extension SQLStore {
 
     public func enqueue(_ messages: [OutboxMessage], timeline: [TimelineEntry]) async throws {
         try await self.withTransaction { db in
-            for m in messages {
-                try await db.raw(
-                    """
-                    INSERT INTO outbox (\(unsafeRaw: Self.outboxColumns))
-                    VALUES (\(bind: m.id.uuidString), \(bind: m.incidentID.uuidString), \(bind: m.organisationID.uuidString),
-                        \(bind: m.contactID.uuidString), \(bind: m.recipient), \(bind: m.language), \(bind: m.subject), \(bind: m.body),
-                        \(bind: m.attachmentName), \(bind: m.attachment), \(bind: Millis(m.createdAt)), \(bind: m.state.rawValue),
-                        \(bind: m.attempts), \(bind: Millis(m.nextAttemptAt)), \(bind: m.lastError), \(bind: m.sentAt.map(Millis.init)))
-                    """
-                ).run()
-            }
+            for message in messages { try await Self.insertOutbox(message, db: db) }
             try await Self.appendTimeline(timeline, db: db)
         }
     }
@@ -293,17 +283,7 @@ extension SQLStore {
 
     public func enqueueDigest(_ message: OutboxMessage?, contactID: UUID, coveredUntil: Date, timeline: [TimelineEntry]) async throws {
         try await self.withTransaction { db in
-            if let m = message {
-                try await db.raw(
-                    """
-                    INSERT INTO outbox (\(unsafeRaw: Self.outboxColumns))
-                    VALUES (\(bind: m.id.uuidString), \(bind: m.incidentID.uuidString), \(bind: m.organisationID.uuidString),
-                        \(bind: m.contactID.uuidString), \(bind: m.recipient), \(bind: m.language), \(bind: m.subject), \(bind: m.body),
-                        \(bind: m.attachmentName), \(bind: m.attachment), \(bind: Millis(m.createdAt)), \(bind: m.state.rawValue),
-                        \(bind: m.attempts), \(bind: Millis(m.nextAttemptAt)), \(bind: m.lastError), \(bind: m.sentAt.map(Millis.init)))
-                    """
-                ).run()
-            }
+            if let message { try await Self.insertOutbox(message, db: db) }
             try await db.raw(
                 """
                 INSERT INTO digest_cursors (contact_id, covered_until) VALUES (\(bind: contactID.uuidString), \(bind: Millis(coveredUntil)))
@@ -312,6 +292,18 @@ extension SQLStore {
             ).run()
             try await Self.appendTimeline(timeline, db: db)
         }
+    }
+
+    static func insertOutbox(_ m: OutboxMessage, db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            INSERT INTO outbox (\(unsafeRaw: Self.outboxColumns))
+            VALUES (\(bind: m.id.uuidString), \(bind: m.incidentID.uuidString), \(bind: m.organisationID.uuidString),
+                \(bind: m.contactID.uuidString), \(bind: m.recipient), \(bind: m.language), \(bind: m.subject), \(bind: m.body),
+                \(bind: m.attachmentName), \(bind: m.attachment), \(bind: Millis(m.createdAt)), \(bind: m.state.rawValue),
+                \(bind: m.attempts), \(bind: Millis(m.nextAttemptAt)), \(bind: m.lastError), \(bind: m.sentAt.map(Millis.init)))
+            """
+        ).run()
     }
 
     public func dueMessages(at date: Date, limit: Int) async throws -> [OutboxMessage] {

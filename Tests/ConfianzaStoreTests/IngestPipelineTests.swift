@@ -107,7 +107,7 @@ import Testing
                 var scan = query
                 scan.limit = 1000
                 let found = try await store.events(matching: scan).map(\.id).sorted()
-                let expected = all.filter { query.matchesForTesting($0) }.map(\.id).sorted()
+                let expected = all.filter { query.matches($0) }.map(\.id).sorted()
                 #expect(found == expected, "\(query)")
                 #expect(!expected.isEmpty || query.asn == 12345, "each query finds something: \(query)")
             }

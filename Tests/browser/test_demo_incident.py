@@ -4,7 +4,6 @@ a local SMTP server (aiosmtpd); the dashboard shows the metrics."""
 import re
 import time
 
-from aiosmtpd.controller import Controller
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -12,21 +11,9 @@ from chromium import browser, sign_in, submit_and_wait  # noqa: F401 (browser is
 from conftest import Server, free_port
 
 
-class Collector:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
-def test_from_the_demo_an_incident_goes_from_new_to_closed_and_its_contact_is_told(tmp_path, browser):
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
-    controller.start()
+def test_from_the_demo_an_incident_goes_from_new_to_closed_and_its_contact_is_told(tmp_path, browser, smtp):
     demo = Server(str(tmp_path / "confianza-demo.db"), free_port(), command="demo",
-                  extra=("--smtp-url", f"smtp://127.0.0.1:{controller.port}", "--mail-from", "cert@cert.example"))
+                  extra=("--smtp-url", smtp.url, "--mail-from", "cert@cert.example"))
     try:
         deadline = time.time() + 60
         banner = ""
@@ -49,15 +36,12 @@ def test_from_the_demo_an_incident_goes_from_new_to_closed_and_its_contact_is_to
             submit_and_wait(browser, "move-triaged")
             Select(browser.find_element(By.ID, "assignee")).select_by_value("ana.garcia")
             submit_and_wait(browser, "assign")
-            before = len(collector.messages)
+            before = len(smtp.messages)
             submit_and_wait(browser, "notify")
             if "notification queued to" not in browser.find_element(By.ID, "timeline").text:
                 continue  # this organisation's contacts want digests only: try the next incident
-            wait = time.time() + 30
-            while time.time() < wait and len(collector.messages) == before:
-                time.sleep(0.2)
-            assert len(collector.messages) > before, "the contact's notice reached the SMTP server"
-            recipients, content = collector.messages[-1]
+            assert smtp.wait_for(before + 1), "the contact's notice reached the SMTP server"
+            _, recipients, content = smtp.messages[-1]
             assert recipients and b"Content-Type: text/csv" in content
             notified = True
             break
@@ -76,4 +60,3 @@ def test_from_the_demo_an_incident_goes_from_new_to_closed_and_its_contact_is_to
             assert browser.find_element(By.ID, chart).is_displayed()
     finally:
         demo.stop()
-        controller.stop()

@@ -2,10 +2,7 @@
 incident; an analyst triages it, assigns it to herself, notifies the organisation (the contact gets the
 message on a local SMTP server), resolves and closes it; the dashboard counts it."""
 import json
-import time
 
-import pytest
-from aiosmtpd.controller import Controller
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -13,26 +10,7 @@ from chromium import browser, sign_in, submit_and_wait  # noqa: F401 (browser is
 from conftest import PASSWORD, Server, free_port, run_cli
 
 
-class Collector:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, collector
-    controller.stop()
-
-
 def test_an_analyst_takes_an_incident_from_new_to_closed(tmp_path, admin_db, smtp, browser):
-    controller, collector = smtp
     constituency = tmp_path / "constituency.json"
     constituency.write_text(json.dumps({"format": "confianza-constituency", "version": 1, "organisations": [
         {"name": "Ministerio de Salud", "sector": "health", "country": "UY", "kind": "public",
@@ -50,7 +28,7 @@ def test_an_analyst_takes_an_incident_from_new_to_closed(tmp_path, admin_db, smt
     report.write_text("\r\n".join([header] + [row.format(n=n) for n in range(1, 4)]) + "\r\n")
     assert run_cli("ingest", str(report), "--database", admin_db).returncode == 0
 
-    server = Server(admin_db, free_port(), extra=("--smtp-url", f"smtp://127.0.0.1:{controller.port}", "--mail-from", "cert@cert.example"))
+    server = Server(admin_db, free_port(), extra=("--smtp-url", smtp.url, "--mail-from", "cert@cert.example"))
     try:
         sign_in(browser, server.url, username="ana")
         assert browser.current_url.endswith("/incidents")
@@ -69,10 +47,8 @@ def test_an_analyst_takes_an_incident_from_new_to_closed(tmp_path, admin_db, smt
         submit_and_wait(browser, "add-note")
 
         submit_and_wait(browser, "notify")
-        deadline = time.time() + 30
-        while time.time() < deadline and not collector.messages:
-            time.sleep(0.2)
-        assert [m[0] for m in collector.messages] == [["seguridad@msp.example"]]
+        smtp.wait_for(1)
+        assert [m[1] for m in smtp.messages] == [["seguridad@msp.example"]]
         browser.refresh()
         assert "notification sent to seguridad@msp.example" in browser.find_element(By.ID, "timeline").text
 
@@ -89,6 +65,6 @@ def test_an_analyst_takes_an_incident_from_new_to_closed(tmp_path, admin_db, smt
         figures = browser.find_element(By.ID, "figures").text
         assert "Incidents\n1" in figures and "Open\n0" in figures
         assert browser.find_element(By.ID, "chart-type").is_displayed()
-        assert len(collector.messages) == 1
+        assert len(smtp.messages) == 1
     finally:
         server.stop()

@@ -211,9 +211,7 @@ public struct EventQuery: Sendable, Equatable {
     }
 
     /// Whether an event passes the filters (what every store's answer must agree with).
-    public func matchesForTesting(_ stored: StoredEvent) -> Bool { self.matches(stored) }
-
-    func matches(_ stored: StoredEvent) -> Bool {
+    public func matches(_ stored: StoredEvent) -> Bool {
         let event = stored.event
         if let feed = self.feed, event["feed.name"]?.description != feed { return false }
         if let taxonomy = self.taxonomy, event["classification.taxonomy"]?.description != taxonomy { return false }

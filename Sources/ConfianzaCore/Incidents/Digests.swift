@@ -77,9 +77,12 @@ extension IncidentService {
     public func queueDigests(tag: String = "CIRT") async throws -> Int {
         let now = self.now()
         var queued = 0
-        for organisation in try await self.store.organisations() {
-            let contacts = try await self.store.contacts(organisationID: organisation.id).filter { $0.policy.frequency != .immediate }
-            guard !contacts.isEmpty else { continue }
+        // Most contacts want immediate notices: one query finds the others.
+        let digestContacts = try await self.store.contacts(organisationID: nil).filter { $0.policy.frequency != .immediate }
+        guard !digestContacts.isEmpty else { return 0 }
+        let organisations = Dictionary(try await self.store.organisations().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for (organisationID, contacts) in Dictionary(grouping: digestContacts, by: \.organisationID).sorted(by: { $0.key.uuidString < $1.key.uuidString }) {
+            guard let organisation = organisations[organisationID] else { continue }
             var incidents: [Incident]?
             for contact in contacts {
                 guard let period = DigestPlanner.period(contact.policy.frequency) else { continue }

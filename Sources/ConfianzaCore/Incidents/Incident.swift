@@ -109,6 +109,18 @@ public struct Incident: Sendable, Equatable, Identifiable {
         if self.status == .new && now > self.triageDue { return true }
         return self.status.isOpen && now > self.resolveDue
     }
+
+    /// Triaged late, or not triaged yet and already late.
+    public func triageBreached(at now: Date) -> Bool {
+        if let triaged = self.triagedAt { return triaged > self.triageDue }
+        return self.status == .new && now > self.triageDue
+    }
+
+    /// Resolved late, or still open and already late.
+    public func resolveBreached(at now: Date) -> Bool {
+        if let resolved = self.resolvedAt { return resolved > self.resolveDue }
+        return self.status.isOpen && now > self.resolveDue
+    }
 }
 
 /// Time to triage and time to resolve, per severity: due dates are counted from an incident's creation.

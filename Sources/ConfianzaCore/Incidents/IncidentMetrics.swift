@@ -30,11 +30,8 @@ public struct IncidentMetrics: Sendable, Equatable {
     public static func compute(_ incidents: [Incident], sectors: [UUID: Sector], now: Date) -> IncidentMetrics {
         let acknowledge = incidents.compactMap { incident in incident.triagedAt.map { $0.timeIntervalSince(incident.createdAt) } }
         let resolve = incidents.compactMap { incident in incident.resolvedAt.map { $0.timeIntervalSince(incident.createdAt) } }
-        let triageBreaches = incidents.filter { ($0.triagedAt ?? now) > $0.triageDue && ($0.triagedAt != nil || $0.status == .new) }.count
-        let resolveBreaches = incidents.filter { incident in
-            if let resolved = incident.resolvedAt { return resolved > incident.resolveDue }
-            return incident.status.isOpen && now > incident.resolveDue
-        }.count
+        let triageBreaches = incidents.filter { $0.triageBreached(at: now) }.count
+        let resolveBreaches = incidents.filter { $0.resolveBreached(at: now) }.count
         var types: [String: Int] = [:]
         var bySector: [String: Int] = [:]
         var months: [String: Int] = [:]

@@ -113,7 +113,7 @@ struct IncidentsController {
             "statusLabel": self.t("incident.status.\(incident.status.rawValue)", context), "assignee": incident.assignee ?? "",
             "organisations": incident.organisations.compactMap { names[$0] }.joined(separator: ", "), "events": incident.eventCount,
             "type": incident.type, "created": TimeFormat.minute(incident.createdAt),
-            "due": TimeFormat.minute(incident.status == .new ? incident.triageDue : incident.resolveDue),
+            "due": TimeFormat.minute(IncidentQuery.nextDue(incident)),
             "overdue": incident.isOverdue(at: now), "tlp": incident.tlp.rawValue,
         ]
     }
@@ -237,12 +237,10 @@ struct IncidentsController {
         for incident in try await self.allIncidents().sorted(by: { $0.number < $1.number }) {
             let triage = incident.triagedAt.map { String(format: "%.2f", $0.timeIntervalSince(incident.createdAt) / 3600) } ?? ""
             let resolve = incident.resolvedAt.map { String(format: "%.2f", $0.timeIntervalSince(incident.createdAt) / 3600) } ?? ""
-            let triageBreached = (incident.triagedAt ?? now) > incident.triageDue && (incident.triagedAt != nil || incident.status == .new)
-            let resolveBreached = incident.resolvedAt.map { $0 > incident.resolveDue } ?? (incident.status.isOpen && now > incident.resolveDue)
             let sectorNames = Set(incident.organisations.compactMap { sectors[$0]?.rawValue }).sorted().joined(separator: " ")
             lines.append(
                 [String(incident.number), TimeFormat.iso(incident.createdAt), incident.type, incident.taxonomy, incident.severity.rawValue,
-                 incident.status.rawValue, sectorNames, triage, resolve, String(triageBreached), String(resolveBreached),
+                 incident.status.rawValue, sectorNames, triage, resolve, String(incident.triageBreached(at: now)), String(incident.resolveBreached(at: now)),
                  String(incident.isOverdue(at: now))].map(EventsCSV.cell).joined(separator: ","))
         }
         return Response(
