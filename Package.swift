@@ -147,6 +147,13 @@ let package = Package(
         ),
         .testTarget(name: "ConfianzaSTIXTests", dependencies: ["ConfianzaSTIX", "ConfianzaCore"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "ConfianzaMailTests",
+            dependencies: [
+                "ConfianzaMail", "ConfianzaCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ConfianzaStoreTests",
             dependencies: [
                 "ConfianzaCore", "ConfianzaStore", "ConfianzaTestSupport", "ConfianzaFeeds", "ConfianzaNetwork",

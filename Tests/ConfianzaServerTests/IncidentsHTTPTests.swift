@@ -152,6 +152,30 @@ import Testing
         }
     }
 
+    /// Bulk actions: nothing chosen, a move one incident may not make, an unknown analyst — each refused,
+    /// naming the incident; the allowed part of the batch is not half-done silently.
+    @Test func bulkActionsRefuseWhatTheyCannotDo() async throws {
+        try await TestApp.run { client, dependencies in
+            let one = try await dependencies.incidents.create(.init(title: "A", type: "spam", severity: .low), by: "ana")
+            let two = try await dependencies.incidents.create(.init(title: "B", type: "spam", severity: .low), by: "ana")
+            try await dependencies.incidents.move(two.id, to: .triaged, by: "ana")
+            let analyst = Browser(client)
+            try await analyst.login("ana")
+            _ = try await analyst.get("/incidents")
+            #expect(try await analyst.post("/incidents/bulk", [("status", "triaged")]).status == .badRequest, "nothing chosen")
+            let mixed = try await analyst.post("/incidents/bulk", [("select-\(one.number)", "on"), ("select-\(two.number)", "on"), ("status", "in-progress")])
+            #expect(mixed.status == .conflict)
+            #expect(mixed.text.contains("#\(one.number): an incident that is new cannot become in-progress"))
+            #expect(try await dependencies.store.incident(id: two.id)?.status == .inProgress, "the incident that could move did")
+            #expect(try await dependencies.store.incident(id: one.id)?.status == .new)
+            let unknown = try await analyst.post("/incidents/bulk", [("select-\(one.number)", "on"), ("assignee", "nobody")])
+            #expect(unknown.status == .conflict && unknown.text.contains("is not an active user"))
+            let done = try await analyst.post("/incidents/bulk", [("select-\(one.number)", "on"), ("select-\(two.number)", "on"), ("assignee", "ana")])
+            #expect(done.status == .seeOther)
+            #expect(try await dependencies.store.incidents(matching: IncidentQuery(assignee: "ana")).count == 2)
+        }
+    }
+
     @Test func theAPICreatesListsAndMovesIncidents() async throws {
         try await TestApp.run { client, dependencies in
             let token = try await makeToken(dependencies, for: "ana")
