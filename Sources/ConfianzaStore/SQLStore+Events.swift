@@ -124,7 +124,7 @@ extension SQLStore {
                         .integer(Int64(pending.count)), .text(event["classification.taxonomy"]?.description ?? "other"),
                         .text(event["classification.type"]?.description ?? "undetermined"),
                         .optionalText(event["classification.identifier"]?.description), .optionalText(sourceIP),
-                        .optionalBlob(sourceIP.flatMap { try? IPAddress($0) }?.storageKey),
+                        .optionalBlob((pending.sourceAddress ?? sourceIP.flatMap { try? IPAddress($0) })?.storageKey),
                         .optionalInteger(asn), .optionalText(event["severity"]?.description), .optionalText(event["tlp"]?.description),
                         .text(text(pending.organisations)), .optionalText(pending.rule),
                         .text(event.json(excluding: raw == nil || timeSource == nil ? Self.inColumnsExceptRawAndTime(raw: raw == nil, time: timeSource == nil) : Self.inColumns)),

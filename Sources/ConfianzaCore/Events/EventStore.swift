@@ -78,11 +78,14 @@ public struct PendingEvent: Sendable, Equatable {
     public var lastSeen: Date
     public var organisations: [UUID]
     public var rule: String?
+    /// `source.ip`, read once by the pipeline (for routing, then for the store's address index).
+    public var sourceAddress: IPAddress?
 
     public init(
         event: Event, key: DeduplicationKey, window: Int64, count: Int, timeSource: Date? = nil, firstSeen: Date, lastSeen: Date,
-        organisations: [UUID], rule: String?
+        organisations: [UUID], rule: String?, sourceAddress: IPAddress? = nil
     ) {
+        self.sourceAddress = sourceAddress
         self.event = event
         self.timeSource = timeSource
         self.key = key

@@ -474,7 +474,7 @@ public final class IngestPipeline: Sendable {
         let match = index.route(address: address, asn: asn, domain: domain, country: event["source.geolocation.cc"]?.description)
         return PendingEvent(
             event: event, key: event.deduplicationKey(), window: window, count: 1, timeSource: timeSource, firstSeen: time, lastSeen: time,
-            organisations: match?.organisations.map(\.id) ?? [], rule: match?.rule.description)
+            organisations: match?.organisations.map(\.id) ?? [], rule: match?.rule.description, sourceAddress: address)
     }
 
     /// SHA-256 of everything a reader gives.
