@@ -53,6 +53,29 @@ public enum STIXImporter {
         return (indicators, skipped)
     }
 
+    /// The indicators among objects read one by one (a TAXII page): a bad indicator is refused with its
+    /// reason and the others are kept.
+    public static func indicators(in objects: [JSONValue], source: String, now: Date) -> (indicators: [Indicator], skipped: Int, refused: [STIXImportError]) {
+        var markings = Self.knownMarkings
+        for object in objects {
+            guard case .object(let fields) = object, case .string("marking-definition") = fields["type"], case .string(let id) = fields["id"] else { continue }
+            if let tlp = Self.tlp(ofDefinition: fields) { markings[id] = markings[id] ?? tlp }
+        }
+        var indicators: [Indicator] = []
+        var skipped = 0
+        var refused: [STIXImportError] = []
+        for (index, object) in objects.enumerated() {
+            guard case .object(let fields) = object, case .string("indicator") = fields["type"] else {
+                skipped += 1
+                continue
+            }
+            do { indicators.append(try Self.indicator(fields, path: "objects[\(index)]", markings: markings, source: source, now: now)) } catch {
+                refused.append(error)
+            }
+        }
+        return (indicators, skipped, refused)
+    }
+
     static func indicator(_ fields: [String: JSONValue], path: String, markings: [String: TLP], source: String, now: Date) throws(STIXImportError) -> Indicator {
         // Once the id is known, errors name it.
         var place = path

@@ -1,4 +1,5 @@
 import ConfianzaCore
+import ConfianzaSTIX
 import Foundation
 import Hummingbird
 import NIOCore
@@ -20,6 +21,8 @@ public struct AppContext: RequestContext {
     public var csrfToken: String = ""
     /// The fields of a submitted form (`application/x-www-form-urlencoded`), already checked for CSRF.
     public var form: FormFields = FormFields()
+    /// Who a TAXII request comes from (set under `/taxii2/` only).
+    public var taxiiRequester: TAXIIRequester?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

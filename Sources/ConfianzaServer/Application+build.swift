@@ -39,6 +39,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     let views = dependencies.views
     router.addMiddleware {
         MetricsMiddleware()
+        TAXIIFallbackMiddleware()
         LogRequestsMiddleware(.info)
         SecurityHeadersMiddleware()
         IdentityMiddleware(
@@ -60,6 +61,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
         .addRoutes(to: router)
     IndicatorsController(store: dependencies.store, accounts: dependencies.accounts, views: views).addRoutes(to: router)
     PeersController(store: dependencies.store, incidents: dependencies.incidents, accounts: dependencies.accounts, views: views).addRoutes(to: router)
+    TAXIIController(store: dependencies.store, accounts: dependencies.accounts, title: configuration.incidentTag).addRoutes(to: router)
     OperationsController(
         store: dependencies.store, views: views, metrics: dependencies.metrics, serverName: configuration.serverName
     ).addRoutes(to: router)

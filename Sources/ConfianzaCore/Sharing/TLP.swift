@@ -32,9 +32,15 @@ public enum TLP: String, Sendable, Codable, CaseIterable, Comparable, CustomStri
         self = value
     }
 
-    var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+    /// 0 for CLEAR … 4 for RED.
+    public var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
 
     public static func < (lhs: TLP, rhs: TLP) -> Bool { lhs.rank < rhs.rank }
 
     public var description: String { self.rawValue }
+
+    public init?(rank: Int) {
+        guard Self.allCases.indices.contains(rank) else { return nil }
+        self = Self.allCases[rank]
+    }
 }

@@ -10,6 +10,7 @@ public actor InMemoryStore: Store {
     var constituency = ConstituencyData()
     var eventData = EventData()
     var incidentData = IncidentData()
+    var taxiiData = TAXIIData()
 
     public init() {}
 

@@ -68,7 +68,7 @@ public struct StoreStatistics: Sendable, Equatable {
 }
 
 /// Everything the server needs from storage.
-public protocol Store: AccountStore, AuditStore, ConstituencyStore, EventStore, IncidentStore, PeerStore, IndicatorStore {
+public protocol Store: AccountStore, AuditStore, ConstituencyStore, EventStore, IncidentStore, PeerStore, IndicatorStore, TAXIIStore {
     /// Checks that the database answers. Throws ``StoreError/unavailable(_:)`` when it does not.
     func ping() async throws
     func statistics() async -> StoreStatistics

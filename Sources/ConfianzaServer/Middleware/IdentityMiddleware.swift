@@ -42,7 +42,7 @@ struct IdentityMiddleware: RouterMiddleware {
     /// Paths anyone may open. The API authenticates on its own (bearer tokens).
     static func isPublic(_ path: String) -> Bool {
         path == "/login" || path == "/language" || path == "/healthz" || path == "/metrics" || path == "/openapi.json"
-            || path.hasPrefix("/static/") || path.hasPrefix("/api/")
+            || path.hasPrefix("/static/") || path.hasPrefix("/api/") || path == "/taxii2" || path.hasPrefix("/taxii2/")
     }
 
     static let formLimit = 64 * 1024
@@ -74,7 +74,7 @@ struct IdentityMiddleware: RouterMiddleware {
         context.language =
             cookies[CookieName.language].flatMap { Language(rawValue: $0.value) }
             ?? Language.negotiate(acceptLanguage: request.headers[.acceptLanguage]) ?? .english
-        if path.hasPrefix("/api/") { return try await next(request, context) }
+        if path.hasPrefix("/api/") || path == "/taxii2" || path.hasPrefix("/taxii2/") { return try await next(request, context) }
 
         // The anonymous anti-forgery token (double-submit cookie), replaced by the session's once signed in.
         var newCSRFCookie: String?

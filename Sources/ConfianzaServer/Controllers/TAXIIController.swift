@@ -1,0 +1,359 @@
+import ConfianzaCore
+import ConfianzaSTIX
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// The TAXII 2.1 server under `/taxii2/`: discovery, one API root (`/taxii2/root/`), its collections,
+/// manifests, objects, versions and statuses. Every answer, errors included, is
+/// `application/taxii+json;version=2.1`; paths work with and without their trailing slash.
+struct TAXIIController {
+    static let apiRoot = "/taxii2/root/"
+
+    let store: any Store
+    let accounts: AccountService
+    let service: TAXIIService
+    let title: String
+    let authenticator: TAXIIAuthenticator
+
+    init(store: any Store, accounts: AccountService, title: String) {
+        self.store = store
+        self.accounts = accounts
+        self.service = TAXIIService(store: store)
+        self.title = title
+        self.authenticator = TAXIIAuthenticator(store: store, accounts: accounts)
+    }
+
+    func addRoutes(to router: Router<AppContext>) {
+        let taxii = router.group("/taxii2").add(middleware: TAXIIMiddleware(authenticator: self.authenticator))
+        taxii.get("", use: self.discovery)
+        taxii.get("root", use: self.apiRootInformation)
+        taxii.get("root/status/:status", use: self.status)
+        taxii.get("root/collections", use: self.collections)
+        taxii.get("root/collections/:collection", use: self.collection)
+        taxii.get("root/collections/:collection/manifest", use: self.manifest)
+        taxii.get("root/collections/:collection/objects", use: self.objects)
+        taxii.post("root/collections/:collection/objects", use: self.add)
+        taxii.get("root/collections/:collection/objects/:object", use: self.object)
+        taxii.delete("root/collections/:collection/objects/:object", use: self.delete)
+        taxii.get("root/collections/:collection/objects/:object/versions", use: self.versions)
+        // Anything else under /taxii2 is a TAXII 404, not the site's page.
+        taxii.on("**", method: .get, use: Self.unknown)
+        taxii.on("**", method: .post, use: Self.unknown)
+        taxii.on("**", method: .delete, use: Self.unknown)
+        taxii.on("**", method: .put, use: Self.unknown)
+        taxii.on("**", method: .patch, use: Self.unknown)
+    }
+
+    @Sendable static func unknown(request: Request, context: AppContext) async throws -> Response {
+        throw TAXIIError.notFound("no TAXII endpoint at \(request.uri.path.prefix(200)); the API root is \(Self.apiRoot)")
+    }
+
+    // MARK: discovery and API root
+
+    @Sendable func discovery(request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireTAXII()
+        return Self.respond(
+            JSONValue.object([
+                "title": .string(self.title), "description": .string("TAXII 2.1 server of \(self.title) (Confianza)"),
+                "default": .string(Self.apiRoot), "api_roots": .array([.string(Self.apiRoot)]),
+            ]).text)
+    }
+
+    @Sendable func apiRootInformation(request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireTAXII()
+        return Self.respond(
+            JSONValue.object([
+                "title": .string(self.title), "description": .string("Indicators, observations and incidents shared under TLP 2.0"),
+                "versions": .array([.string(TAXIIMediaType.taxii)]), "max_content_length": .integer(Int64(TAXIIService.maxContentLength)),
+            ]).text)
+    }
+
+    @Sendable func status(request: Request, context: AppContext) async throws -> Response {
+        let requester = try context.requireTAXII()
+        let text = context.parameters.get("status") ?? ""
+        // Only the one who sent the objects may read their status; to anyone else it does not exist.
+        guard let id = UUID(uuidString: text), let status = try await self.store.status(id: id), status.requester == requester.name else {
+            throw TAXIIError.notFound("no status \(text.prefix(60)) of yours")
+        }
+        return Self.respond(TAXIIBody.status(status))
+    }
+
+    // MARK: collections
+
+    @Sendable func collections(request: Request, context: AppContext) async throws -> Response {
+        let requester = try context.requireTAXII()
+        let visible = try await self.store.collections().filter(requester.knows)
+        let list = visible.map { TAXIIBody.collection($0, canRead: requester.canRead($0), canWrite: requester.canWrite($0)) }
+        return Self.respond(JSONValue.object(list.isEmpty ? [:] : ["collections": .array(list)]).text)
+    }
+
+    /// The collection in the path (by id or alias), if this requester may know of it.
+    private func requireCollection(_ context: AppContext, _ requester: TAXIIRequester) async throws -> TAXIICollection {
+        let key = context.parameters.get("collection") ?? ""
+        var found: TAXIICollection?
+        if let id = UUID(uuidString: key) {
+            found = try await self.store.collection(id: id)
+        } else if !key.isEmpty, key.count <= 100 {
+            found = try await self.store.collections().first { $0.alias == key }
+        }
+        guard let collection = found, requester.knows(collection) else { throw TAXIIError.notFound("no collection \(key.prefix(60))") }
+        return collection
+    }
+
+    private func requireReadable(_ context: AppContext) async throws -> (TAXIIRequester, TAXIICollection) {
+        let requester = try context.requireTAXII()
+        let collection = try await self.requireCollection(context, requester)
+        guard requester.canRead(collection) else { throw TAXIIError.forbidden("you may add to collection \(collection.title) but not read it") }
+        return (requester, collection)
+    }
+
+    @Sendable func collection(request: Request, context: AppContext) async throws -> Response {
+        let requester = try context.requireTAXII()
+        let collection = try await self.requireCollection(context, requester)
+        return Self.respond(TAXIIBody.collection(collection, canRead: requester.canRead(collection), canWrite: requester.canWrite(collection)).text)
+    }
+
+    // MARK: lists
+
+    /// Runs a list query: one more row than the page, to know whether there are more.
+    private func page(
+        _ request: Request, _ endpoint: TAXIIFilters.Endpoint, visibility: STIXVisibility, id: String? = nil
+    ) async throws -> (records: ArraySlice<STIXObjectRecord>, more: Bool) {
+        var query = try TAXIIFilters.query(Self.parameters(request), endpoint: endpoint, visibility: visibility)
+        if let id { query.ids = [id] }
+        let limit = query.limit
+        query.limit = limit + 1
+        let records = try await self.store.stixObjects(query)
+        return (records.prefix(limit), records.count > limit)
+    }
+
+    @Sendable func manifest(request: Request, context: AppContext) async throws -> Response {
+        let (requester, collection) = try await self.requireReadable(context)
+        let page = try await self.page(request, .manifest, visibility: requester.visibility(in: collection))
+        return Self.respond(TAXIIBody.manifest(page.records, more: page.more), dates: page.records)
+    }
+
+    @Sendable func objects(request: Request, context: AppContext) async throws -> Response {
+        let (requester, collection) = try await self.requireReadable(context)
+        let page = try await self.page(request, .objects, visibility: requester.visibility(in: collection))
+        return Self.respond(TAXIIBody.objects(page.records, more: page.more), dates: page.records)
+    }
+
+    @Sendable func object(request: Request, context: AppContext) async throws -> Response {
+        let (requester, collection) = try await self.requireReadable(context)
+        let id = context.parameters.get("object") ?? ""
+        let page = try await self.page(request, .object, visibility: requester.visibility(in: collection), id: id)
+        guard !page.records.isEmpty else { throw TAXIIError.notFound("no object \(id.prefix(100)) in this collection matches") }
+        return Self.respond(TAXIIBody.objects(page.records, more: page.more), dates: page.records)
+    }
+
+    @Sendable func versions(request: Request, context: AppContext) async throws -> Response {
+        let (requester, collection) = try await self.requireReadable(context)
+        let id = context.parameters.get("object") ?? ""
+        let page = try await self.page(request, .versions, visibility: requester.visibility(in: collection), id: id)
+        guard !page.records.isEmpty else { throw TAXIIError.notFound("no object \(id.prefix(100)) in this collection matches") }
+        return Self.respond(TAXIIBody.versions(page.records, more: page.more), dates: page.records)
+    }
+
+    // MARK: changes
+
+    @Sendable func add(request: Request, context: AppContext) async throws -> Response {
+        let requester = try context.requireTAXII()
+        let collection = try await self.requireCollection(context, requester)
+        guard requester.canWrite(collection) else { throw TAXIIError.forbidden("you may not add objects to collection \(collection.title)") }
+        let contentType = request.headers[.contentType]
+        guard TAXIIMediaType.readable(contentType) else { throw TAXIIError.unsupportedMediaType(String((contentType ?? "none").prefix(100))) }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > TAXIIService.maxContentLength {
+            throw TAXIIError.tooLarge(limit: TAXIIService.maxContentLength)
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do { buffer = try await request.collectBody(upTo: TAXIIService.maxContentLength) } catch {
+            throw TAXIIError.tooLarge(limit: TAXIIService.maxContentLength)
+        }
+        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else { throw TAXIIError.badRequest("the body is not UTF-8") }
+        let status = try await self.service.add(text, to: collection, by: requester)
+        return Self.respond(TAXIIBody.status(status), status: .accepted)
+    }
+
+    @Sendable func delete(request: Request, context: AppContext) async throws -> Response {
+        let (requester, collection) = try await self.requireReadable(context)
+        guard requester.canWrite(collection) else { throw TAXIIError.forbidden("you may not delete from collection \(collection.title)") }
+        let id = context.parameters.get("object") ?? ""
+        let filters = try TAXIIFilters.query(Self.parameters(request), endpoint: .delete, visibility: requester.visibility(in: collection))
+        // What this requester can see of it decides between 404 (nothing) and 403 (not theirs).
+        var probe = filters
+        probe.ids = [id]
+        probe.limit = 1000
+        let visible = try await self.store.stixObjects(probe)
+        guard !visible.isEmpty else { throw TAXIIError.notFound("no object \(id.prefix(100)) in this collection matches") }
+        if let peer = requester.peer, visible.contains(where: { $0.sourcePeer != peer.id }) {
+            throw TAXIIError.forbidden("only objects your organisation added can be deleted")
+        }
+        _ = try await self.store.deleteSTIXObject(
+            id: id, visibility: filters.visibility, sentBy: requester.peer?.id, versions: filters.versions, specVersions: filters.specVersions)
+        return Self.respond("{}")
+    }
+
+    // MARK: helpers
+
+    /// Query parameters as given, in order, decoded (`match%5Bid%5D` is `match[id]`).
+    static func parameters(_ request: Request) throws(TAXIIError) -> [(String, String)] {
+        guard let query = request.uri.query, !query.isEmpty else { return [] }
+        guard query.utf8.count <= 16384 else { throw .badRequest("the query string is too long") }
+        var pairs: [(String, String)] = []
+        for piece in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = piece.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) throws(TAXIIError) -> String {
+                guard let value = text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding else {
+                    throw .badRequest("the query string is badly encoded near '\(text.prefix(40))'")
+                }
+                return value
+            }
+            pairs.append((try decode(parts[0]), try decode(parts.count > 1 ? parts[1] : "")))
+        }
+        return pairs
+    }
+
+    static func respond(_ body: String, status: HTTPResponse.Status = .ok, dates: ArraySlice<STIXObjectRecord>? = nil) -> Response {
+        var headers: HTTPFields = [.contentType: TAXIIMediaType.taxii]
+        if let dates, let first = dates.first, let last = dates.last {
+            headers[TAXIIHeader.first] = STIXObjects.text(micros: first.dateAdded)
+            headers[TAXIIHeader.last] = STIXObjects.text(micros: last.dateAdded)
+        }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+enum TAXIIHeader {
+    // Both names are valid header names: the force-unwrap-free fallback is never taken.
+    static let first = HTTPField.Name("X-TAXII-Date-Added-First") ?? .contentLocation
+    static let last = HTTPField.Name("X-TAXII-Date-Added-Last") ?? .contentLocation
+}
+
+extension AppContext {
+    /// The TAXII requester the ``TAXIIMiddleware`` found.
+    func requireTAXII() throws(TAXIIError) -> TAXIIRequester {
+        guard let requester = self.taxiiRequester else { throw .unauthorized }
+        return requester
+    }
+}
+
+/// Authenticates TAXII requests and turns every error under `/taxii2/` into a TAXII error message.
+struct TAXIIMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let authenticator: TAXIIAuthenticator
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        do {
+            guard TAXIIMediaType.acceptable(request.headers[.accept]) else { throw TAXIIError.notAcceptable }
+            var context = context
+            guard let requester = try await self.authenticator.requester(authorization: request.headers[.authorization]) else {
+                throw TAXIIError.unauthorized
+            }
+            context.taxiiRequester = requester
+            return try await next(request, context)
+        } catch let error as TAXIIError {
+            return Self.response(error)
+        } catch let error as HTTPError where error.status == .notFound {
+            return Self.response(.notFound("no TAXII endpoint at \(request.uri.path.prefix(200))"))
+        } catch {
+            context.logger.error("TAXII request failed: \(error)", metadata: ["path": .string(request.uri.path)])
+            return Self.response(.internalError)
+        }
+    }
+
+    static func response(_ error: TAXIIError) -> Response {
+        var response = TAXIIController.respond(error.body.text, status: HTTPResponse.Status(code: error.status))
+        if error == .unauthorized {
+            response.headers[.wwwAuthenticate] = "Basic realm=\"TAXII\", Bearer realm=\"TAXII\""
+        }
+        return response
+    }
+}
+
+/// Answers under `/taxii2/` that did not reach a TAXII route (a method no route has, say) as TAXII
+/// errors too: clients read every answer as TAXII JSON.
+struct TAXIIFallbackMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard path == "/taxii2" || path.hasPrefix("/taxii2/") else { return try await next(request, context) }
+        let response: Response
+        do { response = try await next(request, context) } catch let error as HTTPError {
+            return TAXIIMiddleware.response(error.status == .notFound ? .notFound("no TAXII endpoint at \(path.prefix(200))") : .methodNotAllowed)
+        }
+        if response.headers[.contentType] == TAXIIMediaType.taxii { return response }
+        switch response.status {
+        case .notFound: return TAXIIMiddleware.response(.notFound("no TAXII endpoint at \(path.prefix(200))"))
+        case .methodNotAllowed: return TAXIIMiddleware.response(.methodNotAllowed)
+        default: return response.status.code >= 400 ? TAXIIMiddleware.response(.internalError) : response
+        }
+    }
+}
+
+/// Finds who a TAXII request comes from. HTTP Basic (any user name, the token as password; the
+/// scheme in any case, as MISP sends `basic`) and Bearer are read. A staff API token (`cfz_…`) stands
+/// for its user; any other token must be one issued to a peer. Answers are remembered for a few
+/// seconds so that a client paging through a collection costs one token lookup, not one per page.
+final class TAXIIAuthenticator: Sendable {
+    static let cacheLifetime: TimeInterval = 10
+    static let cacheSize = 1000
+
+    let store: any Store
+    let accounts: AccountService
+    private let cache = Mutex<[String: (TAXIIRequester, Date)]>([:])
+
+    init(store: any Store, accounts: AccountService) {
+        self.store = store
+        self.accounts = accounts
+    }
+
+    func requester(authorization: String?) async throws -> TAXIIRequester? {
+        guard let authorization, authorization.utf8.count <= 1024 else { return nil }
+        let key = Secrets.digest(authorization)
+        let now = Date()
+        if let cached = self.cache.withLock({ $0[key] }), now.timeIntervalSince(cached.1) < Self.cacheLifetime { return cached.0 }
+        guard let requester = try await self.lookup(authorization) else { return nil }
+        self.cache.withLock { cache in
+            if cache.count >= Self.cacheSize { cache = cache.filter { now.timeIntervalSince($0.value.1) < Self.cacheLifetime } }
+            if cache.count < Self.cacheSize { cache[key] = (requester, now) }
+        }
+        return requester
+    }
+
+    private func lookup(_ authorization: String) async throws -> TAXIIRequester? {
+        let parts = authorization.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1)
+        guard parts.count == 2 else { return nil }
+        let scheme = parts[0].lowercased()
+        var user: String?
+        let secret: String
+        switch scheme {
+        case "bearer":
+            secret = parts[1].trimmingCharacters(in: .whitespaces)
+        case "basic":
+            guard let data = Data(base64Encoded: parts[1].trimmingCharacters(in: .whitespaces)), let text = String(data: data, encoding: .utf8),
+                let colon = text.firstIndex(of: ":")
+            else { return nil }
+            user = String(text[..<colon])
+            secret = String(text[text.index(after: colon)...])
+        default:
+            return nil
+        }
+        guard !secret.isEmpty, secret.count <= 200 else { return nil }
+        if secret.hasPrefix("cfz_") {
+            guard let account = try await self.accounts.authenticate(bearer: secret) else { return nil }
+            if let user, !user.isEmpty, user != account.username { return nil }
+            return .staff(username: account.username, mayWrite: account.role.includes(.analyst))
+        }
+        guard let token = try await self.store.peerToken(hash: Secrets.digest(secret)), let peer = try await self.store.peer(id: token.peerID) else {
+            return nil
+        }
+        return .peer(peer, grants: try await self.store.grants(peerID: peer.id))
+    }
+}

@@ -1,0 +1,435 @@
+import ConfianzaCore
+import Foundation
+import NIOCore
+import SQLKit
+import SQLiteNIO
+
+extension SQLStore {
+    // MARK: collections, grants, tokens
+
+    public func insertCollection(_ collection: TAXIICollection) async throws {
+        do {
+            try await self.withDatabase { db in
+                try await db.raw(
+                    """
+                    INSERT INTO taxii_collections (id, title, description, alias, tlp, created_at)
+                    VALUES (\(bind: collection.id.uuidString), \(bind: collection.title), \(bind: collection.description), \(bind: collection.alias),
+                        \(bind: collection.tlp.rawValue), \(bind: Millis(collection.createdAt)))
+                    """
+                ).run()
+            }
+        } catch where Self.isUniqueViolation(error) {
+            throw StoreError.duplicate(field: "alias", value: collection.alias ?? collection.id.uuidString)
+        }
+    }
+
+    public func collections() async throws -> [TAXIICollection] {
+        try await self.withDatabase { db in
+            try await db.raw("SELECT id, title, description, alias, tlp, created_at FROM taxii_collections").all().map(Self.decodeCollection)
+                .sorted { $0.id.uuidString.lowercased() < $1.id.uuidString.lowercased() }
+        }
+    }
+
+    public func collection(id: UUID) async throws -> TAXIICollection? {
+        try await self.withDatabase { db in
+            try await db.raw("SELECT id, title, description, alias, tlp, created_at FROM taxii_collections WHERE id = \(bind: id.uuidString)")
+                .first().map(Self.decodeCollection)
+        }
+    }
+
+    static func decodeCollection(_ row: any SQLRow) throws -> TAXIICollection {
+        let idText = try row.decode(column: "id", as: String.self)
+        let tlpText = try row.decode(column: "tlp", as: String.self)
+        guard let id = UUID(uuidString: idText), let tlp = TLP(label: tlpText) else { throw StoreError.corrupt("collection \(idText)") }
+        return TAXIICollection(
+            id: id, title: try row.decode(column: "title", as: String.self), description: try row.decode(column: "description", as: String.self),
+            alias: try row.decode(column: "alias", as: String?.self), tlp: tlp, createdAt: try Millis.date(row, "created_at"))
+    }
+
+    public func setGrant(_ grant: TAXIIGrant) async throws {
+        try await self.withTransaction { db in
+            guard try await db.raw("SELECT id FROM taxii_collections WHERE id = \(bind: grant.collectionID.uuidString)").first() != nil else {
+                throw StoreError.notFound("collection \(grant.collectionID)")
+            }
+            guard try await db.raw("SELECT id FROM peers WHERE id = \(bind: grant.peerID.uuidString)").first() != nil else {
+                throw StoreError.notFound("peer \(grant.peerID)")
+            }
+            try await db.raw(
+                "DELETE FROM taxii_grants WHERE collection_id = \(bind: grant.collectionID.uuidString) AND peer_id = \(bind: grant.peerID.uuidString)"
+            ).run()
+            if grant.canRead || grant.canWrite {
+                try await db.raw(
+                    """
+                    INSERT INTO taxii_grants (collection_id, peer_id, can_read, can_write)
+                    VALUES (\(bind: grant.collectionID.uuidString), \(bind: grant.peerID.uuidString), \(bind: grant.canRead ? 1 : 0), \(bind: grant.canWrite ? 1 : 0))
+                    """
+                ).run()
+            }
+        }
+    }
+
+    public func grants(peerID: UUID) async throws -> [TAXIIGrant] {
+        try await self.withDatabase { db in
+            try await db.raw("SELECT collection_id, peer_id, can_read, can_write FROM taxii_grants WHERE peer_id = \(bind: peerID.uuidString) ORDER BY collection_id")
+                .all().map(Self.decodeGrant)
+        }
+    }
+
+    public func grants(collectionID: UUID) async throws -> [TAXIIGrant] {
+        try await self.withDatabase { db in
+            try await db.raw(
+                "SELECT collection_id, peer_id, can_read, can_write FROM taxii_grants WHERE collection_id = \(bind: collectionID.uuidString) ORDER BY peer_id"
+            ).all().map(Self.decodeGrant)
+        }
+    }
+
+    static func decodeGrant(_ row: any SQLRow) throws -> TAXIIGrant {
+        let collection = try row.decode(column: "collection_id", as: String.self)
+        let peer = try row.decode(column: "peer_id", as: String.self)
+        guard let collectionID = UUID(uuidString: collection), let peerID = UUID(uuidString: peer) else { throw StoreError.corrupt("grant \(collection)/\(peer)") }
+        return TAXIIGrant(
+            collectionID: collectionID, peerID: peerID, canRead: try row.decode(column: "can_read", as: Int.self) != 0,
+            canWrite: try row.decode(column: "can_write", as: Int.self) != 0)
+    }
+
+    public func insertPeerToken(_ token: PeerToken) async throws {
+        do {
+            try await self.withDatabase { db in
+                try await db.raw(
+                    """
+                    INSERT INTO peer_tokens (hash, peer_id, prefix, created_at, revoked_at)
+                    VALUES (\(bind: token.hash), \(bind: token.peerID.uuidString), \(bind: token.prefix), \(bind: Millis(token.createdAt)),
+                        \(bind: token.revokedAt.map(Millis.init)))
+                    """
+                ).run()
+            }
+        } catch where Self.isUniqueViolation(error) {
+            throw StoreError.duplicate(field: "token", value: token.prefix)
+        } catch where Self.isForeignKeyViolation(error) {
+            throw StoreError.notFound("peer \(token.peerID)")
+        }
+    }
+
+    public func peerToken(hash: String) async throws -> PeerToken? {
+        try await self.withDatabase { db in
+            try await db.raw("SELECT hash, peer_id, prefix, created_at, revoked_at FROM peer_tokens WHERE hash = \(bind: hash) AND revoked_at IS NULL")
+                .first().map(Self.decodePeerToken)
+        }
+    }
+
+    public func peerTokens(peerID: UUID) async throws -> [PeerToken] {
+        try await self.withDatabase { db in
+            try await db.raw(
+                "SELECT hash, peer_id, prefix, created_at, revoked_at FROM peer_tokens WHERE peer_id = \(bind: peerID.uuidString) ORDER BY created_at DESC"
+            ).all().map(Self.decodePeerToken)
+        }
+    }
+
+    public func revokePeerTokens(peerID: UUID, at date: Date) async throws -> Int {
+        try await self.withDatabase { db in
+            try await db.raw(
+                "UPDATE peer_tokens SET revoked_at = \(bind: Millis(date)) WHERE peer_id = \(bind: peerID.uuidString) AND revoked_at IS NULL RETURNING hash"
+            ).all().count
+        }
+    }
+
+    static func decodePeerToken(_ row: any SQLRow) throws -> PeerToken {
+        let peer = try row.decode(column: "peer_id", as: String.self)
+        guard let peerID = UUID(uuidString: peer) else { throw StoreError.corrupt("peer token of \(peer)") }
+        return PeerToken(
+            hash: try row.decode(column: "hash", as: String.self), peerID: peerID, prefix: try row.decode(column: "prefix", as: String.self),
+            createdAt: try Millis.date(row, "created_at"), revokedAt: try Millis.optionalDate(row, "revoked_at"))
+    }
+
+    // MARK: objects
+
+    private static let objectColumns = ["date_added", "id", "type", "spec_version", "version", "version_text", "tlp_rank", "source_peer", "is_latest", "json"]
+
+    public func addSTIXObjects(_ records: [STIXObjectRecord], now: Date) async throws -> [STIXAddOutcome] {
+        guard !records.isEmpty else { return [] }
+        return try await self.withTransaction { db in
+            // One writer at a time, so date_added grows in commit order and no reader's cursor skips a row.
+            if !self.isSQLite { try await db.raw("LOCK TABLE stix_objects IN EXCLUSIVE MODE").run() }
+            let highest = try await db.raw("SELECT MAX(date_added) AS m FROM stix_objects").first()?.decode(column: "m", as: Int64?.self) ?? 0
+            var next = max(Int64((now.timeIntervalSince1970 * 1_000_000).rounded(.down)), highest + 1)
+            // What is held of these ids: each version's marking, and the newest version.
+            var heldRank: [String: Int] = [:]
+            var newestHeld: [String: Int64] = [:]
+            let ids = Array(Set(records.map(\.id)))
+            for chunk in ids.chunked(500) {
+                let rows = try await db.raw("SELECT id, version, tlp_rank FROM stix_objects WHERE id IN (\(SQLList(chunk.map { SQLBind($0) })))").all()
+                for row in rows {
+                    let id = try row.decode(column: "id", as: String.self)
+                    let version = try row.decode(column: "version", as: Int64.self)
+                    heldRank["\(id)|\(version)"] = try row.decode(column: "tlp_rank", as: Int.self)
+                    newestHeld[id] = max(newestHeld[id] ?? .min, version)
+                }
+            }
+            var outcomes: [STIXAddOutcome] = []
+            var relaxed: [(String, Int64)] = []
+            var fresh: [STIXObjectRecord] = []
+            var newest = newestHeld
+            for var record in records {
+                let key = "\(record.id)|\(record.version)"
+                var outcome = STIXAddOutcome.added
+                if let rank = heldRank[key] {
+                    guard record.tlp.rank < rank else {
+                        outcomes.append(.unchanged)
+                        continue
+                    }
+                    if let index = fresh.firstIndex(where: { $0.id == record.id && $0.version == record.version }) {
+                        fresh.remove(at: index)
+                    } else {
+                        relaxed.append((record.id, record.version))
+                    }
+                    outcome = .relaxed
+                }
+                heldRank[key] = record.tlp.rank
+                record.dateAdded = next
+                next += 1
+                fresh.append(record)
+                newest[record.id] = max(newest[record.id] ?? .min, record.version)
+                outcomes.append(outcome)
+            }
+            for (id, version) in relaxed {
+                try await db.raw("DELETE FROM stix_objects WHERE id = \(bind: id) AND version = \(bind: version)").run()
+            }
+            // Older versions held stop being the latest.
+            for (id, version) in newest where (newestHeld[id].map { $0 < version } ?? false) {
+                try await db.raw("UPDATE stix_objects SET is_latest = 0 WHERE id = \(bind: id) AND version < \(bind: version)").run()
+            }
+            for chunk in fresh.chunked(400) {
+                try await self.insertRows(
+                    into: "stix_objects", columns: Self.objectColumns,
+                    rows: chunk.map { r in
+                        [
+                            .integer(r.dateAdded), .text(r.id), .text(r.type), .text(r.specVersion), .integer(r.version), .text(r.versionText),
+                            .integer(Int64(r.tlp.rank)), .optionalText(r.sourcePeer?.uuidString), .integer(r.version == newest[r.id] ? 1 : 0),
+                            .text(r.json),
+                        ]
+                    }, db: db)
+            }
+            return outcomes
+        }
+    }
+
+    public func stixObjects(_ query: STIXObjectQuery) async throws -> [STIXObjectRecord] {
+        var sql = SQLText("SELECT date_added, id, type, spec_version, version, version_text, tlp_rank, source_peer, is_latest, json FROM stix_objects o WHERE ")
+        Self.where(query.visibility, into: &sql)
+        if let bound = query.lowerBound {
+            sql.add(" AND date_added > ")
+            sql.bind(.integer(bound))
+        }
+        if let ids = query.ids { sql.in("id", ids) }
+        if let types = query.types { sql.in("type", types) }
+        if let specs = query.specVersions { sql.in("spec_version", specs) }
+        switch query.versions {
+        case .last: sql.add(" AND is_latest = 1")
+        case .all: break
+        case .first: sql.add(" AND version = (SELECT MIN(s.version) FROM stix_objects s WHERE s.id = o.id)")
+        case .at(let versions):
+            sql.add(" AND version IN (")
+            for (index, version) in versions.enumerated() {
+                if index > 0 { sql.add(",") }
+                sql.bind(.integer(version))
+            }
+            if versions.isEmpty { sql.add("NULL") }
+            sql.add(")")
+        }
+        sql.add(" ORDER BY date_added LIMIT ")
+        sql.bind(.integer(Int64(max(0, query.limit))))
+        return try await self.withDatabase { db in try await self.objectRows(sql, db: db) }
+    }
+
+    /// Visibility as SQL: the one place TLP is enforced for the SQL stores (``STIXVisibility/allows(_:)`` is its twin).
+    private static func `where`(_ visibility: STIXVisibility, into sql: inout SQLText) {
+        sql.add("tlp_rank <= ")
+        sql.bind(.integer(Int64(visibility.ceiling.rank)))
+        if let peer = visibility.peerID {
+            sql.add(" AND (source_peer IS NULL OR source_peer = ")
+            sql.bind(.text(peer.uuidString))
+            sql.add(" OR tlp_rank <= ")
+            sql.bind(.integer(Int64(STIXVisibility.peerSharingLimit.rank)))
+            sql.add(")")
+        }
+    }
+
+    public func deleteSTIXObject(id: String, visibility: STIXVisibility, sentBy: UUID?, versions: STIXVersionMatch, specVersions: [String]?) async throws -> Int {
+        try await self.withTransaction { db in
+            var sql = SQLText(
+                "SELECT date_added, id, type, spec_version, version, version_text, tlp_rank, source_peer, is_latest, '' AS json FROM stix_objects WHERE id = ")
+            sql.bind(.text(id))
+            let all = try await self.objectRows(sql, db: db)
+            let chosen = versions.select(all).filter { record in
+                visibility.allows(record) && (specVersions?.contains(record.specVersion) ?? true) && (sentBy.map { record.sourcePeer == $0 } ?? true)
+            }
+            for record in chosen { try await db.raw("DELETE FROM stix_objects WHERE date_added = \(bind: record.dateAdded)").run() }
+            if !chosen.isEmpty, let newest = all.filter({ r in !chosen.contains { $0.dateAdded == r.dateAdded } }).map(\.version).max() {
+                try await db.raw("UPDATE stix_objects SET is_latest = CASE WHEN version = \(bind: newest) THEN 1 ELSE 0 END WHERE id = \(bind: id)").run()
+            }
+            return chosen.count
+        }
+    }
+
+    public func stixObjectCount() async throws -> Int {
+        try await self.withDatabase { db in try await db.raw("SELECT COUNT(*) AS n FROM stix_objects").first()?.decode(column: "n", as: Int.self) ?? 0 }
+    }
+
+    /// Reads object rows. On SQLite straight from sqlite-nio: SQLKit's Codable decoding was most of a page's cost.
+    private func objectRows(_ sql: SQLText, db: any SQLDatabase) async throws -> [STIXObjectRecord] {
+        if case .sqlite(let connection, _) = self.backend {
+            let rows = try await connection.query(sql.sqlite, sql.binds.map(\.sqliteData))
+            return try rows.map { row in
+                let values = row.columns
+                guard values.count == 10, case .integer(let dateAdded) = values[0].data, case .text(let id) = values[1].data,
+                    case .text(let type) = values[2].data, case .text(let spec) = values[3].data, case .integer(let version) = values[4].data,
+                    case .text(let versionText) = values[5].data, case .integer(let rank) = values[6].data, let tlp = TLP(rank: rank),
+                    case .integer(let latest) = values[8].data, case .text(let json) = values[9].data
+                else { throw StoreError.corrupt("a stix_objects row") }
+                var source: UUID?
+                if case .text(let peer) = values[7].data { source = UUID(uuidString: peer) }
+                return STIXObjectRecord(
+                    id: id, type: type, specVersion: spec, version: Int64(version), versionText: versionText, dateAdded: Int64(dateAdded), tlp: tlp,
+                    sourcePeer: source, json: json, isLatest: latest != 0)
+            }
+        }
+        return try await db.raw(sql.postgres).all().map { row in
+            let rank = try row.decode(column: "tlp_rank", as: Int.self)
+            guard let tlp = TLP(rank: rank) else { throw StoreError.corrupt("stix_objects tlp_rank \(rank)") }
+            return STIXObjectRecord(
+                id: try row.decode(column: "id", as: String.self), type: try row.decode(column: "type", as: String.self),
+                specVersion: try row.decode(column: "spec_version", as: String.self), version: try row.decode(column: "version", as: Int64.self),
+                versionText: try row.decode(column: "version_text", as: String.self), dateAdded: try row.decode(column: "date_added", as: Int64.self),
+                tlp: tlp, sourcePeer: try row.decode(column: "source_peer", as: String?.self).flatMap(UUID.init(uuidString:)),
+                json: try row.decode(column: "json", as: String.self), isLatest: try row.decode(column: "is_latest", as: Int.self) != 0)
+        }
+    }
+
+    // MARK: statuses
+
+    public func insertStatus(_ status: TAXIIStatus) async throws {
+        try await self.withDatabase { db in
+            try await db.raw(
+                """
+                INSERT INTO taxii_statuses (id, collection_id, requester, request_timestamp, successes, failures)
+                VALUES (\(bind: status.id.uuidString), \(bind: status.collectionID.uuidString), \(bind: status.requester),
+                    \(bind: Millis(status.requestTimestamp)), \(bind: Self.detailsText(status.successes)), \(bind: Self.detailsText(status.failures)))
+                """
+            ).run()
+        }
+    }
+
+    public func status(id: UUID) async throws -> TAXIIStatus? {
+        try await self.withDatabase { db in
+            guard let row = try await db.raw("SELECT * FROM taxii_statuses WHERE id = \(bind: id.uuidString)").first() else { return nil }
+            let collection = try row.decode(column: "collection_id", as: String.self)
+            guard let collectionID = UUID(uuidString: collection) else { throw StoreError.corrupt("status \(id)") }
+            return TAXIIStatus(
+                id: id, collectionID: collectionID, requester: try row.decode(column: "requester", as: String.self),
+                requestTimestamp: try Millis.date(row, "request_timestamp"),
+                successes: try Self.details(try row.decode(column: "successes", as: String.self)),
+                failures: try Self.details(try row.decode(column: "failures", as: String.self)))
+        }
+    }
+
+    public func pruneStatuses(before date: Date) async throws {
+        try await self.withDatabase { db in try await db.raw("DELETE FROM taxii_statuses WHERE request_timestamp < \(bind: Millis(date))").run() }
+    }
+
+    public func pullCheckpoint(source: String) async throws -> String? {
+        try await self.withDatabase { db in
+            try await db.raw("SELECT added_after FROM taxii_pull_checkpoints WHERE source = \(bind: source)").first()?.decode(column: "added_after", as: String.self)
+        }
+    }
+
+    public func setPullCheckpoint(source: String, addedAfter: String, at date: Date) async throws {
+        try await self.withDatabase { db in
+            try await db.raw(
+                """
+                INSERT INTO taxii_pull_checkpoints (source, added_after, updated_at) VALUES (\(bind: source), \(bind: addedAfter), \(bind: Millis(date)))
+                ON CONFLICT (source) DO UPDATE SET added_after = excluded.added_after, updated_at = excluded.updated_at
+                """
+            ).run()
+        }
+    }
+
+    static func detailsText(_ details: [TAXIIStatus.Detail]) -> String {
+        JSONValue.array(
+            details.map { d in
+                var fields: [String: JSONValue] = ["id": .string(d.id)]
+                if let version = d.version { fields["version"] = .string(version) }
+                if let message = d.message { fields["message"] = .string(message) }
+                return .object(fields)
+            }
+        ).text
+    }
+
+    static func details(_ text: String) throws -> [TAXIIStatus.Detail] {
+        guard case .array(let items) = try JSONReader.parse(text) else { throw StoreError.corrupt("status details") }
+        return try items.map { item in
+            guard case .object(let fields) = item, case .string(let id)? = fields["id"] else { throw StoreError.corrupt("status details") }
+            var version: String?
+            var message: String?
+            if case .string(let text)? = fields["version"] { version = text }
+            if case .string(let text)? = fields["message"] { message = text }
+            return TAXIIStatus.Detail(id: id, version: version, message: message)
+        }
+    }
+}
+
+/// SQL text with its bound values, written once for both dialects (`?` for SQLite, `$n` for PostgreSQL).
+struct SQLText {
+    private(set) var pieces: [String] = [""]
+    private(set) var binds: [EventColumn] = []
+
+    init(_ start: String) { self.pieces = [start] }
+
+    mutating func add(_ text: String) { self.pieces[self.pieces.count - 1] += text }
+
+    mutating func bind(_ value: EventColumn) {
+        self.binds.append(value)
+        self.pieces.append("")
+    }
+
+    /// ` AND column IN (…)`; an empty list matches nothing.
+    mutating func `in`(_ column: String, _ values: [String]) {
+        self.add(" AND \(column) IN (")
+        for (index, value) in values.enumerated() {
+            if index > 0 { self.add(",") }
+            self.bind(.text(value))
+        }
+        if values.isEmpty { self.add("NULL") }
+        self.add(")")
+    }
+
+    var sqlite: String { self.pieces.joined(separator: "?") }
+
+    var postgres: SQLQueryString {
+        var query = SQLQueryString(self.pieces[0])
+        for (index, value) in self.binds.enumerated() {
+            switch value {
+            case .text(let text): query.appendInterpolation(bind: text)
+            case .integer(let number): query.appendInterpolation(bind: number)
+            case .optionalText(let text): query.appendInterpolation(bind: text)
+            case .optionalInteger(let number): query.appendInterpolation(bind: number)
+            case .blob(let bytes): query.appendInterpolation(bind: Data(bytes))
+            case .optionalBlob(let bytes): query.appendInterpolation(bind: bytes.map { Data($0) })
+            }
+            query.appendLiteral(self.pieces[index + 1])
+        }
+        return query
+    }
+}
+
+extension EventColumn {
+    var sqliteData: SQLiteData {
+        switch self {
+        case .text(let text): .text(text)
+        case .integer(let number): .integer(SQLiteInt64(number))
+        case .optionalText(let text): text.map { .text($0) } ?? .null
+        case .optionalInteger(let number): number.map { .integer(SQLiteInt64($0)) } ?? .null
+        case .blob(let bytes): .blob(ByteBuffer(bytes: bytes))
+        case .optionalBlob(let bytes): bytes.map { .blob(ByteBuffer(bytes: $0)) } ?? .null
+        }
+    }
+}
