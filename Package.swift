@@ -156,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "ConfianzaStoreTests",
             dependencies: [
-                "ConfianzaCore", "ConfianzaStore", "ConfianzaTestSupport", "ConfianzaFeeds", "ConfianzaNetwork",
+                "ConfianzaCore", "ConfianzaStore", "ConfianzaTestSupport", "ConfianzaFeeds", "ConfianzaNetwork", "ConfianzaSTIX",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
@@ -165,7 +165,7 @@ let package = Package(
         .testTarget(
             name: "ConfianzaServerTests",
             dependencies: [
-                "ConfianzaCore", "ConfianzaServer", "ConfianzaStore", "ConfianzaTestSupport", "ConfianzaNetwork",
+                "ConfianzaCore", "ConfianzaServer", "ConfianzaStore", "ConfianzaTestSupport", "ConfianzaNetwork", "ConfianzaSTIX",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

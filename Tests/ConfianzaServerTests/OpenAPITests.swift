@@ -25,7 +25,9 @@ import Testing
         for (path, operations) in paths {
             for method in operations.keys { documented.insert("\(method.uppercased()) \(path)") }
         }
-        let routes = Set(router.routes.map { "\($0.method.rawValue) \(Self.openAPIPath($0.path.description))" })
+        // TAXII 2.1 (under /taxii2) is specified by OASIS, not by this document.
+        let routes = Set(
+            router.routes.filter { !$0.path.description.hasPrefix("/taxii2") }.map { "\($0.method.rawValue) \(Self.openAPIPath($0.path.description))" })
         #expect(routes.count > 30)
         #expect(routes.subtracting(documented).sorted() == [], "routes missing from openapi.json")
         #expect(documented.subtracting(routes).sorted() == [], "documented paths with no route")

@@ -107,13 +107,17 @@ public enum STIXVersionMatch: Sendable, Equatable {
 /// sender).
 public struct STIXVisibility: Sendable, Equatable, Hashable {
     public static let peerSharingLimit = TLP.green
+    /// No peer receives TLP:RED through TAXII, whatever its ceiling and grants: RED goes to named
+    /// people, by hand, never into a collection an organisation's tools read.
+    public static let peerMaximum = TLP.amberStrict
 
     public var ceiling: TLP
     /// The requesting peer; `nil` for this CIRT's own staff.
     public var peerID: UUID?
 
+    /// A peer's ceiling is lowered to ``peerMaximum``.
     public init(ceiling: TLP, peerID: UUID?) {
-        self.ceiling = ceiling
+        self.ceiling = peerID == nil ? ceiling : min(ceiling, Self.peerMaximum)
         self.peerID = peerID
     }
 

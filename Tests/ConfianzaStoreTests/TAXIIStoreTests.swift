@@ -1,0 +1,223 @@
+import ConfianzaCore
+import ConfianzaSTIX
+import ConfianzaTestSupport
+import Foundation
+import Testing
+
+/// The TAXII object store on every backend: who sees what (the TLP matrix), versions, paging,
+/// markings relaxed, statuses and pull checkpoints.
+@Suite struct TAXIIStoreTests {
+    static let start = Date(timeIntervalSince1970: 1_714_560_000)
+
+    static func indicator(_ n: Int, tlp: TLP?, modified: String = "2024-05-01T00:00:00.000Z") -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "type": .string("indicator"), "spec_version": .string("2.1"),
+            "id": .string("indicator--\(String(format: "%08d", n))-0000-4000-8000-000000000000"), "created": .string("2024-05-01T00:00:00.000Z"),
+            "modified": .string(modified), "pattern": .string("[ipv4-addr:value = '198.51.100.\(n % 250)']"), "pattern_type": .string("stix"),
+            "valid_from": .string("2024-05-01T00:00:00Z"),
+        ]
+        if let tlp { fields["object_marking_refs"] = .array([.string(STIXMarking.id(tlp))]) }
+        return .object(fields)
+    }
+
+    static func peer(_ name: String, ceiling: TLP) -> Peer {
+        Peer(name: name, country: "UY", contact: "\(name)@example.org", tlpCeiling: ceiling, createdAt: Self.start)
+    }
+
+    /// Every combination of marking, sender, collection level and peer ceiling, against the rule
+    /// written out independently: nothing leaks, nothing is hidden that may be seen.
+    @Test(arguments: TestBackend.available)
+    func theTLPMatrix(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let service = TAXIIService(store: store, now: { Self.start })
+            let peers = TLP.allCases.map { Self.peer("peer-\($0.rank)", ceiling: $0) }
+            for peer in peers { try await store.insertPeer(peer) }
+            var collections: [TAXIICollection] = []
+            for level in TLP.allCases {
+                let collection = TAXIICollection(title: level.rawValue, alias: "c\(level.rank)", tlp: level, createdAt: Self.start)
+                try await store.insertCollection(collection)
+                collections.append(collection)
+                for peer in peers { try await store.setGrant(TAXIIGrant(collectionID: collection.id, peerID: peer.id, canRead: true, canWrite: true)) }
+            }
+            // Ours: one per level. Sent by each peer: one per level, into the RED collection.
+            var expectedTLP: [String: TLP] = [:]
+            var sender: [String: UUID] = [:]
+            var n = 0
+            for level in TLP.allCases {
+                n += 1
+                let object = Self.indicator(n, tlp: level)
+                _ = try await service.publish([object], tlp: .amber)
+                expectedTLP[Self.id(object)] = level
+            }
+            let red = try #require(collections.last)
+            for peer in peers {
+                for level in TLP.allCases {
+                    n += 1
+                    let object = Self.indicator(n, tlp: level)
+                    let status = try await service.add(JSONValue.object(["objects": .array([object])]).text, to: red, by: .peer(peer, grants: []))
+                    #expect(status.successes.count == 1)
+                    expectedTLP[Self.id(object)] = level
+                    sender[Self.id(object)] = peer.id
+                }
+            }
+            var redSeen = 0
+            for collection in collections {
+                for peer in peers {
+                    let requester = TAXIIRequester.peer(peer, grants: try await store.grants(peerID: peer.id))
+                    let query = STIXObjectQuery(visibility: requester.visibility(in: collection), versions: .all, limit: 10_000)
+                    let seen = Set(try await store.stixObjects(query).map(\.id))
+                    let expected = Set(
+                        expectedTLP.filter { id, tlp in
+                            guard tlp != .red, tlp <= collection.tlp, tlp <= peer.tlpCeiling else { return false }
+                            guard let from = sender[id] else { return true }
+                            return from == peer.id || tlp <= .green
+                        }.keys)
+                    #expect(seen == expected, "\(peer.name) in \(collection.title)")
+                    redSeen += seen.filter { expectedTLP[$0] == .red }.count
+                }
+                // Our staff see everything up to the collection's level.
+                let staff = TAXIIRequester.staff(username: "ana", mayWrite: true)
+                let all = Set(try await store.stixObjects(STIXObjectQuery(visibility: staff.visibility(in: collection), versions: .all, limit: 10_000)).map(\.id))
+                #expect(all == Set(expectedTLP.filter { $0.value <= collection.tlp }.keys))
+            }
+            #expect(redSeen == 0, "no peer ever sees a TLP:RED object")
+            // A peer cannot delete what it cannot see, nor what another sent.
+            let redObject = try #require(expectedTLP.first { $0.value == .red && sender[$0.key] == nil }?.key)
+            let redPeer = try #require(peers.last)
+            #expect(
+                try await store.deleteSTIXObject(
+                    id: redObject, visibility: STIXVisibility(ceiling: .red, peerID: redPeer.id), sentBy: redPeer.id, versions: .all, specVersions: nil) == 0)
+            #expect(try await store.stixObjects(STIXObjectQuery(visibility: .init(ceiling: .red, peerID: nil), ids: [redObject])).count == 1)
+        }
+    }
+
+    static func id(_ object: JSONValue) -> String {
+        guard case .object(let fields) = object, case .string(let id)? = fields["id"] else { return "" }
+        return id
+    }
+
+    @Test(arguments: TestBackend.available)
+    func versionsPagingAndDeletes(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let service = TAXIIService(store: store, now: { Self.start })
+            let staff = STIXVisibility(ceiling: .red, peerID: nil)
+            let v1 = Self.indicator(1, tlp: .green, modified: "2024-05-01T00:00:00.000Z")
+            let v2 = Self.indicator(1, tlp: .green, modified: "2024-05-02T00:00:00.5Z")
+            let v3 = Self.indicator(1, tlp: .green, modified: "2024-05-03T00:00:00Z")
+            // Added out of order: the newest version is still the latest.
+            _ = try await service.publish([v2, v1], tlp: .green)
+            _ = try await service.publish([v3], tlp: .green)
+            let id = Self.id(v1)
+            func versions(_ match: STIXVersionMatch) async throws -> [String] {
+                try await store.stixObjects(STIXObjectQuery(visibility: staff, ids: [id], versions: match)).map(\.versionText)
+            }
+            #expect(try await versions(.last) == ["2024-05-03T00:00:00Z"])
+            #expect(try await versions(.first) == ["2024-05-01T00:00:00.000Z"])
+            #expect(try await versions(.all) == ["2024-05-02T00:00:00.5Z", "2024-05-01T00:00:00.000Z", "2024-05-03T00:00:00Z"], "in date_added order")
+            #expect(try await versions(.at([try #require(STIXObjects.micros("2024-05-02T00:00:00.500Z"))])) == ["2024-05-02T00:00:00.5Z"])
+            // The same version again changes nothing.
+            #expect(try await service.publish([v3], tlp: .green).unchanged == 1)
+            // Deleting the latest makes the one before it the latest.
+            #expect(try await store.deleteSTIXObject(id: id, visibility: staff, sentBy: nil, versions: .last, specVersions: nil) == 1)
+            #expect(try await versions(.last) == ["2024-05-02T00:00:00.5Z"])
+
+            // 250 more objects: pages of 40 by cursor give each exactly once, in date_added order.
+            _ = try await service.publish((2..<252).map { Self.indicator($0, tlp: .clear) }, tlp: .clear)
+            var seen: [String] = []
+            var dates: [Int64] = []
+            var after: Int64?
+            while true {
+                let page = try await store.stixObjects(STIXObjectQuery(visibility: staff, after: after, limit: 40))
+                guard let last = page.last else { break }
+                seen += page.map(\.id)
+                dates += page.map(\.dateAdded)
+                after = last.dateAdded
+            }
+            #expect(seen.count == 251 && Set(seen).count == 251)
+            #expect(dates == dates.sorted() && Set(dates).count == dates.count, "date_added is unique and increasing")
+            // added_after and the cursor together: the later of the two applies.
+            let middle = dates[100]
+            let fromMiddle = try await store.stixObjects(STIXObjectQuery(visibility: staff, addedAfter: middle, after: dates[10], limit: 1000))
+            #expect(fromMiddle.count == 150)
+            let byType = try await store.stixObjects(STIXObjectQuery(visibility: staff, types: ["indicator"], limit: 1000))
+            #expect(byType.count == 251)
+            #expect(try await store.stixObjects(STIXObjectQuery(visibility: staff, types: ["malware"], limit: 1000)).isEmpty)
+            #expect(try await store.stixObjects(STIXObjectQuery(visibility: staff, specVersions: ["2.0"], limit: 1000)).isEmpty)
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func markingsRelaxAndObservablesFollowTheirReferrers(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let service = TAXIIService(store: store, now: { Self.start })
+            let greenPeer = Self.peer("green", ceiling: .green)
+            let amber = STIXVisibility(ceiling: .amber, peerID: nil)
+            let green = STIXVisibility(ceiling: .green, peerID: greenPeer.id)
+            let address = STIXID.observable("ipv4-addr", value: "198.51.100.7")
+            let sco: JSONValue = .object(["type": .string("ipv4-addr"), "spec_version": .string("2.1"), "id": .string(address), "value": .string("198.51.100.7")])
+            func observed(_ n: Int, _ tlp: TLP) -> JSONValue {
+                .object([
+                    "type": .string("observed-data"), "spec_version": .string("2.1"), "id": .string("observed-data--\(String(format: "%08d", n))-0000-4000-8000-000000000000"),
+                    "created": .string("2024-05-01T00:00:00Z"), "modified": .string("2024-05-01T00:00:00Z"), "first_observed": .string("2024-05-01T00:00:00Z"),
+                    "last_observed": .string("2024-05-01T00:00:00Z"), "number_observed": .integer(1), "object_refs": .array([.string(address)]),
+                    "object_marking_refs": .array([.string(STIXMarking.id(tlp))]),
+                ])
+            }
+            // An address seen in an AMBER observation is AMBER: a GREEN peer does not see it.
+            _ = try await service.publish([sco, observed(1, .amber)], tlp: .clear)
+            #expect(try await store.stixObjects(STIXObjectQuery(visibility: green, ids: [address])).isEmpty)
+            #expect(try await store.stixObjects(STIXObjectQuery(visibility: amber, ids: [address])).count == 1)
+            let before = try await store.stixObjects(STIXObjectQuery(visibility: amber, ids: [address]))[0].dateAdded
+            // Once it comes in a GREEN context, it is GREEN, and new to GREEN readers (a later date_added).
+            let result = try await service.publish([sco, observed(2, .green)], tlp: .clear)
+            #expect(result.added == 2)
+            let now = try await store.stixObjects(STIXObjectQuery(visibility: green, ids: [address]))
+            #expect(now.count == 1 && now[0].dateAdded > before && now[0].tlp == .green)
+            #expect(try await store.stixObjects(STIXObjectQuery(visibility: amber, ids: [address], versions: .all)).count == 1, "one object, not two")
+            // An unmarked object nothing refers to takes the default.
+            let lone = Self.indicator(9, tlp: nil)
+            _ = try await service.publish([lone], tlp: .amberStrict)
+            #expect(try await store.stixObjects(STIXObjectQuery(visibility: .init(ceiling: .red, peerID: nil), ids: [Self.id(lone)]))[0].tlp == .amberStrict)
+            #expect(try await store.stixObjectCount() == 4)
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func grantsTokensStatusesAndCheckpoints(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let peer = Self.peer("cert-a", ceiling: .amber)
+            try await store.insertPeer(peer)
+            let collection = TAXIICollection(title: "Amber", alias: "amber", tlp: .amber, createdAt: Self.start)
+            try await store.insertCollection(collection)
+            await #expect(throws: StoreError.duplicate(field: "alias", value: "amber")) {
+                try await store.insertCollection(TAXIICollection(title: "Again", alias: "amber", tlp: .green, createdAt: Self.start))
+            }
+            try await store.setGrant(TAXIIGrant(collectionID: collection.id, peerID: peer.id, canRead: true, canWrite: false))
+            #expect(try await store.grants(peerID: peer.id) == [TAXIIGrant(collectionID: collection.id, peerID: peer.id, canRead: true, canWrite: false)])
+            try await store.setGrant(TAXIIGrant(collectionID: collection.id, peerID: peer.id, canRead: false, canWrite: false))
+            #expect(try await store.grants(collectionID: collection.id).isEmpty, "no rights left: no grant")
+            await #expect(throws: StoreError.self) {
+                try await store.setGrant(TAXIIGrant(collectionID: UUID(), peerID: peer.id, canRead: true, canWrite: true))
+            }
+
+            try await store.insertPeerToken(PeerToken(hash: "h1", peerID: peer.id, prefix: "cfp_abc", createdAt: Self.start))
+            #expect(try await store.peerToken(hash: "h1")?.peerID == peer.id)
+            #expect(try await store.revokePeerTokens(peerID: peer.id, at: Self.start) == 1)
+            #expect(try await store.peerToken(hash: "h1") == nil)
+            #expect(try await store.peerTokens(peerID: peer.id).count == 1)
+
+            let status = TAXIIStatus(
+                collectionID: collection.id, requester: "peer:x", requestTimestamp: Self.start,
+                successes: [.init(id: "indicator--1", version: "2024-05-01T00:00:00Z")], failures: [.init(id: "objects[1]", message: "has no id \"quoted\"")])
+            try await store.insertStatus(status)
+            #expect(try await store.status(id: status.id) == status)
+            try await store.pruneStatuses(before: Self.start.addingTimeInterval(1))
+            #expect(try await store.status(id: status.id) == nil)
+
+            #expect(try await store.pullCheckpoint(source: "https://peer/taxii2/root/|c1") == nil)
+            try await store.setPullCheckpoint(source: "https://peer/taxii2/root/|c1", addedAfter: "2024-05-01T00:00:00.000001Z", at: Self.start)
+            try await store.setPullCheckpoint(source: "https://peer/taxii2/root/|c1", addedAfter: "2024-05-02T00:00:00.000001Z", at: Self.start)
+            #expect(try await store.pullCheckpoint(source: "https://peer/taxii2/root/|c1") == "2024-05-02T00:00:00.000001Z")
+        }
+    }
+}
