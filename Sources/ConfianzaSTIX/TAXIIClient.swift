@@ -67,7 +67,9 @@ public struct TAXIIClient: Sendable {
         self.source = "\(root)|\(collection)"
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 60
-        self.session = URLSession(configuration: configuration)
+        // Credentials go in the Authorization header; a challenge means they were refused. Without a
+        // delegate that says so, Foundation on Linux waits forever on a 401 with WWW-Authenticate.
+        self.session = URLSession(configuration: configuration, delegate: RefuseChallenges(), delegateQueue: nil)
     }
 
     /// Pulls everything added since the last pull (or since `since`, when given).
@@ -131,7 +133,9 @@ public struct TAXIIClient: Sendable {
         if let authorization = self.credentials.authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
         let data: Data
         let response: URLResponse
-        do { (data, response) = try await self.session.data(for: request) } catch {
+        do { (data, response) = try await self.session.data(for: request) } catch let error as URLError where error.code == .cancelled {
+            throw TAXIIClientError("\(url.absoluteString): HTTP 401: the server refused the credentials (check the user and token given)")
+        } catch {
             throw TAXIIClientError("\(url.host ?? "the server"): \(error.localizedDescription)")
         }
         guard let http = response as? HTTPURLResponse else { throw TAXIIClientError("\(url.absoluteString): not an HTTP answer") }
@@ -152,5 +156,15 @@ public struct TAXIIClient: Sendable {
         var last = http.value(forHTTPHeaderField: "X-TAXII-Date-Added-Last")
         if let value = last, STIXObjects.micros(value) == nil { last = nil }
         return (json, last)
+    }
+}
+
+/// Turns an authentication challenge into a refusal (see ``TAXIIClient``).
+final class RefuseChallenges: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+        completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
+    ) {
+        completionHandler(.cancelAuthenticationChallenge, nil)
     }
 }

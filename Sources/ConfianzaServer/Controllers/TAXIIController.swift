@@ -147,7 +147,7 @@ struct TAXIIController {
         let (requester, collection) = try await self.requireReadable(context)
         let id = context.parameters.get("object") ?? ""
         let page = try await self.page(request, .object, visibility: requester.visibility(in: collection), id: id)
-        guard !page.records.isEmpty else { throw TAXIIError.notFound("no object \(id.prefix(100)) in this collection matches") }
+        guard !page.records.isEmpty else { throw TAXIIError.notFound("no object with that id in this collection matches the request") }
         return Self.respond(TAXIIBody.objects(page.records, more: page.more), dates: page.records)
     }
 
@@ -155,7 +155,7 @@ struct TAXIIController {
         let (requester, collection) = try await self.requireReadable(context)
         let id = context.parameters.get("object") ?? ""
         let page = try await self.page(request, .versions, visibility: requester.visibility(in: collection), id: id)
-        guard !page.records.isEmpty else { throw TAXIIError.notFound("no object \(id.prefix(100)) in this collection matches") }
+        guard !page.records.isEmpty else { throw TAXIIError.notFound("no object with that id in this collection matches the request") }
         return Self.respond(TAXIIBody.versions(page.records, more: page.more), dates: page.records)
     }
 
@@ -190,7 +190,7 @@ struct TAXIIController {
         probe.ids = [id]
         probe.limit = 1000
         let visible = try await self.store.stixObjects(probe)
-        guard !visible.isEmpty else { throw TAXIIError.notFound("no object \(id.prefix(100)) in this collection matches") }
+        guard !visible.isEmpty else { throw TAXIIError.notFound("no object with that id in this collection matches the request") }
         if let peer = requester.peer, visible.contains(where: { $0.sourcePeer != peer.id }) {
             throw TAXIIError.forbidden("only objects your organisation added can be deleted")
         }
