@@ -45,6 +45,7 @@ struct Demo: AsyncParsableCommand {
             let login = try await DemoData.seed(accounts: Runtime.accounts(store, settings), constituency: constituency)
             try await Self.ingestDemoReports(store: store, constituency: constituency)
             try await Self.workDemoIncidents(store: store, constituency: constituency)
+            let peerToken = try await Self.shareDemoCollections(store: store, producer: settings.incidentTag)
             try await Runtime.serve(store: store, settings: settings, logger: logger, registry: registry) { url in
                 // Written straight to the file descriptor: print() would sit in a buffer when piped.
                 FileHandle.standardOutput.write(Data(
@@ -52,6 +53,8 @@ struct Demo: AsyncParsableCommand {
 
                     Confianza demo is running at \(url)
                     Sign in as \(login.username), password \(login.password)
+                    TAXII 2.1: \(url)/taxii2/ (a collection per TLP level); peer CERT.br (demo) signs in with
+                      user cert-br and password \(peerToken)
                     Data: \(path) (made anew on each run). Stop with Ctrl-C.
 
 
@@ -122,6 +125,50 @@ struct Demo: AsyncParsableCommand {
             let incident = try await earlier.create(.init(title: title, type: type, severity: severity, organisations: organisation), by: "ana.garcia")
             for status in path { try await earlier.move(incident.id, to: status, by: "ana.garcia") }
         }
+    }
+
+    /// A TAXII collection per TLP level, holding some incidents (at several markings) and the
+    /// indicators; a peer who may read them all and add to the GREEN one. Returns the peer's token.
+    static func shareDemoCollections(store: SQLStore, producer: String) async throws -> String {
+        var collections: [TLP: TAXIICollection] = [:]
+        for tlp in TLP.allCases {
+            let alias = String(tlp.rawValue.dropFirst(4)).lowercased().replacingOccurrences(of: "+", with: "-")
+            let collection = TAXIICollection(
+                title: "\(producer) \(tlp.rawValue)", description: "Incidents and indicators shared up to \(tlp.rawValue)", alias: alias, tlp: tlp,
+                createdAt: Date())
+            try await store.insertCollection(collection)
+            collections[tlp] = collection
+        }
+        let service = IncidentService(store: store)
+        let taxii = TAXIIService(store: store)
+        let organisations = try await store.organisations()
+        let incidents = try await store.incidents(matching: IncidentQuery(limit: 24)).sorted { $0.number < $1.number }
+        for (index, incident) in incidents.enumerated() {
+            let tlp = TLP.allCases[index % TLP.allCases.count]
+            let marked = try await service.setTLP(incident.id, tlp, by: "ana.garcia")
+            let input = STIXExporter.Input(
+                incident: marked, events: try await store.incidentEvents(incidentID: marked.id, limit: 50), organisations: organisations)
+            guard case .object(let bundle) = STIXExporter(producer: producer).bundle([input], now: Date()), case .array(let objects)? = bundle["objects"]
+            else { continue }
+            _ = try await taxii.publish(objects, tlp: tlp)
+        }
+        let indicators = try await store.indicators(matching: IndicatorQuery(), now: Date())
+        let stix: [JSONValue] = indicators.map { indicator in
+            .object([
+                "type": .string("indicator"), "spec_version": .string("2.1"), "id": .string(indicator.id), "created": .string(indicator.version),
+                "modified": .string(indicator.version), "name": .string(indicator.name), "pattern": .string(indicator.pattern),
+                "pattern_type": .string(indicator.patternType), "valid_from": .string(EventTime.format(indicator.validFrom).replacingOccurrences(of: "+00:00", with: "Z")),
+                "object_marking_refs": .array([.string(STIXMarking.id(indicator.tlp))]),
+            ])
+        }
+        _ = try await taxii.publish(stix + TLP.allCases.map(STIXMarking.definition), tlp: .amber)
+        let peer = try await service.savePeer(PeerDraft(name: "CERT.br (demo)", country: "BR", contact: "cert@cert.br.example", tlpCeiling: "TLP:AMBER"))
+        for (tlp, collection) in collections {
+            try await store.setGrant(TAXIIGrant(collectionID: collection.id, peerID: peer.id, canRead: true, canWrite: tlp == .green))
+        }
+        let secret = "cfp_" + Secrets.randomToken()
+        try await store.insertPeerToken(PeerToken(hash: Secrets.digest(secret), peerID: peer.id, prefix: String(secret.prefix(10)), createdAt: Date()))
+        return secret
     }
 
     /// Deletes the previous demo database, but only one the demo made.
