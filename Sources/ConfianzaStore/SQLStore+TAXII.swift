@@ -238,7 +238,7 @@ extension SQLStore {
         }
         sql.add(" ORDER BY date_added LIMIT ")
         sql.bind(.integer(Int64(max(0, query.limit))))
-        return try await self.withDatabase { db in try await self.objectRows(sql, db: db) }
+        return try await self.withReader { db, connection in try await self.objectRows(sql, db: db, sqlite: connection) }
     }
 
     /// Visibility as SQL: the one place TLP is enforced for the SQL stores (``STIXVisibility/allows(_:)`` is its twin).
@@ -259,7 +259,7 @@ extension SQLStore {
             var sql = SQLText(
                 "SELECT date_added, id, type, spec_version, version, version_text, tlp_rank, source_peer, is_latest, '' AS json FROM stix_objects WHERE id = ")
             sql.bind(.text(id))
-            let all = try await self.objectRows(sql, db: db)
+            let all = try await self.objectRows(sql, db: db, sqlite: self.writer)
             let chosen = versions.select(all).filter { record in
                 visibility.allows(record) && (specVersions?.contains(record.specVersion) ?? true) && (sentBy.map { record.sourcePeer == $0 } ?? true)
             }
@@ -276,8 +276,13 @@ extension SQLStore {
     }
 
     /// Reads object rows. On SQLite straight from sqlite-nio: SQLKit's Codable decoding was most of a page's cost.
-    private func objectRows(_ sql: SQLText, db: any SQLDatabase) async throws -> [STIXObjectRecord] {
-        if case .sqlite(let connection, _) = self.backend {
+    private var writer: SQLiteConnection? {
+        if case .sqlite(let connection, _) = self.backend { return connection }
+        return nil
+    }
+
+    private func objectRows(_ sql: SQLText, db: any SQLDatabase, sqlite: SQLiteConnection?) async throws -> [STIXObjectRecord] {
+        if let connection = sqlite {
             let rows = try await connection.query(sql.sqlite, sql.binds.map(\.sqliteData))
             return try rows.map { row in
                 let values = row.columns

@@ -27,6 +27,12 @@ public final class SQLStore: Store, Sendable {
     let logger: Logger
     private let usage = Mutex<(inUse: Int, waiting: Int)>((0, 0))
     private let closed = Mutex(false)
+    /// SQLite: read-only connections beside the writer, so that reads (TAXII pages) run in parallel
+    /// with each other and with writes (WAL lets readers see the last commit). Opened on first use.
+    private let idleReaders = Mutex<[SQLiteConnection]>([])
+    private let openReaders = Mutex<[SQLiteConnection]>([])
+    private let readerPermits = AsyncSemaphore(permits: SQLStore.readerCount)
+    static let readerCount = 2
 
     private init(location: DatabaseLocation, backend: Backend, logger: Logger) {
         self.location = location
@@ -149,6 +155,10 @@ public final class SQLStore: Store, Sendable {
             return closed
         }
         guard !wasClosed, case .sqlite(let connection, _) = self.backend else { return }
+        for reader in self.openReaders.withLock({ $0 }) {
+            let closing: EventLoopFuture<Void> = reader.close()
+            try? await closing.get()
+        }
         // The future-returning close, not the async one: that one does nothing when the task is cancelled.
         let future: EventLoopFuture<Void> = connection.close()
         try? await future.get()
@@ -238,6 +248,43 @@ public final class SQLStore: Store, Sendable {
                 leased = true
                 return try await body(connection.sql())
             }
+        }
+    }
+
+    /// Runs a read on one of SQLite's read-only connections (PostgreSQL: a pooled one). Only for
+    /// statements that change nothing.
+    func withReader<T>(_ body: (any SQLDatabase, SQLiteConnection?) async throws -> T) async throws -> T {
+        guard case .sqlite = self.backend, case .sqlite(let path) = self.location, path != ":memory:" else {
+            return try await self.withDatabase { db in
+                if case .sqlite(let connection, _) = self.backend { return try await body(db, connection) }
+                return try await body(db, nil)
+            }
+        }
+        await self.readerPermits.acquire()
+        var reader = self.idleReaders.withLock { $0.popLast() }
+        if reader == nil {
+            do {
+                let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: self.logger)
+                _ = try await connection.query("PRAGMA query_only = ON")
+                _ = try await connection.query("PRAGMA busy_timeout = 5000")
+                _ = try await connection.query("PRAGMA cache_size = -16384")
+                self.openReaders.withLock { $0.append(connection) }
+                reader = connection
+            } catch {
+                await self.readerPermits.release()
+                throw StoreError.unavailable("cannot open a reader on \(path): \(Self.describe(error))")
+            }
+        }
+        guard let connection = reader else { throw StoreError.unavailable("no reader") }
+        do {
+            let result = try await body(connection.sql(), connection)
+            self.idleReaders.withLock { $0.append(connection) }
+            await self.readerPermits.release()
+            return result
+        } catch {
+            self.idleReaders.withLock { $0.append(connection) }
+            await self.readerPermits.release()
+            throw error
         }
     }
 

@@ -18,6 +18,7 @@ struct TAXIIController {
     let service: TAXIIService
     let title: String
     let authenticator: TAXIIAuthenticator
+    let collectionCache: CollectionCache
 
     init(store: any Store, accounts: AccountService, title: String) {
         self.store = store
@@ -25,6 +26,7 @@ struct TAXIIController {
         self.service = TAXIIService(store: store)
         self.title = title
         self.authenticator = TAXIIAuthenticator(store: store, accounts: accounts)
+        self.collectionCache = CollectionCache(store: store)
     }
 
     func addRoutes(to router: Router<AppContext>) {
@@ -86,7 +88,7 @@ struct TAXIIController {
 
     @Sendable func collections(request: Request, context: AppContext) async throws -> Response {
         let requester = try context.requireTAXII()
-        let visible = try await self.store.collections().filter(requester.knows)
+        let visible = try await self.collectionCache.collections().filter(requester.knows)
         let list = visible.map { TAXIIBody.collection($0, canRead: requester.canRead($0), canWrite: requester.canWrite($0)) }
         return Self.respond(JSONValue.object(list.isEmpty ? [:] : ["collections": .array(list)]).text)
     }
@@ -94,12 +96,7 @@ struct TAXIIController {
     /// The collection in the path (by id or alias), if this requester may know of it.
     private func requireCollection(_ context: AppContext, _ requester: TAXIIRequester) async throws -> TAXIICollection {
         let key = context.parameters.get("collection") ?? ""
-        var found: TAXIICollection?
-        if let id = UUID(uuidString: key) {
-            found = try await self.store.collection(id: id)
-        } else if !key.isEmpty, key.count <= 100 {
-            found = try await self.store.collections().first { $0.alias == key }
-        }
+        let found = try await self.collectionCache.collections().first { $0.id.uuidString.lowercased() == key.lowercased() || $0.alias == key }
         guard let collection = found, requester.knows(collection) else { throw TAXIIError.notFound("no collection \(key.prefix(60))") }
         return collection
     }
@@ -294,6 +291,24 @@ struct TAXIIFallbackMiddleware: RouterMiddleware {
         case .methodNotAllowed: return TAXIIMiddleware.response(.methodNotAllowed)
         default: return response.status.code >= 400 ? TAXIIMiddleware.response(.internalError) : response
         }
+    }
+}
+
+/// The collections, read again at most every few seconds: every TAXII request names one, and they
+/// change seldom (a new collection shows within ``lifetime``).
+final class CollectionCache: Sendable {
+    static let lifetime: TimeInterval = 5
+    let store: any Store
+    private let cached = Mutex<([TAXIICollection], Date)?>(nil)
+
+    init(store: any Store) { self.store = store }
+
+    func collections() async throws -> [TAXIICollection] {
+        let now = Date()
+        if let (list, at) = self.cached.withLock({ $0 }), now.timeIntervalSince(at) < Self.lifetime { return list }
+        let list = try await self.store.collections()
+        self.cached.withLock { $0 = (list, now) }
+        return list
     }
 }
 
