@@ -91,6 +91,8 @@ def wrk(url_path: str, host: str, auth: str, duration: int):
     out = subprocess.run(["wrk", "-t1", "-c4", f"-d{duration}s", "--latency", "-s", script.name, host], capture_output=True, text=True, env=env).stdout
     os.unlink(script.name)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    if rate == 0:
+        return 0.0, float("nan"), float("nan"), 0
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
 
     def percentile(p):
@@ -182,7 +184,10 @@ def medallion(size: int, duration: int):
     path = f"/trustgroup1/collections/{COLLECTION}/objects/"
     try:
         rate, p50, p99, errors = wrk(path + "?limit=100", server.url, auth, duration)
-        print(f"  wrk GET objects/?limit=100 following next: {rate:,.1f} pages/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, non-2xx {errors}", flush=True)
+        if rate == 0:
+            print(f"  wrk GET objects/?limit=100: no page answered within {duration} s", flush=True)
+        else:
+            print(f"  wrk GET objects/?limit=100 following next: {rate:,.1f} pages/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, non-2xx {errors}", flush=True)
         count, seconds = crawl(server.url, path, auth, 1000)
         print(f"  full crawl, limit=1000: {count:,} objects in {seconds:.1f} s = {count / seconds:,.0f} objects/s", flush=True)
     finally:

@@ -205,10 +205,15 @@ public struct TAXIIFilters: Sendable {
 /// The bodies of TAXII responses, written straight as JSON text: a page of 1,000 objects is copied,
 /// never parsed again.
 public enum TAXIIBody {
-    public static func objects(_ records: ArraySlice<STIXObjectRecord>, more: Bool) -> String {
+    /// `{"more":…,"next":…,"objects":[`: what comes before the objects themselves.
+    public static func objectsHead(_ records: ArraySlice<STIXObjectRecord>, more: Bool) -> String {
         var out = "{\"more\":\(more)"
         if more, let last = records.last { out += ",\"next\":\"\(TAXIICursor.encode(last.dateAdded))\"" }
-        out += ",\"objects\":["
+        return out + ",\"objects\":["
+    }
+
+    public static func objects(_ records: ArraySlice<STIXObjectRecord>, more: Bool) -> String {
+        var out = Self.objectsHead(records, more: more)
         out.reserveCapacity(records.reduce(out.utf8.count + 2) { $0 + $1.json.utf8.count + 1 })
         var first = true
         for record in records {

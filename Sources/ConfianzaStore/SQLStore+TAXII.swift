@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import SQLKit
 import SQLiteNIO
+import Synchronization
 
 extension SQLStore {
     // MARK: collections, grants, tokens
@@ -214,7 +215,10 @@ extension SQLStore {
     }
 
     public func stixObjects(_ query: STIXObjectQuery) async throws -> [STIXObjectRecord] {
-        var sql = SQLText("SELECT date_added, id, type, spec_version, version, version_text, tlp_rank, source_peer, is_latest, json FROM stix_objects o WHERE ")
+        var sql = SQLText(
+            query.pageOnly
+                ? "SELECT date_added, json FROM stix_objects o WHERE "
+                : "SELECT date_added, id, type, spec_version, version, version_text, tlp_rank, source_peer, is_latest, json FROM stix_objects o WHERE ")
         Self.where(query.visibility, into: &sql)
         if let bound = query.lowerBound {
             sql.add(" AND date_added > ")
@@ -238,6 +242,9 @@ extension SQLStore {
         }
         sql.add(" ORDER BY date_added LIMIT ")
         sql.bind(.integer(Int64(max(0, query.limit))))
+        if query.pageOnly {
+            return try await self.withReader { db, connection in try await self.pageRows(sql, db: db, sqlite: connection) }
+        }
         return try await self.withReader { db, connection in try await self.objectRows(sql, db: db, sqlite: connection) }
     }
 
@@ -279,6 +286,30 @@ extension SQLStore {
     private var writer: SQLiteConnection? {
         if case .sqlite(let connection, _) = self.backend { return connection }
         return nil
+    }
+
+    /// Rows of `date_added, json` only, decoded on SQLite's own thread as they are stepped.
+    private func pageRows(_ sql: SQLText, db: any SQLDatabase, sqlite: SQLiteConnection?) async throws -> [STIXObjectRecord] {
+        @Sendable func record(_ dateAdded: Int64, _ json: String) -> STIXObjectRecord {
+            STIXObjectRecord(id: "", type: "", specVersion: "", version: 0, versionText: "", dateAdded: dateAdded, tlp: .clear, sourcePeer: nil, json: json)
+        }
+        if let connection = sqlite {
+            let collected = Mutex<(records: [STIXObjectRecord], corrupt: Bool)>(([], false))
+            try await connection.query(sql.sqlite, sql.binds.map(\.sqliteData)) { row in
+                let values = row.columns
+                guard values.count == 2, case .integer(let dateAdded) = values[0].data, case .text(let json) = values[1].data else {
+                    collected.withLock { $0.corrupt = true }
+                    return
+                }
+                collected.withLock { $0.records.append(record(Int64(dateAdded), json)) }
+            }
+            let result = collected.withLock { $0 }
+            if result.corrupt { throw StoreError.corrupt("a stix_objects row") }
+            return result.records
+        }
+        return try await db.raw(sql.postgres).all().map { row in
+            record(try row.decode(column: "date_added", as: Int64.self), try row.decode(column: "json", as: String.self))
+        }
     }
 
     private func objectRows(_ sql: SQLText, db: any SQLDatabase, sqlite: SQLiteConnection?) async throws -> [STIXObjectRecord] {

@@ -17,7 +17,15 @@ public enum Secrets {
     /// SHA-256 of a token's UTF-8 bytes, lower-case hex. Tokens are random and long, so a fast digest is
     /// enough: the store never holds a token it could hand back.
     public static func digest(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        // Hex by hand: String(format:) per byte was a tenth of a TAXII request's time.
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: Data(token.utf8)) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// Compares two strings in time that does not depend on where they differ.

@@ -140,6 +140,8 @@ public struct STIXObjectQuery: Sendable, Equatable {
     /// The page cursor: objects added strictly after this (from `next`).
     public var after: Int64?
     public var limit: Int
+    /// Only `dateAdded` and `json` are needed (object pages): the other fields may be left empty.
+    public var pageOnly = false
 
     public init(
         visibility: STIXVisibility, ids: [String]? = nil, types: [String]? = nil, versions: STIXVersionMatch = .last, specVersions: [String]? = nil,

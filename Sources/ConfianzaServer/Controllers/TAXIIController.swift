@@ -122,6 +122,7 @@ struct TAXIIController {
     ) async throws -> (records: ArraySlice<STIXObjectRecord>, more: Bool) {
         var query = try TAXIIFilters.query(Self.parameters(request), endpoint: endpoint, visibility: visibility)
         if let id { query.ids = [id] }
+        query.pageOnly = endpoint == .objects || endpoint == .object
         let limit = query.limit
         query.limit = limit + 1
         let records = try await self.store.stixObjects(query)
@@ -137,7 +138,7 @@ struct TAXIIController {
     @Sendable func objects(request: Request, context: AppContext) async throws -> Response {
         let (requester, collection) = try await self.requireReadable(context)
         let page = try await self.page(request, .objects, visibility: requester.visibility(in: collection))
-        return Self.respond(TAXIIBody.objects(page.records, more: page.more), dates: page.records)
+        return Self.respondObjects(page.records, more: page.more)
     }
 
     @Sendable func object(request: Request, context: AppContext) async throws -> Response {
@@ -145,7 +146,7 @@ struct TAXIIController {
         let id = context.parameters.get("object") ?? ""
         let page = try await self.page(request, .object, visibility: requester.visibility(in: collection), id: id)
         guard !page.records.isEmpty else { throw TAXIIError.notFound("no object with that id in this collection matches the request") }
-        return Self.respond(TAXIIBody.objects(page.records, more: page.more), dates: page.records)
+        return Self.respondObjects(page.records, more: page.more)
     }
 
     @Sendable func versions(request: Request, context: AppContext) async throws -> Response {
@@ -223,6 +224,23 @@ struct TAXIIController {
             headers[TAXIIHeader.last] = STIXObjects.text(micros: last.dateAdded)
         }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// A page of objects, written straight into the response buffer.
+    static func respondObjects(_ records: ArraySlice<STIXObjectRecord>, more: Bool) -> Response {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(records.reduce(96) { $0 + $1.json.utf8.count + 1 })
+        buffer.writeString(TAXIIBody.objectsHead(records, more: more))
+        var first = true
+        for record in records {
+            if !first { buffer.writeInteger(UInt8(ascii: ",")) }
+            first = false
+            buffer.writeString(record.json)
+        }
+        buffer.writeString("]}")
+        var response = Self.respond("", dates: records)
+        response.body = .init(byteBuffer: buffer)
+        return response
     }
 }
 
