@@ -61,7 +61,13 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
         .addRoutes(to: router)
     IndicatorsController(store: dependencies.store, accounts: dependencies.accounts, views: views).addRoutes(to: router)
     PeersController(store: dependencies.store, incidents: dependencies.incidents, accounts: dependencies.accounts, views: views).addRoutes(to: router)
-    TAXIIController(store: dependencies.store, accounts: dependencies.accounts, title: configuration.incidentTag).addRoutes(to: router)
+    // One cache of TAXII credentials and collections, so that the sharing page's changes apply at once.
+    let authenticator = TAXIIAuthenticator(store: dependencies.store, accounts: dependencies.accounts)
+    let collections = CollectionCache(store: dependencies.store)
+    TAXIIController(
+        store: dependencies.store, accounts: dependencies.accounts, title: configuration.incidentTag, authenticator: authenticator, collections: collections
+    ).addRoutes(to: router)
+    SharingController(store: dependencies.store, views: views, authenticator: authenticator, collections: collections).addRoutes(to: router)
     OperationsController(
         store: dependencies.store, views: views, metrics: dependencies.metrics, serverName: configuration.serverName
     ).addRoutes(to: router)

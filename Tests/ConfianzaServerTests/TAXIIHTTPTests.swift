@@ -192,6 +192,41 @@ import Testing
     }
 }
 
+extension TAXIIHTTPTests {
+    /// The sharing page: an admin adds a collection, lets a peer read it, issues a token the peer's
+    /// client then uses, and revokes it (at once, not after the credential cache's lifetime).
+    @Test func theSharingPageManagesAccess() async throws {
+        try await TestApp.run { client, dependencies in
+            let peer = Peer(name: "CERT-C", country: "CL", contact: "c@cert.example", tlpCeiling: .amber, createdAt: Date())
+            try await dependencies.store.insertPeer(peer)
+            let analyst = Browser(client)
+            try await analyst.login("ana")
+            #expect(try await analyst.get("/sharing").status == .ok)
+            #expect(try await analyst.post("/sharing/token", [("peer", peer.id.uuidString)]).status == .forbidden)
+
+            let admin = Browser(client)
+            try await admin.login("root")
+            #expect(try await admin.post("/sharing/collections", [("title", "Green"), ("tlp", "TLP:GREEN"), ("alias", "bad alias!")]).status == .unprocessableContent)
+            #expect(try await admin.post("/sharing/collections", [("title", ""), ("tlp", "TLP:GREEN")]).status == .unprocessableContent)
+            #expect(try await admin.post("/sharing/collections", [("title", "Green"), ("tlp", "TLP:PURPLE")]).status == .unprocessableContent)
+            #expect(try await admin.post("/sharing/collections", [("title", "Green"), ("tlp", "TLP:GREEN"), ("alias", "green")]).status == .seeOther)
+            let collection = try #require(try await dependencies.store.collections().first)
+            #expect(try await admin.post("/sharing/access", [("peer", "nobody"), ("collection", collection.id.uuidString), ("read", "on")]).status == .unprocessableContent)
+            #expect(try await admin.post("/sharing/access", [("peer", peer.id.uuidString), ("collection", collection.id.uuidString), ("read", "on")]).status == .seeOther)
+            let issued = try await admin.post("/sharing/token", [("peer", peer.id.uuidString)])
+            #expect(issued.status == .ok)
+            let secret = try #require(issued.text.firstRange(of: /cfp_[A-Za-z0-9_-]+/).map { String(issued.text[$0]) })
+            let page = try await client.execute(uri: "/taxii2/root/collections/", method: .get, headers: Self.basic(secret))
+            #expect(page.status == .ok && String(buffer: page.body).contains("\"can_read\":true"))
+            #expect(try await admin.get("/sharing").text.contains("CERT-C (read)"))
+            #expect(try await admin.post("/sharing/revoke", [("peer", peer.id.uuidString)]).status == .seeOther)
+            #expect(try await client.execute(uri: "/taxii2/root/collections/", method: .get, headers: Self.basic(secret)).status == .unauthorized)
+            let actions = try await dependencies.store.auditEntries(limit: 10, before: nil).map(\.event.action)
+            #expect([.taxiiCollectionAdded, .taxiiGrant, .taxiiTokenIssued, .taxiiTokenRevoked].allSatisfy(actions.contains))
+        }
+    }
+}
+
 extension HTTPFields {
     func merging(_ other: HTTPFields) -> HTTPFields {
         var merged = self

@@ -26,6 +26,7 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let incidentShared = AuditAction(rawValue: "incident.shared")
     public static let indicatorRevoked = AuditAction(rawValue: "indicator.revoked")
     public static let indicatorRestored = AuditAction(rawValue: "indicator.restored")
+    public static let taxiiCollectionAdded = AuditAction(rawValue: "taxii.collection.added")
     public static let taxiiGrant = AuditAction(rawValue: "taxii.grant")
     public static let taxiiTokenIssued = AuditAction(rawValue: "taxii.token.issued")
     public static let taxiiTokenRevoked = AuditAction(rawValue: "taxii.token.revoked")

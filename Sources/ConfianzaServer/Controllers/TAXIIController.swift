@@ -20,13 +20,13 @@ struct TAXIIController {
     let authenticator: TAXIIAuthenticator
     let collectionCache: CollectionCache
 
-    init(store: any Store, accounts: AccountService, title: String) {
+    init(store: any Store, accounts: AccountService, title: String, authenticator: TAXIIAuthenticator, collections: CollectionCache) {
         self.store = store
         self.accounts = accounts
         self.service = TAXIIService(store: store)
         self.title = title
-        self.authenticator = TAXIIAuthenticator(store: store, accounts: accounts)
-        self.collectionCache = CollectionCache(store: store)
+        self.authenticator = authenticator
+        self.collectionCache = collections
     }
 
     func addRoutes(to router: Router<AppContext>) {
@@ -328,6 +328,9 @@ final class CollectionCache: Sendable {
         self.cached.withLock { $0 = (list, now) }
         return list
     }
+
+    /// Forgets the list (a collection was added here).
+    func invalidate() { self.cached.withLock { $0 = nil } }
 }
 
 /// Finds who a TAXII request comes from. HTTP Basic (any user name, the token as password; the
@@ -346,6 +349,9 @@ final class TAXIIAuthenticator: Sendable {
         self.store = store
         self.accounts = accounts
     }
+
+    /// Forgets every remembered answer (rights or tokens changed here).
+    func invalidate() { self.cache.withLock { $0 = [:] } }
 
     func requester(authorization: String?) async throws -> TAXIIRequester? {
         guard let authorization, authorization.utf8.count <= 1024 else { return nil }

@@ -92,7 +92,7 @@ public struct Views: Sendable {
     /// The modules of PRODUCT.md, in the order of the navigation.
     static let modules = ["constituency", "feeds", "incidents", "sharing", "assessment", "risk", "knowledge", "reports"]
     /// The modules that work today; the others describe what they will do.
-    static let builtModules: Set<String> = ["constituency", "feeds", "incidents"]
+    static let builtModules: Set<String> = ["constituency", "feeds", "incidents", "sharing"]
 
     static func navigation(for user: User) -> [(href: String, key: String)] {
         var items: [(href: String, key: String)] = [("/", "nav.home")]
