@@ -123,7 +123,38 @@ public enum STIXImporter {
         return Indicator(
             id: id, version: modified, name: try string("name", required: false) ?? pattern, pattern: pattern, patternType: patternType,
             address: patternType == "stix" ? Self.address(in: pattern) : nil, validFrom: validFrom, validUntil: validUntil, revoked: revoked,
-            tlp: tlp ?? .amber, source: source, importedAt: now)
+            tlp: tlp ?? .amber, source: source, importedAt: now,
+            domain: patternType == "stix" ? Self.literal(of: "domain-name", in: pattern).map(Indicator.normalizedDomain) : nil,
+            url: patternType == "stix" ? Self.literal(of: "url", in: pattern) : nil)
+    }
+
+    /// The value of a one-comparison pattern `[type:value = '…']` (STIX escapes `\'` and `\\` undone);
+    /// `nil` for anything more complex, which is kept but not matched.
+    static func literal(of type: String, in pattern: String) -> String? {
+        let text = pattern.trimmingCharacters(in: .whitespaces)
+        guard text.hasPrefix("["), text.hasSuffix("]") else { return nil }
+        let inner = text.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
+        guard inner.hasPrefix("\(type):value") else { return nil }
+        let rest = inner.dropFirst("\(type):value".count).trimmingCharacters(in: .whitespaces)
+        guard rest.hasPrefix("="), !rest.hasPrefix("==") else { return nil }
+        let quoted = rest.dropFirst().trimmingCharacters(in: .whitespaces)
+        guard quoted.count >= 2, quoted.hasPrefix("'"), quoted.hasSuffix("'") else { return nil }
+        var value = ""
+        var escaped = false
+        for character in quoted.dropFirst().dropLast() {
+            if escaped {
+                value.append(character)
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character == "'" {
+                return nil  // an unescaped quote: more than one literal
+            } else {
+                value.append(character)
+            }
+        }
+        guard !escaped, !value.isEmpty, value.count <= 2048 else { return nil }
+        return value
     }
 
     /// The address of `[ipv4-addr:value = '198.51.100.7']` (or ipv6-addr), in canonical form.

@@ -341,6 +341,11 @@ enum Migrations {
                 """,
                 "CREATE INDEX taxii_statuses_time ON taxii_statuses (request_timestamp)",
                 "CREATE TABLE taxii_pull_checkpoints (source TEXT PRIMARY KEY, added_after TEXT NOT NULL, updated_at BIGINT NOT NULL)",
+                // Indicators on domain names and URLs, matched against events' source.fqdn and source.url.
+                "ALTER TABLE indicators ADD COLUMN domain TEXT",
+                "ALTER TABLE indicators ADD COLUMN url TEXT",
+                "CREATE INDEX indicators_domain ON indicators (domain)",
+                "CREATE INDEX indicators_url ON indicators (url)",
             ]),
     ]
 

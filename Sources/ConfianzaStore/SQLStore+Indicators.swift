@@ -4,7 +4,7 @@ import SQLKit
 
 extension SQLStore {
     private static let indicatorColumns =
-        "id, version, name, pattern, pattern_type, address, valid_from, valid_until, revoked, tlp, source, imported_at"
+        "id, version, name, pattern, pattern_type, address, valid_from, valid_until, revoked, tlp, source, imported_at, domain, url"
 
     public func upsertIndicators(_ indicators: [Indicator]) async throws -> (added: Int, replaced: Int, unchanged: Int) {
         try await self.withTransaction { db in
@@ -20,11 +20,11 @@ extension SQLStore {
                     INSERT INTO indicators (\(unsafeRaw: Self.indicatorColumns))
                     VALUES (\(bind: i.id), \(bind: i.version), \(bind: i.name), \(bind: i.pattern), \(bind: i.patternType), \(bind: i.address),
                         \(bind: Millis(i.validFrom)), \(bind: i.validUntil.map(Millis.init)), \(bind: i.revoked), \(bind: i.tlp.rawValue), \(bind: i.source),
-                        \(bind: Millis(i.importedAt)))
+                        \(bind: Millis(i.importedAt)), \(bind: i.domain), \(bind: i.url))
                     ON CONFLICT (id) DO UPDATE SET version = excluded.version, name = excluded.name, pattern = excluded.pattern,
                         pattern_type = excluded.pattern_type, address = excluded.address, valid_from = excluded.valid_from,
                         valid_until = excluded.valid_until, revoked = excluded.revoked, tlp = excluded.tlp, source = excluded.source,
-                        imported_at = excluded.imported_at
+                        imported_at = excluded.imported_at, domain = excluded.domain, url = excluded.url
                     """
                 ).run()
                 if existing == nil { counts.added += 1 } else { counts.replaced += 1 }
@@ -66,16 +66,38 @@ extension SQLStore {
 
     public func indicatorMatches(runID: UUID, now: Date) async throws -> [(eventID: Int64, indicatorID: String)] {
         let at = Millis(now)
+        let run = runID.uuidString
         return try await self.withDatabase { db in
-            try await db.raw(
-                """
+            let active: SQLQueryString =
+                "i.revoked = \(bind: false) AND i.valid_from <= \(bind: at) AND (i.valid_until IS NULL OR i.valid_until > \(bind: at))"
+            let unseen: SQLQueryString = "NOT EXISTS (SELECT 1 FROM indicator_sightings s WHERE s.event_id = e.id AND s.indicator_id = i.id)"
+            var sql: SQLQueryString = """
                 SELECT e.id AS event_id, i.id AS indicator_id FROM events e JOIN indicators i ON i.address = e.source_ip
-                WHERE e.run_id = \(bind: runID.uuidString) AND i.revoked = \(bind: false) AND i.valid_from <= \(bind: at)
-                    AND (i.valid_until IS NULL OR i.valid_until > \(bind: at))
-                    AND NOT EXISTS (SELECT 1 FROM indicator_sightings s WHERE s.event_id = e.id AND s.indicator_id = i.id)
-                ORDER BY e.id, i.id
+                WHERE e.run_id = \(bind: run) AND \(active) AND \(unseen)
                 """
-            ).all().map { row in (try row.decode(column: "event_id", as: Int64.self), try row.decode(column: "indicator_id", as: String.self)) }
+            // Names and URLs are read from the events' data only when such indicators exist.
+            let kinds = try await db.raw(
+                "SELECT COUNT(domain) AS domains, COUNT(url) AS urls FROM indicators i WHERE \(active)"
+            ).first()
+            let field: (String) -> SQLQueryString = { key in
+                self.isSQLite ? "json_extract(e.data, '$.\"\(unsafeRaw: key)\"')" : "(e.data::jsonb ->> '\(unsafeRaw: key)')"
+            }
+            if try kinds?.decode(column: "domains", as: Int.self) ?? 0 > 0 {
+                sql = sql + """
+                     UNION SELECT e.id AS event_id, i.id AS indicator_id FROM events e JOIN indicators i ON i.domain = LOWER(\(field("source.fqdn")))
+                    WHERE e.run_id = \(bind: run) AND \(active) AND \(unseen)
+                    """
+            }
+            if try kinds?.decode(column: "urls", as: Int.self) ?? 0 > 0 {
+                sql = sql + """
+                     UNION SELECT e.id AS event_id, i.id AS indicator_id FROM events e JOIN indicators i ON i.url = \(field("source.url"))
+                    WHERE e.run_id = \(bind: run) AND \(active) AND \(unseen)
+                    """
+            }
+            let query = sql + " ORDER BY event_id, indicator_id"
+            return try await db.raw(query).all().map { row in
+                (try row.decode(column: "event_id", as: Int64.self), try row.decode(column: "indicator_id", as: String.self))
+            }
         }
     }
 
@@ -111,6 +133,7 @@ extension SQLStore {
             patternType: try row.decode(column: "pattern_type", as: String.self), address: try row.decode(column: "address", as: String?.self),
             validFrom: try Millis.date(row, "valid_from"), validUntil: try Millis.optionalDate(row, "valid_until"),
             revoked: try row.decode(column: "revoked", as: Bool.self), tlp: tlp, source: try row.decode(column: "source", as: String.self),
-            importedAt: try Millis.date(row, "imported_at"))
+            importedAt: try Millis.date(row, "imported_at"), domain: try row.decode(column: "domain", as: String?.self),
+            url: try row.decode(column: "url", as: String?.self))
     }
 }

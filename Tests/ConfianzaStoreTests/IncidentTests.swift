@@ -1,5 +1,6 @@
 import ConfianzaCore
 import ConfianzaFeeds
+import ConfianzaSTIX
 import ConfianzaTestSupport
 import Foundation
 import Synchronization
@@ -217,6 +218,45 @@ import Testing
             id: id, version: "2024-02-01T00:00:00.000Z", name: "C2 \(address)", pattern: "[ipv4-addr:value = '\(address)']", patternType: "stix",
             address: address, validFrom: Date(timeIntervalSince1970: 0), validUntil: validUntil, revoked: revoked, tlp: tlp, source: "CERT.br",
             importedAt: Date())
+    }
+
+    /// Indicators on a domain name or a URL match events' `source.fqdn` (in any case, a final dot
+    /// ignored) and `source.url` (exactly); a more complex pattern is kept but matches nothing.
+    @Test(arguments: TestBackend.available)
+    func domainAndURLIndicatorsMatchTheirEvents(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let (pipeline, _) = try await IncidentTests.setUp(store)
+            let withIncidents = IngestPipeline(
+                store: store, constituency: pipeline.constituency, mapping: pipeline.mapping, incidents: IncidentService(store: store))
+            let bundle = """
+                {"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000000", "objects": [
+                 {"type": "indicator", "spec_version": "2.1", "id": "indicator--00000000-0000-4000-8000-00000000000d", "created": "2024-01-01T00:00:00Z",
+                  "modified": "2024-01-01T00:00:00Z", "name": "Phishing domain", "pattern": "[domain-name:value = 'Login-Bank.example.']",
+                  "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"},
+                 {"type": "indicator", "spec_version": "2.1", "id": "indicator--00000000-0000-4000-8000-00000000000e", "created": "2024-01-01T00:00:00Z",
+                  "modified": "2024-01-01T00:00:00Z", "name": "Kit URL", "pattern": "[url:value = 'http://198.51.100.9/kit/it\\\\'s.php']",
+                  "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"},
+                 {"type": "indicator", "spec_version": "2.1", "id": "indicator--00000000-0000-4000-8000-00000000000f", "created": "2024-01-01T00:00:00Z",
+                  "modified": "2024-01-01T00:00:00Z", "name": "Two names", "pattern": "[domain-name:value = 'a.example' OR domain-name:value = 'b.example']",
+                  "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"}]}
+                """
+            let read = try STIXImporter.indicators(from: bundle, source: "CERT.br", now: Date())
+            #expect(read.indicators.map(\.domain) == ["login-bank.example", nil, nil])
+            #expect(read.indicators.map(\.url) == [nil, "http://198.51.100.9/kit/it's.php", nil])
+            _ = try await store.upsertIndicators(read.indicators)
+            #expect(try await store.indicator(id: "indicator--00000000-0000-4000-8000-00000000000d")?.domain == "login-bank.example")
+            let lines = [
+                #"{"source.ip":"198.51.100.5","source.fqdn":"LOGIN-BANK.example","classification.type":"phishing","time.source":"2024-05-01T01:00:00Z","feed.name":"F"}"#,
+                #"{"source.ip":"198.51.100.9","source.url":"http://198.51.100.9/kit/it's.php","classification.type":"phishing","time.source":"2024-05-01T02:00:00Z","feed.name":"F"}"#,
+                #"{"source.ip":"198.51.100.10","source.fqdn":"a.example","classification.type":"phishing","time.source":"2024-05-01T03:00:00Z","feed.name":"F"}"#,
+            ]
+            _ = try await IncidentTests.ingest(withIncidents, lines, name: "names.jsonl")
+            let titles = Set(try await store.incidents(matching: IncidentQuery()).map(\.title))
+            #expect(titles.isSuperset(of: ["Indicator seen: Phishing domain", "Indicator seen: Kit URL"]))
+            #expect(!titles.contains("Indicator seen: Two names"))
+            let counts = try await store.sightingCounts(indicatorIDs: read.indicators.map(\.id))
+            #expect(counts == ["indicator--00000000-0000-4000-8000-00000000000d": 1, "indicator--00000000-0000-4000-8000-00000000000e": 1])
+        }
     }
 
     /// An event whose source address an active indicator names becomes a sighting and an incident of

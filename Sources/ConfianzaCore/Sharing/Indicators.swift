@@ -13,6 +13,10 @@ public struct Indicator: Sendable, Equatable, Identifiable {
     public var patternType: String
     /// For `[ipv4-addr:value = '…']` and `[ipv6-addr:value = '…']`: the address matched against events.
     public var address: String?
+    /// For `[domain-name:value = '…']`: the name (lower case, no final dot) matched against `source.fqdn`.
+    public var domain: String?
+    /// For `[url:value = '…']`: the URL matched, exactly, against `source.url`.
+    public var url: String?
     public var validFrom: Date
     public var validUntil: Date?
     public var revoked: Bool
@@ -23,8 +27,10 @@ public struct Indicator: Sendable, Equatable, Identifiable {
 
     public init(
         id: String, version: String, name: String, pattern: String, patternType: String, address: String?, validFrom: Date, validUntil: Date?,
-        revoked: Bool, tlp: TLP, source: String, importedAt: Date
+        revoked: Bool, tlp: TLP, source: String, importedAt: Date, domain: String? = nil, url: String? = nil
     ) {
+        self.domain = domain
+        self.url = url
         self.id = id
         self.version = version
         self.name = name
@@ -37,6 +43,13 @@ public struct Indicator: Sendable, Equatable, Identifiable {
         self.tlp = tlp
         self.source = source
         self.importedAt = importedAt
+    }
+
+    /// What an event's `source.fqdn` is compared with: lower case, without a final dot.
+    public static func normalizedDomain(_ name: String) -> String {
+        var text = name.trimmingCharacters(in: .whitespaces).lowercased()
+        while text.hasSuffix(".") { text.removeLast() }
+        return text
     }
 
     /// Valid now: not revoked, started, not expired.

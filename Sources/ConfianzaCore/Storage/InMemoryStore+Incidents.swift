@@ -254,13 +254,17 @@ extension InMemoryStore {
     }
 
     public func indicatorMatches(runID: UUID, now: Date) async throws -> [(eventID: Int64, indicatorID: String)] {
-        let active = self.incidentData.indicators.values.filter { $0.isActive(at: now) && $0.address != nil }
+        let active = self.incidentData.indicators.values.filter { $0.isActive(at: now) && ($0.address != nil || $0.domain != nil || $0.url != nil) }
         let seen = Set(self.incidentData.sightings.map { "\($0.eventID)|\($0.indicatorID)" })
         var pairs: [(eventID: Int64, indicatorID: String)] = []
         for event in self.eventData.events.values.filter({ $0.runID == runID }).sorted(by: { $0.id < $1.id }) {
-            guard let ip = event.event["source.ip"]?.description else { continue }
-            for indicator in active where indicator.address == ip && !seen.contains("\(event.id)|\(indicator.id)") {
-                pairs.append((event.id, indicator.id))
+            let ip = event.event["source.ip"]?.description
+            let fqdn = event.event["source.fqdn"]?.description.lowercased()
+            let url = event.event["source.url"]?.description
+            for indicator in active.sorted(by: { $0.id < $1.id }) where !seen.contains("\(event.id)|\(indicator.id)") {
+                let hit = (indicator.address != nil && indicator.address == ip) || (indicator.domain != nil && indicator.domain == fqdn)
+                    || (indicator.url != nil && indicator.url == url)
+                if hit { pairs.append((event.id, indicator.id)) }
             }
         }
         return pairs
