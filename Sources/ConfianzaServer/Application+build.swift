@@ -54,7 +54,8 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     ConstituencyPagesController(constituency: dependencies.constituency, views: views).addRoutes(to: router)
     ConstituencyAPIController(constituency: dependencies.constituency, accounts: dependencies.accounts).addRoutes(to: router)
     FeedsController(
-        store: dependencies.store, accounts: dependencies.accounts, ingest: dependencies.ingest, views: views, logger: dependencies.logger
+        store: dependencies.store, accounts: dependencies.accounts, ingest: dependencies.ingest, views: views, logger: dependencies.logger,
+        producer: configuration.incidentTag
     ).addRoutes(to: router)
     IncidentsController(
         store: dependencies.store, incidents: dependencies.incidents, accounts: dependencies.accounts, views: views, tag: configuration.incidentTag)

@@ -77,3 +77,40 @@ def test_indicators_made_with_stix2_are_imported_and_raise_an_incident_when_seen
         sightings = db.execute("SELECT COUNT(*) FROM indicator_sightings").fetchone()[0]
     assert incidents == {"Indicator seen: Andromeda C2": 1, "infected-system at Intendencia": 2}
     assert sightings == 1
+
+
+def test_a_search_of_events_exports_as_valid_stix(tmp_path, admin_db):
+    """The events page's "STIX 2.1" link: the events of a search, valid for stix2 and the validator."""
+    import requests
+
+    from conftest import Server, free_port, login
+
+    constituency = tmp_path / "constituency.json"
+    constituency.write_text(json.dumps({"format": "confianza-constituency", "version": 1, "organisations": [
+        {"name": "Intendencia", "sector": "government", "country": "UY", "kind": "public", "assets": [{"kind": "prefix", "value": "198.51.100.0/24"}]}]}))
+    assert run_cli("constituency", "import", str(constituency), "--database", admin_db).returncode == 0
+    report = tmp_path / "2024-05-01-event4_sinkhole-uy.csv"
+    report.write_text(REPORT)
+    assert run_cli("ingest", str(report), "--database", admin_db).returncode == 0
+    server = Server(admin_db, free_port())
+    try:
+        session = requests.Session()
+        login(session, server.url, "root")
+        page = session.get(server.url + "/events?ip=198.51.100.0%2F30")
+        assert 'href="/events/stix?ip=198%2E51%2E100%2E0%2F30"' in page.text or "/events/stix?ip=" in page.text
+        response = session.get(server.url + "/events/stix?ip=198.51.100.0%2F30")
+        assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/stix+json")
+        path = tmp_path / "events.json"
+        path.write_bytes(response.content)
+        results = validate_file(str(path), ValidationOptions(version="2.1", enforce_refs=True))
+        errors = [error.message for obj in results.object_results for error in obj.errors]
+        assert results.is_valid and not errors, errors
+        bundle = stix2.parse(response.text, allow_custom=True)
+        addresses = sorted(o["value"] for o in bundle.objects if o["type"] == "ipv4-addr")
+        assert addresses == ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
+        assert len([o for o in bundle.objects if o["type"] == "sighting"]) == 3
+        narrow = session.get(server.url + "/events/stix?ceiling=TLP:GREEN")
+        assert narrow.status_code == 200 and "198.51.100" not in narrow.text
+        assert session.get(server.url + "/events/stix?ceiling=PURPLE").status_code == 400
+    finally:
+        server.stop()

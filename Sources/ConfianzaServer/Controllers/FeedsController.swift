@@ -1,6 +1,7 @@
 import ConfianzaNetwork
 import ConfianzaCore
 import ConfianzaFeeds
+import ConfianzaSTIX
 import Crypto
 import Logging
 import NIOCore
@@ -15,12 +16,15 @@ struct FeedsController {
     let ingest: IngestPipeline
     let views: Views
     let logger: Logger
+    /// Our team's name, as the producer of exported STIX.
+    var producer: String = "CIRT"
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("/feeds", use: self.runs)
         router.get("/feeds/runs/:id", use: self.run)
         router.post("/feeds/runs/:id/reprocess", use: self.reprocessPage)
         router.get("/events", use: self.events)
+        router.get("/events/stix", use: self.stixPage)
         router.get("/events/:id", use: self.event)
         let api = router.group("/api/v1").add(middleware: BearerMiddleware(accounts: self.accounts))
         api.post("/ingest", use: self.upload)
@@ -198,12 +202,15 @@ struct FeedsController {
             return "/events?" + items.joined(separator: "&")
         }
         func given(_ name: String) -> String { parameters[Substring(name)].map(String.init) ?? "" }
+        let filters = ["feed", "taxonomy", "type", "severity", "ip", "asn", "from", "to", "organisation"].compactMap { name in
+            parameters[Substring(name)].map { "\(name)=\(String($0).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+        }
         let filter: [String: String] = [
             "feed": query.feed ?? "", "ip": given("ip"), "asn": given("asn"), "from": given("from"), "to": given("to"),
         ]
         var data: [String: Any] = [
             "events": rows, "hasEvents": !rows.isEmpty, "canAct": user.role.includes(.analyst),
-            "filter": filter,
+            "filter": filter, "stixQuery": filters.isEmpty ? "" : "?" + filters.joined(separator: "&"),
             "taxonomies": Taxonomy.types.keys.sorted().map { ["value": $0, "selected": $0 == query.taxonomy] as [String: Any] },
             "types": Taxonomy.taxonomyOfType.keys.sorted().map { ["value": $0, "selected": $0 == query.classificationType] as [String: Any] },
             "severities": Severity.allCases.map {
@@ -378,6 +385,7 @@ struct FeedsController {
             query.limit = number
         }
         let format = parameters["format"].map(String.init) ?? "jsonl"
+        if format == "stix" { return try await self.stix(query: query, request: request) }
         let events = try await self.store.events(matching: query)
         var out: [UInt8] = []
         switch format {
@@ -401,12 +409,35 @@ struct FeedsController {
                 out.append(contentsOf: (values.map(Self.csvField).joined(separator: ",") + "\r\n").utf8)
             }
         default:
-            throw AppError.badRequest("format must be jsonl or csv", field: "format")
+            throw AppError.badRequest("format must be jsonl, csv or stix", field: "format")
         }
         let type = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson"
         return Response(
             status: .ok, headers: [.contentType: type, .contentDisposition: "attachment; filename=\"events.\(format)\""],
             body: .init(byteBuffer: ByteBuffer(bytes: out)))
+    }
+
+    /// The events of a search as one STIX 2.1 bundle (the events page's "STIX 2.1" link): at most
+    /// 10,000, nothing above `ceiling`.
+    @Sendable func stixPage(request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireUser()
+        var query = try Self.query(request)
+        query.limit = 10_000
+        return try await self.stix(query: query, request: request)
+    }
+
+    private func stix(query: EventQuery, request: Request) async throws -> Response {
+        var ceiling = TLP.red
+        if let text = request.uri.queryParameters["ceiling"].map(String.init), !text.isEmpty {
+            guard let tlp = TLP(label: text) else { throw AppError.badRequest("ceiling must be a TLP 2.0 label", field: "ceiling") }
+            ceiling = tlp
+        }
+        let events = try await self.store.events(matching: query)
+        let bundle = STIXExporter(producer: self.producer).bundle(
+            events: events, organisations: try await self.store.organisations(), ceiling: ceiling, now: Date())
+        return Response(
+            status: .ok, headers: [.contentType: "application/stix+json;version=2.1", .contentDisposition: "attachment; filename=\"events.stix.json\""],
+            body: .init(byteBuffer: ByteBuffer(string: bundle.text)))
     }
 
     /// A CSV cell a spreadsheet will not run as a formula (see ``EventsCSV/cell(_:)``).
