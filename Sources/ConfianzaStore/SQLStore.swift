@@ -29,9 +29,8 @@ public final class SQLStore: Store, Sendable {
     private let closed = Mutex(false)
     /// SQLite: read-only connections beside the writer, so that reads (TAXII pages) run in parallel
     /// with each other and with writes (WAL lets readers see the last commit). Opened on first use.
-    private let idleReaders = Mutex<[SQLiteConnection]>([])
     private let openReaders = Mutex<[SQLiteConnection]>([])
-    private let readerPermits = AsyncSemaphore(permits: SQLStore.readerCount)
+    private let readerTurn = Atomic<Int>(0)
     static let readerCount = 2
 
     private init(location: DatabaseLocation, backend: Backend, logger: Logger) {
@@ -252,7 +251,9 @@ public final class SQLStore: Store, Sendable {
     }
 
     /// Runs a read on one of SQLite's read-only connections (PostgreSQL: a pooled one). Only for
-    /// statements that change nothing.
+    /// statements that change nothing. The readers are used in turn without a lock of ours: SQLite is
+    /// built serialized (`SQLITE_THREADSAFE=1`, `SQLITE_OPEN_FULLMUTEX`), so two reads on one reader
+    /// simply wait for each other there.
     func withReader<T>(_ body: (any SQLDatabase, SQLiteConnection?) async throws -> T) async throws -> T {
         guard case .sqlite = self.backend, case .sqlite(let path) = self.location, path != ":memory:" else {
             return try await self.withDatabase { db in
@@ -260,32 +261,32 @@ public final class SQLStore: Store, Sendable {
                 return try await body(db, nil)
             }
         }
-        await self.readerPermits.acquire()
-        var reader = self.idleReaders.withLock { $0.popLast() }
+        let turn = self.readerTurn.add(1, ordering: .relaxed).oldValue
+        var reader = self.openReaders.withLock { readers in readers.count == Self.readerCount ? readers[turn % Self.readerCount] : nil }
         if reader == nil {
+            let connection: SQLiteConnection
             do {
-                let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: self.logger)
+                connection = try await SQLiteConnection.open(storage: .file(path: path), logger: self.logger)
                 _ = try await connection.query("PRAGMA query_only = ON")
                 _ = try await connection.query("PRAGMA busy_timeout = 5000")
                 _ = try await connection.query("PRAGMA cache_size = -16384")
-                self.openReaders.withLock { $0.append(connection) }
-                reader = connection
             } catch {
-                await self.readerPermits.release()
                 throw StoreError.unavailable("cannot open a reader on \(path): \(Self.describe(error))")
             }
+            // Two first reads at once may both open one: the spare is closed.
+            let kept = self.openReaders.withLock { readers -> Bool in
+                guard readers.count < Self.readerCount else { return false }
+                readers.append(connection)
+                return true
+            }
+            if !kept {
+                let closing: EventLoopFuture<Void> = connection.close()
+                try? await closing.get()
+            }
+            reader = connection
         }
         guard let connection = reader else { throw StoreError.unavailable("no reader") }
-        do {
-            let result = try await body(connection.sql(), connection)
-            self.idleReaders.withLock { $0.append(connection) }
-            await self.readerPermits.release()
-            return result
-        } catch {
-            self.idleReaders.withLock { $0.append(connection) }
-            await self.readerPermits.release()
-            throw error
-        }
+        return try await body(connection.sql(), connection)
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
