@@ -273,17 +273,19 @@ public final class SQLStore: Store, Sendable {
             } catch {
                 throw StoreError.unavailable("cannot open a reader on \(path): \(Self.describe(error))")
             }
-            // Two first reads at once may both open one: the spare is closed.
-            let kept = self.openReaders.withLock { readers -> Bool in
-                guard readers.count < Self.readerCount else { return false }
+            // Two first reads at once may both open one: the spare is closed and a kept one used.
+            let existing = self.openReaders.withLock { readers -> SQLiteConnection? in
+                guard readers.count < Self.readerCount else { return readers[turn % Self.readerCount] }
                 readers.append(connection)
-                return true
+                return nil
             }
-            if !kept {
+            if let existing {
                 let closing: EventLoopFuture<Void> = connection.close()
                 try? await closing.get()
+                reader = existing
+            } else {
+                reader = connection
             }
-            reader = connection
         }
         guard let connection = reader else { throw StoreError.unavailable("no reader") }
         return try await body(connection.sql(), connection)
