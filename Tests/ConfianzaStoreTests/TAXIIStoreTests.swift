@@ -182,6 +182,27 @@ import Testing
         }
     }
 
+    /// Many pages read at once on a store just opened (SQLite opens its readers then) all succeed and
+    /// agree, while objects are being added.
+    @Test(arguments: TestBackend.available)
+    func concurrentReadsAgree(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let service = TAXIIService(store: store, now: { Self.start })
+            _ = try await service.publish((1...300).map { Self.indicator($0, tlp: .green) }, tlp: .green)
+            let staff = STIXVisibility(ceiling: .red, peerID: nil)
+            let counts = try await withThrowingTaskGroup(of: Int.self, returning: [Int].self) { group in
+                for n in 0..<24 {
+                    group.addTask {
+                        if n % 8 == 7 { _ = try await service.publish([Self.indicator(1000 + n, tlp: .green)], tlp: .green) }
+                        return try await store.stixObjects(STIXObjectQuery(visibility: staff, limit: 300)).count
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(counts.count == 24 && counts.allSatisfy { $0 == 300 })
+        }
+    }
+
     @Test(arguments: TestBackend.available)
     func grantsTokensStatusesAndCheckpoints(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { store in
