@@ -212,18 +212,6 @@ public enum TAXIIBody {
         return out + ",\"objects\":["
     }
 
-    public static func objects(_ records: ArraySlice<STIXObjectRecord>, more: Bool) -> String {
-        var out = Self.objectsHead(records, more: more)
-        out.reserveCapacity(records.reduce(out.utf8.count + 2) { $0 + $1.json.utf8.count + 1 })
-        var first = true
-        for record in records {
-            if !first { out += "," }
-            first = false
-            out += record.json
-        }
-        return out + "]}"
-    }
-
     public static func manifest(_ records: ArraySlice<STIXObjectRecord>, more: Bool) -> String {
         var fields: [String: JSONValue] = ["more": .bool(more)]
         if more, let last = records.last { fields["next"] = .string(TAXIICursor.encode(last.dateAdded)) }

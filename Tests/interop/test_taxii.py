@@ -264,3 +264,45 @@ def test_tlp_matrix_through_every_endpoint(tmp_path):
         server.stop()
     # Our own staff do see it, through an API token.
     assert re.search(r"5 STIX objects held", cli(db, "taxii", "collections"))
+
+
+def test_opencti_ingestion_pattern(taxii):
+    """What OpenCTI's ingestion manager sends (opencti ingestionManager.ts): Bearer auth, no limit,
+    `next` sent together with the original `added_after`, and `added_after` moved to
+    X-TAXII-Date-Added-Last when `more` is false (to "now" when the header is missing)."""
+    server, db, token = taxii
+    green = collection_id(db, "green")
+    url = f"{server.url}/taxii2/root/collections/{green}/objects/"
+    headers = {"Accept": TAXII, "Authorization": f"Bearer {token}"}
+
+    def post(objects):
+        response = requests.post(url, headers=dict(headers, **{"Content-Type": TAXII}), data=json.dumps({"objects": objects}))
+        assert response.status_code == 202 and response.json()["failure_count"] == 0
+
+    def poll(added_after):
+        """One ingestion: pages until `more` is false; returns the objects and the new added_after."""
+        objects, token_next = [], None
+        while True:
+            params = {"added_after": added_after} if added_after else {}
+            if token_next:
+                params["next"] = token_next
+            response = requests.get(url, headers=headers, params=params)
+            assert response.status_code == 200 and response.headers["Content-Type"] == TAXII
+            last = response.headers.get("X-TAXII-Date-Added-Last")
+            assert last, "the header is on every page, empty ones too"
+            body = response.json()
+            objects += body.get("objects", [])
+            if body.get("more") and body.get("next"):
+                token_next = body["next"]
+                continue
+            return objects, last
+
+    post([indicator(i) for i in range(250)])
+    first, position = poll(None)
+    assert len(first) == 250 and len({o["id"] for o in first}) == 250
+    # Nothing new: an empty page that keeps the position.
+    empty, same = poll(position)
+    assert empty == [] and same == position
+    post([indicator(1000 + i) for i in range(5)])
+    newer, _ = poll(same)
+    assert sorted(o["name"] for o in newer) == sorted(f"scanner {1000 + i}" for i in range(5))

@@ -119,26 +119,26 @@ struct TAXIIController {
     /// Runs a list query: one more row than the page, to know whether there are more.
     private func page(
         _ request: Request, _ endpoint: TAXIIFilters.Endpoint, visibility: STIXVisibility, id: String? = nil
-    ) async throws -> (records: ArraySlice<STIXObjectRecord>, more: Bool) {
+    ) async throws -> (records: ArraySlice<STIXObjectRecord>, more: Bool, bound: Int64?) {
         var query = try TAXIIFilters.query(Self.parameters(request), endpoint: endpoint, visibility: visibility)
         if let id { query.ids = [id] }
         query.pageOnly = endpoint == .objects || endpoint == .object
         let limit = query.limit
         query.limit = limit + 1
         let records = try await self.store.stixObjects(query)
-        return (records.prefix(limit), records.count > limit)
+        return (records.prefix(limit), records.count > limit, query.lowerBound)
     }
 
     @Sendable func manifest(request: Request, context: AppContext) async throws -> Response {
         let (requester, collection) = try await self.requireReadable(context)
         let page = try await self.page(request, .manifest, visibility: requester.visibility(in: collection))
-        return Self.respond(TAXIIBody.manifest(page.records, more: page.more), dates: page.records)
+        return Self.respond(TAXIIBody.manifest(page.records, more: page.more), dates: page.records, emptyAt: page.bound)
     }
 
     @Sendable func objects(request: Request, context: AppContext) async throws -> Response {
         let (requester, collection) = try await self.requireReadable(context)
         let page = try await self.page(request, .objects, visibility: requester.visibility(in: collection))
-        return Self.respondObjects(page.records, more: page.more)
+        return Self.respondObjects(page.records, more: page.more, emptyAt: page.bound)
     }
 
     @Sendable func object(request: Request, context: AppContext) async throws -> Response {
@@ -146,7 +146,7 @@ struct TAXIIController {
         let id = context.parameters.get("object") ?? ""
         let page = try await self.page(request, .object, visibility: requester.visibility(in: collection), id: id)
         guard !page.records.isEmpty else { throw TAXIIError.notFound("no object with that id in this collection matches the request") }
-        return Self.respondObjects(page.records, more: page.more)
+        return Self.respondObjects(page.records, more: page.more, emptyAt: page.bound)
     }
 
     @Sendable func versions(request: Request, context: AppContext) async throws -> Response {
@@ -154,7 +154,7 @@ struct TAXIIController {
         let id = context.parameters.get("object") ?? ""
         let page = try await self.page(request, .versions, visibility: requester.visibility(in: collection), id: id)
         guard !page.records.isEmpty else { throw TAXIIError.notFound("no object with that id in this collection matches the request") }
-        return Self.respond(TAXIIBody.versions(page.records, more: page.more), dates: page.records)
+        return Self.respond(TAXIIBody.versions(page.records, more: page.more), dates: page.records, emptyAt: page.bound)
     }
 
     // MARK: changes
@@ -217,17 +217,27 @@ struct TAXIIController {
         return pairs
     }
 
-    static func respond(_ body: String, status: HTTPResponse.Status = .ok, dates: ArraySlice<STIXObjectRecord>? = nil) -> Response {
+    /// A TAXII answer. A list's page carries `X-TAXII-Date-Added-First/Last`; an empty page carries the
+    /// position asked from (`emptyAt`, or the beginning) in both, so that a client that moves its
+    /// `added_after` to the header (OpenCTI does, and moves it to "now" when the header is missing,
+    /// which would skip what is added meanwhile) stays where it was.
+    static func respond(
+        _ body: String, status: HTTPResponse.Status = .ok, dates: ArraySlice<STIXObjectRecord>? = nil, emptyAt: Int64? = nil
+    ) -> Response {
         var headers: HTTPFields = [.contentType: TAXIIMediaType.taxii]
         if let dates, let first = dates.first, let last = dates.last {
             headers[TAXIIHeader.first] = STIXObjects.text(micros: first.dateAdded)
             headers[TAXIIHeader.last] = STIXObjects.text(micros: last.dateAdded)
+        } else if dates != nil {
+            let position = STIXObjects.text(micros: emptyAt ?? 0)
+            headers[TAXIIHeader.first] = position
+            headers[TAXIIHeader.last] = position
         }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     /// A page of objects, written straight into the response buffer.
-    static func respondObjects(_ records: ArraySlice<STIXObjectRecord>, more: Bool) -> Response {
+    static func respondObjects(_ records: ArraySlice<STIXObjectRecord>, more: Bool, emptyAt: Int64?) -> Response {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(records.reduce(96) { $0 + $1.json.utf8.count + 1 })
         buffer.writeString(TAXIIBody.objectsHead(records, more: more))
@@ -238,7 +248,7 @@ struct TAXIIController {
             buffer.writeString(record.json)
         }
         buffer.writeString("]}")
-        var response = Self.respond("", dates: records)
+        var response = Self.respond("", dates: records, emptyAt: emptyAt)
         response.body = .init(byteBuffer: buffer)
         return response
     }
