@@ -114,6 +114,72 @@ public struct TAXIIClient: Sendable {
         return summary
     }
 
+    /// What a peer's server said of objects we sent.
+    public struct PushResult: Sendable, Equatable {
+        public var accepted: Int
+        public var pending: Int
+        /// Each refused object with the server's reason.
+        public var refused: [String]
+    }
+
+    /// Sends objects to the peer's collection (what "share with peer" does when the peer has a TAXII
+    /// server): one envelope, and the server's status read back. Throws when the server refuses the
+    /// request as a whole.
+    public func push(_ objects: [JSONValue]) async throws -> PushResult {
+        let body = Data(JSONValue.object(["objects": .array(objects)]).text.utf8)
+        guard body.count <= 10 * 1024 * 1024 else { throw TAXIIClientError("the bundle is larger than 10 MB: share fewer events") }
+        var request = URLRequest(url: self.collectionURL.appendingPathComponent("objects/"))
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.timeoutInterval = 30
+        request.setValue(TAXIIMediaType.taxii, forHTTPHeaderField: "Accept")
+        request.setValue(TAXIIMediaType.taxii, forHTTPHeaderField: "Content-Type")
+        if let authorization = self.credentials.authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
+        let (json, http) = try await self.send(request)
+        guard http.statusCode == 200 || http.statusCode == 202 else {
+            throw TAXIIClientError("\(self.collectionURL.absoluteString): HTTP \(http.statusCode) to our objects")
+        }
+        guard case .object(let fields)? = json else { throw TAXIIClientError("\(self.collectionURL.absoluteString): the answer is not a TAXII status") }
+        func count(_ key: String) -> Int {
+            if case .integer(let value)? = fields[key] { return Int(value) }
+            return 0
+        }
+        var refused: [String] = []
+        if case .array(let failures)? = fields["failures"] {
+            for case .object(let failure) in failures {
+                var line = "?"
+                if case .string(let id)? = failure["id"] { line = id }
+                if case .string(let message)? = failure["message"] { line += ": \(message)" }
+                refused.append(line)
+            }
+        }
+        return PushResult(accepted: count("success_count"), pending: count("pending_count"), refused: refused)
+    }
+
+    /// Sends a request; returns its JSON (if any) and status, or throws with the server's reason.
+    private func send(_ request: URLRequest) async throws -> (JSONValue?, HTTPURLResponse) {
+        let url = request.url?.absoluteString ?? "the server"
+        let data: Data
+        let response: URLResponse
+        do { (data, response) = try await self.session.data(for: request) } catch let error as URLError where error.code == .cancelled {
+            throw TAXIIClientError("\(url): HTTP 401: the server refused the credentials (check the user and token given)")
+        } catch {
+            throw TAXIIClientError("\(request.url?.host ?? "the server"): \(error.localizedDescription)")
+        }
+        guard let http = response as? HTTPURLResponse else { throw TAXIIClientError("\(url): not an HTTP answer") }
+        let json = try? JSONReader.parse(String(decoding: data, as: UTF8.self))
+        guard (200..<300).contains(http.statusCode) else {
+            var reason = "HTTP \(http.statusCode)"
+            if case .object(let error)? = json {
+                if case .string(let title)? = error["title"] { reason += " \(title)" }
+                if case .string(let description)? = error["description"] { reason += ": \(description)" }
+            }
+            if http.statusCode == 401 { reason += " (check the user and token given)" }
+            throw TAXIIClientError("\(url): \(reason)")
+        }
+        return (json, http)
+    }
+
     private func take(_ objects: [JSONValue], into summary: inout Summary, now: Date) async throws {
         summary.objects += objects.count
         let read = STIXImporter.indicators(in: objects, source: "TAXII \(self.collectionURL.absoluteString)", now: now)
@@ -131,25 +197,7 @@ public struct TAXIIClient: Sendable {
         var request = URLRequest(url: url)
         request.setValue(TAXIIMediaType.taxii, forHTTPHeaderField: "Accept")
         if let authorization = self.credentials.authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
-        let data: Data
-        let response: URLResponse
-        do { (data, response) = try await self.session.data(for: request) } catch let error as URLError where error.code == .cancelled {
-            throw TAXIIClientError("\(url.absoluteString): HTTP 401: the server refused the credentials (check the user and token given)")
-        } catch {
-            throw TAXIIClientError("\(url.host ?? "the server"): \(error.localizedDescription)")
-        }
-        guard let http = response as? HTTPURLResponse else { throw TAXIIClientError("\(url.absoluteString): not an HTTP answer") }
-        let text = String(decoding: data, as: UTF8.self)
-        let json = try? JSONReader.parse(text)
-        guard (200..<300).contains(http.statusCode) else {
-            var reason = "HTTP \(http.statusCode)"
-            if case .object(let error)? = json {
-                if case .string(let title)? = error["title"] { reason += " \(title)" }
-                if case .string(let description)? = error["description"] { reason += ": \(description)" }
-            }
-            if http.statusCode == 401 { reason += " (check the user and token given)" }
-            throw TAXIIClientError("\(url.absoluteString): \(reason)")
-        }
+        let (json, http) = try await self.send(request)
         let contentType = http.value(forHTTPHeaderField: "Content-Type") ?? ""
         guard contentType.lowercased().contains("json") else { throw TAXIIClientError("\(url.absoluteString): answered \(contentType), not TAXII JSON") }
         guard let json else { throw TAXIIClientError("\(url.absoluteString): the answer is not JSON") }

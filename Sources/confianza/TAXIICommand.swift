@@ -91,13 +91,20 @@ struct TAXIICommand: AsyncParsableCommand {
         @Option(help: "ISO 3166 two-letter country code.") var country: String
         @Option(help: "Its contact address.") var contact: String
         @Option(help: "The most restrictive marking it may receive.") var ceiling: String = "TLP:AMBER"
+        @Option(help: "Its TAXII API root, where \"share with peer\" sends bundles.") var taxiiURL: String = ""
+        @Option(help: "The collection there.") var taxiiCollection: String = ""
+        @Option(help: "The user there (HTTP Basic; without it the secret is sent as Bearer).") var taxiiUser: String = ""
+        @Option(help: "The password or token there (or env CONFIANZA_PEER_TAXII_SECRET).") var taxiiSecret: String?
 
         func run() async throws {
             let settings = try TAXIICommand.quietSettings(self.global)
+            let secret = self.taxiiSecret ?? ProcessInfo.processInfo.environment["CONFIANZA_PEER_TAXII_SECRET"] ?? ""
             let peer = try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in
                 do {
                     return try await IncidentService(store: store).savePeer(
-                        PeerDraft(name: self.name, country: self.country, contact: self.contact, tlpCeiling: self.ceiling))
+                        PeerDraft(
+                            name: self.name, country: self.country, contact: self.contact, tlpCeiling: self.ceiling, taxiiURL: self.taxiiURL,
+                            taxiiCollection: self.taxiiCollection, taxiiUsername: self.taxiiUser, taxiiSecret: secret))
                 } catch let error as IncidentError { throw CLIError(error.description) } catch let error as StoreError { throw CLIError(error.description) }
             }
             print("peer \(peer.name) added (\(peer.id.uuidString.lowercased()), ceiling \(peer.tlpCeiling.rawValue))")

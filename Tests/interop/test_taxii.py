@@ -1,6 +1,7 @@
 """TAXII 2.1 with the clients and servers peers run: taxii2-client (what MISP and many connectors use),
 a MISP round trip through misp-stix, our `taxii pull` against medallion, and the TLP matrix through
 every endpoint."""
+import html
 import json
 import re
 import uuid
@@ -306,3 +307,47 @@ def test_opencti_ingestion_pattern(taxii):
     post([indicator(1000 + i) for i in range(5)])
     newer, _ = poll(same)
     assert sorted(o["name"] for o in newer) == sorted(f"scanner {1000 + i}" for i in range(5))
+
+
+def test_share_with_peer_sends_the_bundle_to_its_taxii_server(tmp_path, admin_db):
+    """"Share with peer" on the incident page: the peer's TAXII server (medallion here) receives the
+    bundle, within the peer's ceiling; with a wrong password nothing is recorded and the page says why."""
+    from conftest import csrf_token, login
+    from test_stix_export import REPORT
+
+    constituency = tmp_path / "constituency.json"
+    constituency.write_text(json.dumps({"format": "confianza-constituency", "version": 1, "organisations": [
+        {"name": "Intendencia", "sector": "government", "country": "UY", "kind": "public", "assets": [{"kind": "prefix", "value": "198.51.100.0/24"}]}]}))
+    assert run_cli("constituency", "import", str(constituency), "--database", admin_db).returncode == 0
+    report = tmp_path / "2024-05-01-event4_sinkhole-uy.csv"
+    report.write_text(REPORT)
+    assert run_cli("ingest", str(report), "--database", admin_db).returncode == 0
+    peer_server = Medallion([], page_size=100)
+    try:
+        for name, secret in (("CERT-AR", MEDALLION_PASSWORD), ("CERT-XX", "wrong")):
+            added = run_cli("taxii", "add-peer", "--name", name, "--country", "AR", "--contact", "soc@cert.example", "--ceiling", "TLP:AMBER",
+                            "--taxii-url", peer_server.api_root, "--taxii-collection", MEDALLION_COLLECTION, "--taxii-user", MEDALLION_USER,
+                            "--taxii-secret", secret, "--database", admin_db)
+            assert added.returncode == 0, added.stderr
+        server = Server(admin_db, free_port())
+        try:
+            session = requests.Session()
+            login(session, server.url, "root")
+            page = session.get(server.url + "/incidents/1")
+            peers = {label.split(" (")[0]: value for value, label in re.findall(r'<option value="([0-9A-F-]{36})">([^<]+)</option>', page.text)}
+            shared = session.post(server.url + "/incidents/1/share", data={"_csrf": csrf_token(page.text), "peer": peers["CERT-AR"], "tlp": "TLP:AMBER"})
+            assert shared.status_code == 200
+            assert "sent to CERT-AR's TAXII server" in html.unescape(shared.text)
+            received = requests.get(f"{peer_server.api_root}collections/{MEDALLION_COLLECTION}/objects/?limit=100",
+                                    auth=(MEDALLION_USER, MEDALLION_PASSWORD), headers={"Accept": TAXII}).json()
+            types = {o["type"] for o in received.get("objects", [])}
+            assert {"incident", "indicator", "sighting", "report"} <= types
+
+            page = session.get(server.url + "/incidents/1")
+            refused = session.post(server.url + "/incidents/1/share", data={"_csrf": csrf_token(page.text), "peer": peers["CERT-XX"], "tlp": "TLP:AMBER"})
+            assert refused.status_code == 400 and "did not take the bundle" in html.unescape(refused.text) and "401" in refused.text
+            assert "CERT-XX" not in re.sub(r"<select.*?</select>", "", session.get(server.url + "/incidents/1").text, flags=re.S)
+        finally:
+            server.stop()
+    finally:
+        peer_server.stop()

@@ -453,9 +453,47 @@ struct IncidentsController {
         try await self.act(request: request, context: context) { incident, user in
             guard let peer = (context.form["peer"]).flatMap(UUID.init(uuidString:)) else { throw IncidentError.invalid(field: "peer", reason: "must be chosen") }
             guard let tlp = TLP(label: context.form["tlp"] ?? "") else { throw IncidentError.invalid(field: "tlp", reason: "must be a TLP 2.0 label") }
-            _ = try await self.incidents.share(
-                incident.id, with: peer, tlp: tlp, content: try await self.bundle(incident, forPeer: peer), by: user.username, address: context.address)
+            try await self.shareAndSend(incident, peer: peer, tlp: tlp, user: user, address: context.address)
         }
+    }
+
+    /// Records a share and, when the peer has a TAXII server, sends the bundle there first: if the
+    /// peer's server refuses it, nothing is recorded and the reason is shown.
+    @discardableResult
+    func shareAndSend(_ incident: Incident, peer peerID: UUID, tlp: TLP, user: User, address: String) async throws -> Share {
+        let content = try await self.bundle(incident, forPeer: peerID)
+        var sent: TAXIIClient.PushResult?
+        var peerName = ""
+        if let peer = try await self.store.peer(id: peerID), let url = peer.taxiiURL, let collection = peer.taxiiCollection {
+            peerName = peer.name
+            // A share the markings forbid is refused by `share` itself, before anything leaves.
+            guard tlp <= peer.tlpCeiling, tlp >= incident.tlp else {
+                return try await self.incidents.share(incident.id, with: peerID, tlp: tlp, content: content, by: user.username, address: address)
+            }
+            let credentials: TAXIIClient.Credentials =
+                switch (peer.taxiiUsername, peer.taxiiSecret) {
+                case (let user?, let secret?): .basic(user: user, password: secret)
+                case (nil, let secret?): .bearer(secret)
+                default: .none
+                }
+            guard case .object(let bundle) = try JSONReader.parse(content), case .array(let objects)? = bundle["objects"] else {
+                throw IncidentError.invalid(field: "peer", reason: "the bundle could not be read back")
+            }
+            do {
+                let client = try TAXIIClient(store: self.store, apiRoot: url, collection: collection, credentials: credentials)
+                sent = try await client.push(objects)
+            } catch let error as TAXIIClientError {
+                throw IncidentError.invalid(field: "peer", reason: "\(peer.name)'s TAXII server did not take the bundle: \(error.description)")
+            }
+        }
+        let share = try await self.incidents.share(incident.id, with: peerID, tlp: tlp, content: content, by: user.username, address: address)
+        if let sent {
+            var detail = "sent to \(peerName)'s TAXII server: \(sent.accepted) objects accepted"
+            if sent.pending > 0 { detail += ", \(sent.pending) pending" }
+            if !sent.refused.isEmpty { detail += ", \(sent.refused.count) refused (\(sent.refused.prefix(3).joined(separator: "; ")))" }
+            try await self.incidents.addNote(incident.id, detail, by: user.username)
+        }
+        return share
     }
 
     /// The STIX bundle a peer receives: nothing above its TLP ceiling.
@@ -744,8 +782,7 @@ struct IncidentsController {
         let input = try await JSONInput.decode(ShareIn.self, from: request, allowedFields: ShareIn.fields)
         guard let peer = UUID(uuidString: input.peer) else { throw AppError.invalidFields([.init(field: "peer", reason: "must be a peer's id")]) }
         guard let tlp = TLP(label: input.tlp) else { throw AppError.invalidFields([.init(field: "tlp", reason: "'\(input.tlp)' is not a TLP 2.0 label")]) }
-        let share = try await self.incidents.share(
-            incident.id, with: peer, tlp: tlp, content: try await self.bundle(incident, forPeer: peer), by: user.username, address: context.address)
+        let share = try await self.shareAndSend(incident, peer: peer, tlp: tlp, user: user, address: context.address)
         return JSONResponse(value: ShareOut(id: share.id, peer: share.peerID, tlp: share.tlp.rawValue, summary: share.summary, at: share.at))
     }
 
