@@ -300,20 +300,22 @@ enum Migrations {
         Migration(
             version: 5, name: "TAXII 2.1: collections, peers' rights and tokens, STIX objects, add statuses",
             // SQLite: date_added is the rowid, so the table is kept in the order every page reads it.
+            // Each sender's copy of an object is its own row (source_peer '' for ours): a peer can neither
+            // overwrite ours nor learn, by sending an id, whether we hold it.
             sqliteFirst: [
                 """
                 CREATE TABLE stix_objects (
                     date_added INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, spec_version TEXT NOT NULL, version BIGINT NOT NULL,
-                    version_text TEXT NOT NULL, tlp_rank SMALLINT NOT NULL, source_peer TEXT, is_latest SMALLINT NOT NULL, json TEXT NOT NULL,
-                    UNIQUE (id, version))
+                    version_text TEXT NOT NULL, tlp_rank SMALLINT NOT NULL, source_peer TEXT NOT NULL, is_latest SMALLINT NOT NULL, json TEXT NOT NULL,
+                    UNIQUE (id, version, source_peer))
                 """
             ],
             postgresFirst: [
                 """
                 CREATE TABLE stix_objects (
                     date_added BIGINT PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, spec_version TEXT NOT NULL, version BIGINT NOT NULL,
-                    version_text TEXT NOT NULL, tlp_rank SMALLINT NOT NULL, source_peer TEXT, is_latest SMALLINT NOT NULL, json TEXT NOT NULL,
-                    UNIQUE (id, version))
+                    version_text TEXT NOT NULL, tlp_rank SMALLINT NOT NULL, source_peer TEXT NOT NULL, is_latest SMALLINT NOT NULL, json TEXT NOT NULL,
+                    UNIQUE (id, version, source_peer))
                 """
             ],
             common: [

@@ -153,35 +153,40 @@ extension SQLStore {
             if !self.isSQLite { try await db.raw("LOCK TABLE stix_objects IN EXCLUSIVE MODE").run() }
             let highest = try await db.raw("SELECT MAX(date_added) AS m FROM stix_objects").first()?.decode(column: "m", as: Int64?.self) ?? 0
             var next = max(Int64((now.timeIntervalSince1970 * 1_000_000).rounded(.down)), highest + 1)
-            // What is held of these ids: each version's marking, and the newest version.
+            // What is held of these ids: each sender's copy of each version with its marking, and the
+            // newest version of each id.
             var heldRank: [String: Int] = [:]
             var newestHeld: [String: Int64] = [:]
             let ids = Array(Set(records.map(\.id)))
             for chunk in ids.chunked(500) {
-                let rows = try await db.raw("SELECT id, version, tlp_rank FROM stix_objects WHERE id IN (\(SQLList(chunk.map { SQLBind($0) })))").all()
+                let rows = try await db.raw(
+                    "SELECT id, version, source_peer, tlp_rank FROM stix_objects WHERE id IN (\(SQLList(chunk.map { SQLBind($0) })))"
+                ).all()
                 for row in rows {
                     let id = try row.decode(column: "id", as: String.self)
                     let version = try row.decode(column: "version", as: Int64.self)
-                    heldRank["\(id)|\(version)"] = try row.decode(column: "tlp_rank", as: Int.self)
+                    let source = try row.decode(column: "source_peer", as: String.self)
+                    heldRank["\(id)|\(version)|\(source)"] = try row.decode(column: "tlp_rank", as: Int.self)
                     newestHeld[id] = max(newestHeld[id] ?? .min, version)
                 }
             }
             var outcomes: [STIXAddOutcome] = []
-            var relaxed: [(String, Int64)] = []
+            var relaxed: [(String, Int64, String)] = []
             var fresh: [STIXObjectRecord] = []
             var newest = newestHeld
             for var record in records {
-                let key = "\(record.id)|\(record.version)"
+                let source = Self.sourceKey(record.sourcePeer)
+                let key = "\(record.id)|\(record.version)|\(source)"
                 var outcome = STIXAddOutcome.added
                 if let rank = heldRank[key] {
                     guard record.tlp.rank < rank else {
                         outcomes.append(.unchanged)
                         continue
                     }
-                    if let index = fresh.firstIndex(where: { $0.id == record.id && $0.version == record.version }) {
+                    if let index = fresh.firstIndex(where: { $0.id == record.id && $0.version == record.version && $0.sourcePeer == record.sourcePeer }) {
                         fresh.remove(at: index)
                     } else {
-                        relaxed.append((record.id, record.version))
+                        relaxed.append((record.id, record.version, source))
                     }
                     outcome = .relaxed
                 }
@@ -192,8 +197,8 @@ extension SQLStore {
                 newest[record.id] = max(newest[record.id] ?? .min, record.version)
                 outcomes.append(outcome)
             }
-            for (id, version) in relaxed {
-                try await db.raw("DELETE FROM stix_objects WHERE id = \(bind: id) AND version = \(bind: version)").run()
+            for (id, version, source) in relaxed {
+                try await db.raw("DELETE FROM stix_objects WHERE id = \(bind: id) AND version = \(bind: version) AND source_peer = \(bind: source)").run()
             }
             // Older versions held stop being the latest.
             for (id, version) in newest where (newestHeld[id].map { $0 < version } ?? false) {
@@ -205,7 +210,7 @@ extension SQLStore {
                     rows: chunk.map { r in
                         [
                             .integer(r.dateAdded), .text(r.id), .text(r.type), .text(r.specVersion), .integer(r.version), .text(r.versionText),
-                            .integer(Int64(r.tlp.rank)), .optionalText(r.sourcePeer?.uuidString), .integer(r.version == newest[r.id] ? 1 : 0),
+                            .integer(Int64(r.tlp.rank)), .text(Self.sourceKey(r.sourcePeer)), .integer(r.version == newest[r.id] ? 1 : 0),
                             .text(r.json),
                         ]
                     }, db: db)
@@ -253,8 +258,8 @@ extension SQLStore {
         sql.add("tlp_rank <= ")
         sql.bind(.integer(Int64(visibility.ceiling.rank)))
         if let peer = visibility.peerID {
-            sql.add(" AND (source_peer IS NULL OR source_peer = ")
-            sql.bind(.text(peer.uuidString))
+            sql.add(" AND (source_peer = '' OR source_peer = ")
+            sql.bind(.text(Self.sourceKey(peer)))
             sql.add(" OR tlp_rank <= ")
             sql.bind(.integer(Int64(STIXVisibility.peerSharingLimit.rank)))
             sql.add(")")
@@ -283,6 +288,9 @@ extension SQLStore {
     }
 
     /// Reads object rows. On SQLite straight from sqlite-nio: SQLKit's Codable decoding was most of a page's cost.
+    /// How a sender is kept: `''` for our own objects, else the peer's id.
+    static func sourceKey(_ peer: UUID?) -> String { peer?.uuidString.lowercased() ?? "" }
+
     private var writer: SQLiteConnection? {
         if case .sqlite(let connection, _) = self.backend { return connection }
         return nil
@@ -323,7 +331,7 @@ extension SQLStore {
                     case .integer(let latest) = values[8].data, case .text(let json) = values[9].data
                 else { throw StoreError.corrupt("a stix_objects row") }
                 var source: UUID?
-                if case .text(let peer) = values[7].data { source = UUID(uuidString: peer) }
+                if case .text(let peer) = values[7].data, !peer.isEmpty { source = UUID(uuidString: peer) }
                 return STIXObjectRecord(
                     id: id, type: type, specVersion: spec, version: Int64(version), versionText: versionText, dateAdded: Int64(dateAdded), tlp: tlp,
                     sourcePeer: source, json: json, isLatest: latest != 0)
@@ -336,7 +344,7 @@ extension SQLStore {
                 id: try row.decode(column: "id", as: String.self), type: try row.decode(column: "type", as: String.self),
                 specVersion: try row.decode(column: "spec_version", as: String.self), version: try row.decode(column: "version", as: Int64.self),
                 versionText: try row.decode(column: "version_text", as: String.self), dateAdded: try row.decode(column: "date_added", as: Int64.self),
-                tlp: tlp, sourcePeer: try row.decode(column: "source_peer", as: String?.self).flatMap(UUID.init(uuidString:)),
+                tlp: tlp, sourcePeer: UUID(uuidString: try row.decode(column: "source_peer", as: String.self)),
                 json: try row.decode(column: "json", as: String.self), isLatest: try row.decode(column: "is_latest", as: Int.self) != 0)
         }
     }

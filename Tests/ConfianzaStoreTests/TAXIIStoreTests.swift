@@ -182,6 +182,48 @@ import Testing
         }
     }
 
+    /// A peer that sends an object we hold (an address's id is the same for everyone) learns nothing
+    /// from the answer and changes nothing of ours: its copy is its own.
+    @Test(arguments: TestBackend.available)
+    func sendingAnIdWeHoldRevealsAndChangesNothing(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let service = TAXIIService(store: store, now: { Self.start })
+            let a = Self.peer("a", ceiling: .amber)
+            let b = Self.peer("b", ceiling: .green)
+            try await store.insertPeer(a)
+            try await store.insertPeer(b)
+            let collection = TAXIICollection(title: "Green", alias: "green", tlp: .green, createdAt: Self.start)
+            try await store.insertCollection(collection)
+            func sco(_ value: String) -> JSONValue {
+                .object(["type": .string("ipv4-addr"), "spec_version": .string("2.1"), "id": .string(STIXID.observable("ipv4-addr", value: value)), "value": .string(value)])
+            }
+            let held = sco("198.51.100.66")
+            let red: JSONValue = .object([
+                "type": .string("observed-data"), "spec_version": .string("2.1"), "id": .string("observed-data--00000000-0000-4000-8000-0000000000aa"),
+                "created": .string("2024-05-01T00:00:00Z"), "modified": .string("2024-05-01T00:00:00Z"), "first_observed": .string("2024-05-01T00:00:00Z"),
+                "last_observed": .string("2024-05-01T00:00:00Z"), "number_observed": .integer(1), "object_refs": .array([.string(Self.id(held))]),
+                "object_marking_refs": .array([.string(STIXMarking.id(.red))]),
+            ])
+            _ = try await service.publish([held, red], tlp: .red)
+            let requester = TAXIIRequester.peer(a, grants: [TAXIIGrant(collectionID: collection.id, peerID: a.id, canRead: true, canWrite: true)])
+            let known = try await service.add(JSONValue.object(["objects": .array([held])]).text, to: collection, by: requester)
+            let unknown = try await service.add(JSONValue.object(["objects": .array([sco("198.51.100.67")])]).text, to: collection, by: requester)
+            #expect(known.successes.map(\.message) == unknown.successes.map(\.message), "the same answer whether we hold it or not")
+            #expect(known.successes.first?.message == nil)
+            // A reads its copy; B (GREEN) sees A's GREEN copy; ours is still RED and still ours.
+            let id = Self.id(held)
+            #expect(try await store.stixObjects(STIXObjectQuery(visibility: requester.visibility(in: collection), ids: [id])).map(\.sourcePeer) == [a.id])
+            #expect(try await store.stixObjects(STIXObjectQuery(visibility: STIXVisibility(ceiling: .green, peerID: b.id), ids: [id])).count == 1)
+            let copies = try await store.stixObjects(STIXObjectQuery(visibility: STIXVisibility(ceiling: .red, peerID: nil), ids: [id], versions: .all))
+            #expect(Set(copies.map(\.tlp)) == [.red, .green] && copies.count == 2)
+            // Sending its own copy again is "already held"; deleting removes only its copy.
+            let again = try await service.add(JSONValue.object(["objects": .array([held])]).text, to: collection, by: requester)
+            #expect(again.successes.first?.message == "already held")
+            #expect(try await store.deleteSTIXObject(id: id, visibility: requester.visibility(in: collection), sentBy: a.id, versions: .all, specVersions: nil) == 1)
+            #expect(try await store.stixObjects(STIXObjectQuery(visibility: STIXVisibility(ceiling: .red, peerID: nil), ids: [id], versions: .all)).map(\.tlp) == [.red])
+        }
+    }
+
     /// Many pages read at once on a store just opened (SQLite opens its readers then) all succeed and
     /// agree, while objects are being added.
     @Test(arguments: TestBackend.available)

@@ -182,7 +182,8 @@ public struct STIXObjectQuery: Sendable, Equatable {
 public enum STIXAddOutcome: Sendable, Equatable {
     /// Stored as a new object or a new version.
     case added
-    /// The same id and version was already held: nothing changed.
+    /// The same id and version was already held from the same sender: nothing changed. (Another
+    /// sender's copy is never touched nor told of: each sender's copies are their own.)
     case unchanged
     /// Already held under a stricter marking: now held under this one (added again, as new).
     case relaxed

@@ -67,7 +67,8 @@ extension InMemoryStore {
         var outcomes: [STIXAddOutcome] = []
         for var record in records {
             var outcome = STIXAddOutcome.added
-            if let index = self.taxiiData.objects.firstIndex(where: { $0.id == record.id && $0.version == record.version }) {
+            // Each sender's copy is its own (see the SQL stores).
+            if let index = self.taxiiData.objects.firstIndex(where: { $0.id == record.id && $0.version == record.version && $0.sourcePeer == record.sourcePeer }) {
                 let held = self.taxiiData.objects[index]
                 guard record.tlp < held.tlp else {
                     outcomes.append(.unchanged)
@@ -106,11 +107,10 @@ extension InMemoryStore {
         let chosen = Set(
             versions.select(all).filter { record in
                 visibility.allows(record) && (specVersions?.contains(record.specVersion) ?? true) && (sentBy.map { record.sourcePeer == $0 } ?? true)
-            }.map(\.version))
-        let before = self.taxiiData.objects.count
-        self.taxiiData.objects.removeAll { $0.id == id && chosen.contains($0.version) }
-        self.markLatest(id: id)
-        return before - self.taxiiData.objects.count
+            }.map(\.dateAdded))
+        self.taxiiData.objects.removeAll { chosen.contains($0.dateAdded) }
+        if !chosen.isEmpty { self.markLatest(id: id) }
+        return chosen.count
     }
 
     public func stixObjectCount() async throws -> Int { self.taxiiData.objects.count }
