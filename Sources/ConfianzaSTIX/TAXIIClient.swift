@@ -185,8 +185,10 @@ public struct TAXIIClient: Sendable {
         let read = STIXImporter.indicators(in: objects, source: "TAXII \(self.collectionURL.absoluteString)", now: now)
         summary.otherObjects += read.skipped
         summary.refused += read.refused.map(\.description)
-        guard !read.indicators.isEmpty else { return }
-        let counts = try await self.store.upsertIndicators(read.indicators)
+        let own = try await TAXIIService.onlyFromTheirSource(read.indicators, store: self.store)
+        summary.indicatorsUnchanged += read.indicators.count - own.count
+        guard !own.isEmpty else { return }
+        let counts = try await self.store.upsertIndicators(own)
         summary.indicatorsAdded += counts.added
         summary.indicatorsUpdated += counts.replaced
         summary.indicatorsUnchanged += counts.unchanged

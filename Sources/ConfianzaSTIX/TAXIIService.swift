@@ -95,11 +95,23 @@ public struct TAXIIService: Sendable {
         for fields in acceptedFields where fields["type"] == .string("indicator") {
             if let indicator = try? STIXImporter.indicator(fields, path: "", markings: markings, source: source, now: now) { indicators.append(indicator) }
         }
-        if !indicators.isEmpty { _ = try await self.store.upsertIndicators(indicators) }
+        let own = try await Self.onlyFromTheirSource(indicators, store: self.store)
+        if !own.isEmpty { _ = try await self.store.upsertIndicators(own) }
         let status = TAXIIStatus(collectionID: collection.id, requester: requester.name, requestTimestamp: now, successes: successes, failures: failures)
         try await self.store.insertStatus(status)
         try await self.store.pruneStatuses(before: now.addingTimeInterval(-Self.statusRetention))
         return status
+    }
+
+    /// Indicators a source may take in: new ones, and new versions of its own. A sender cannot replace
+    /// (or revoke) an indicator that came from elsewhere by sending its id with a newer version.
+    static func onlyFromTheirSource(_ indicators: [Indicator], store: any Store) async throws -> [Indicator] {
+        var kept: [Indicator] = []
+        for indicator in indicators {
+            if let existing = try await store.indicator(id: indicator.id), existing.source != indicator.source { continue }
+            kept.append(indicator)
+        }
+        return kept
     }
 
     /// Publishes our own objects (a bundle we wrote, or a peer's we chose to pass on) into the store,

@@ -137,6 +137,19 @@ import Testing
             #expect(objects.count == 1)
             // The indicator sent is now matched against events.
             #expect(try await dependencies.store.indicator(id: "indicator--00000001-0000-4000-8000-000000000000")?.source == "TAXII: CERT-A")
+            // Another source's indicator cannot be replaced (or revoked) by sending its id with a newer version.
+            var theirs = try #require(try await dependencies.store.indicator(id: "indicator--00000001-0000-4000-8000-000000000000"))
+            theirs.id = "indicator--00000009-0000-4000-8000-000000000000"
+            theirs.source = "CERT.br file"
+            _ = try await dependencies.store.upsertIndicators([theirs])
+            guard case .object(var revoking) = Self.indicator(9) else { throw CancellationError() }
+            revoking["modified"] = .string("2030-01-01T00:00:00.000Z")
+            revoking["revoked"] = .bool(true)
+            let override = try await client.execute(
+                uri: "/taxii2/root/collections/green/objects/", method: .post, headers: Self.basic(setup.token).merging([.contentType: TAXIIMediaType.taxii]),
+                body: Self.envelope([.object(revoking)]))
+            #expect(override.status == .accepted)
+            #expect(try await dependencies.store.indicator(id: theirs.id)?.revoked == false, "still the other source's, unrevoked")
             // The reader may not delete; the writer may.
             let path = "/taxii2/root/collections/green/objects/indicator--00000001-0000-4000-8000-000000000000/"
             #expect(try await client.execute(uri: path, method: .delete, headers: Self.basic(setup.readOnlyToken)).status == .forbidden)
