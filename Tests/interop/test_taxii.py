@@ -351,3 +351,43 @@ def test_share_with_peer_sends_the_bundle_to_its_taxii_server(tmp_path, admin_db
             server.stop()
     finally:
         peer_server.stop()
+
+
+def test_pull_refuses_malformed_answers_and_keeps_its_place(tmp_path):
+    """A peer's server that answers HTML, broken JSON, a non-envelope, or `more` with no way to page:
+    `taxii pull` says what was wrong and exits non-zero, without a crash."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    answers = [
+        ("text/html", b"<html>maintenance</html>"),
+        (TAXII, b'{"objects": [ {"type": "indic'),
+        (TAXII, b'["not", "an", "envelope"]'),
+        (TAXII, json.dumps({"more": True, "objects": [indicator(1)]}).encode()),
+    ]
+    state = {"answer": answers[0]}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            content_type, body = state["answer"]
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    db = str(tmp_path / "pull.db")
+    try:
+        cli(db, "migrate")
+        for answer, expected in zip(answers, ["not TAXII JSON", "not JSON", "not a TAXII envelope", "cannot page"]):
+            state["answer"] = answer
+            result = run_cli("taxii", "pull", f"http://127.0.0.1:{httpd.server_port}/taxii2/root/", "--collection", "c1", "--database", db)
+            assert result.returncode != 0 and expected in result.stderr + result.stdout, (expected, result.stderr)
+            assert "Traceback" not in result.stderr and "Fatal error" not in result.stderr
+    finally:
+        httpd.shutdown()
