@@ -206,6 +206,27 @@ import Testing
 }
 
 extension TAXIIHTTPTests {
+    /// Pages stop at about 8 MB of objects, whatever the limit: huge objects come a few at a time.
+    @Test func hugeObjectsComeAFewPerPage() async throws {
+        try await TestApp.run { client, dependencies in
+            let setup = try await Self.setUp(dependencies.store)
+            let post = Self.basic(setup.token).merging([.contentType: TAXIIMediaType.taxii])
+            for n in 1...3 {
+                guard case .object(var fields) = Self.indicator(n) else { throw CancellationError() }
+                fields["description"] = .string(String(repeating: "x", count: 3_000_000))
+                let response = try await client.execute(uri: "/taxii2/root/collections/green/objects/", method: .post, headers: post, body: Self.envelope([.object(fields)]))
+                #expect(try Self.json(response)["success_count"] == .integer(1))
+            }
+            let first = try Self.json(try await client.execute(uri: "/taxii2/root/collections/green/objects/?limit=10", method: .get, headers: Self.basic(setup.token)))
+            guard case .array(let page)? = first["objects"], case .string(let next)? = first["next"] else { throw CancellationError() }
+            #expect(page.count == 2 && first["more"] == .bool(true))
+            let second = try Self.json(
+                try await client.execute(uri: "/taxii2/root/collections/green/objects/?limit=10&next=\(next)", method: .get, headers: Self.basic(setup.token)))
+            guard case .array(let rest)? = second["objects"] else { throw CancellationError() }
+            #expect(rest.count == 1 && second["more"] == .bool(false))
+        }
+    }
+
     /// The sharing page: an admin adds a collection, lets a peer read it, issues a token the peer's
     /// client then uses, and revokes it (at once, not after the credential cache's lifetime).
     @Test func theSharingPageManagesAccess() async throws {

@@ -12,6 +12,7 @@ import Synchronization
 /// `application/taxii+json;version=2.1`; paths work with and without their trailing slash.
 struct TAXIIController {
     static let apiRoot = "/taxii2/root/"
+    static let pageBytes = 8 * 1024 * 1024
 
     let store: any Store
     let accounts: AccountService
@@ -126,7 +127,16 @@ struct TAXIIController {
         let limit = query.limit
         query.limit = limit + 1
         let records = try await self.store.stixObjects(query)
-        return (records.prefix(limit), records.count > limit, query.lowerBound)
+        // A page also stops at about `pageBytes` of objects (at least one), so that a few huge objects
+        // cannot make one answer hold gigabytes; `more` and `next` carry on from there.
+        var count = 0
+        var bytes = 0
+        for record in records.prefix(limit) {
+            bytes += record.json.utf8.count
+            if count > 0, bytes > Self.pageBytes { break }
+            count += 1
+        }
+        return (records.prefix(count), records.count > count, query.lowerBound)
     }
 
     @Sendable func manifest(request: Request, context: AppContext) async throws -> Response {
