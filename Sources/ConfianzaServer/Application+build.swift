@@ -66,7 +66,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     let authenticator = TAXIIAuthenticator(store: dependencies.store, accounts: dependencies.accounts)
     let collections = CollectionCache(store: dependencies.store)
     TAXIIController(
-        store: dependencies.store, accounts: dependencies.accounts, title: configuration.incidentTag, authenticator: authenticator, collections: collections
+        store: dependencies.store, title: configuration.incidentTag, authenticator: authenticator, collections: collections
     ).addRoutes(to: router)
     SharingController(store: dependencies.store, views: views, authenticator: authenticator, collections: collections).addRoutes(to: router)
     OperationsController(

@@ -15,15 +15,13 @@ struct TAXIIController {
     static let pageBytes = 8 * 1024 * 1024
 
     let store: any Store
-    let accounts: AccountService
     let service: TAXIIService
     let title: String
     let authenticator: TAXIIAuthenticator
     let collectionCache: CollectionCache
 
-    init(store: any Store, accounts: AccountService, title: String, authenticator: TAXIIAuthenticator, collections: CollectionCache) {
+    init(store: any Store, title: String, authenticator: TAXIIAuthenticator, collections: CollectionCache) {
         self.store = store
-        self.accounts = accounts
         self.service = TAXIIService(store: store)
         self.title = title
         self.authenticator = authenticator
