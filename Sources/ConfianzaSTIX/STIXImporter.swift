@@ -25,6 +25,16 @@ public enum STIXImporter {
         return table
     }()
 
+    /// The marking ids understood: every known family, and the TLP definitions among `objects`.
+    static func markings(in objects: [JSONValue]) -> [String: TLP] {
+        var markings = Self.knownMarkings
+        for object in objects {
+            guard case .object(let fields) = object, case .string("marking-definition") = fields["type"], case .string(let id) = fields["id"] else { continue }
+            if let tlp = Self.tlp(ofDefinition: fields) { markings[id] = markings[id] ?? tlp }
+        }
+        return markings
+    }
+
     public static func indicators(from text: String, source: String, now: Date) throws(STIXImportError) -> (indicators: [Indicator], skipped: Int) {
         let root: JSONValue
         do { root = try JSONReader.parse(text) } catch { throw STIXImportError(path: "", reason: "not JSON: \(error.description)") }
@@ -33,11 +43,7 @@ public enum STIXImporter {
         }
         guard case .array(let objects) = bundle["objects"] ?? .array([]) else { throw STIXImportError(path: "objects", reason: "is not a list") }
         // Markings defined in the bundle itself.
-        var markings = Self.knownMarkings
-        for object in objects {
-            guard case .object(let fields) = object, case .string("marking-definition") = fields["type"], case .string(let id) = fields["id"] else { continue }
-            if let tlp = Self.tlp(ofDefinition: fields) { markings[id] = markings[id] ?? tlp }
-        }
+        let markings = Self.markings(in: objects)
         var indicators: [Indicator] = []
         var skipped = 0
         for (index, object) in objects.enumerated() {
@@ -56,11 +62,7 @@ public enum STIXImporter {
     /// The indicators among objects read one by one (a TAXII page): a bad indicator is refused with its
     /// reason and the others are kept.
     public static func indicators(in objects: [JSONValue], source: String, now: Date) -> (indicators: [Indicator], skipped: Int, refused: [STIXImportError]) {
-        var markings = Self.knownMarkings
-        for object in objects {
-            guard case .object(let fields) = object, case .string("marking-definition") = fields["type"], case .string(let id) = fields["id"] else { continue }
-            if let tlp = Self.tlp(ofDefinition: fields) { markings[id] = markings[id] ?? tlp }
-        }
+        let markings = Self.markings(in: objects)
         var indicators: [Indicator] = []
         var skipped = 0
         var refused: [STIXImportError] = []
@@ -159,17 +161,8 @@ public enum STIXImporter {
 
     /// The address of `[ipv4-addr:value = '198.51.100.7']` (or ipv6-addr), in canonical form.
     static func address(in pattern: String) -> String? {
-        let text = pattern.trimmingCharacters(in: .whitespaces)
-        guard text.hasPrefix("["), text.hasSuffix("]") else { return nil }
-        let inner = text.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
-        for type in ["ipv4-addr", "ipv6-addr"] where inner.hasPrefix("\(type):value") {
-            let rest = inner.dropFirst("\(type):value".count).trimmingCharacters(in: .whitespaces)
-            guard rest.hasPrefix("="), !rest.hasPrefix("=="), case let value = rest.dropFirst().trimmingCharacters(in: .whitespaces),
-                value.count >= 2, value.hasPrefix("'"), value.hasSuffix("'")
-            else { return nil }
-            let literal = String(value.dropFirst().dropLast())
-            guard !literal.contains("'"), let address = try? IPAddress(literal) else { return nil }
-            return address.unmapped.description
+        for type in ["ipv4-addr", "ipv6-addr"] {
+            if let literal = Self.literal(of: type, in: pattern), let address = try? IPAddress(literal) { return address.unmapped.description }
         }
         return nil
     }
@@ -186,16 +179,9 @@ public enum STIXImporter {
         return nil
     }
 
-    /// `2024-05-01T00:00:00Z` with 0 to 9 fractional digits.
+    /// `2024-05-01T00:00:00Z` with 0 to 9 fractional digits (to the microsecond).
     static func timestamp(_ text: String) -> Date? {
-        guard text.hasSuffix("Z"), text.count >= 20 else { return nil }
-        let base = String(text.prefix(19))
-        guard let seconds = EventTime.parse(base + "Z") else { return nil }
-        let fraction = text.dropFirst(19).dropLast()
-        if fraction.isEmpty { return seconds }
-        guard fraction.hasPrefix("."), fraction.count >= 2, fraction.count <= 10, fraction.dropFirst().allSatisfy(\.isNumber),
-            let value = Double("0" + fraction)
-        else { return nil }
-        return seconds.addingTimeInterval(value)
+        guard text.hasSuffix("Z"), let micros = STIXObjects.micros(text) else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(micros) / 1_000_000)
     }
 }

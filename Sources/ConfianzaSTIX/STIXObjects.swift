@@ -29,11 +29,7 @@ public enum STIXObjects {
     public static func records(
         _ objects: [JSONValue], defaultTLP: TLP, source: UUID?, now: Date
     ) -> [Result<STIXObjectRecord, Refused>] {
-        var markings = STIXImporter.knownMarkings
-        for object in objects {
-            guard case .object(let fields) = object, case .string("marking-definition") = fields["type"], case .string(let id) = fields["id"] else { continue }
-            if let tlp = STIXImporter.tlp(ofDefinition: fields) { markings[id] = markings[id] ?? tlp }
-        }
+        let markings = STIXImporter.markings(in: objects)
         // First pass: each object's own marking.
         var own: [Result<(fields: [String: JSONValue], record: STIXObjectRecord, marked: Bool), Refused>] = []
         for (index, object) in objects.enumerated() {

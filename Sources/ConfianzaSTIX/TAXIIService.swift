@@ -88,10 +88,7 @@ public struct TAXIIService: Sendable {
         // Indicators sent to us are matched against incoming events from now on.
         let source = requester.peer.map { "TAXII: \($0.name)" } ?? "TAXII: \(requester.name)"
         var indicators: [Indicator] = []
-        var markings = STIXImporter.knownMarkings
-        for fields in acceptedFields where fields["type"] == .string("marking-definition") {
-            if case .string(let id)? = fields["id"], let tlp = STIXImporter.tlp(ofDefinition: fields) { markings[id] = markings[id] ?? tlp }
-        }
+        let markings = STIXImporter.markings(in: acceptedFields.map { .object($0) })
         for fields in acceptedFields where fields["type"] == .string("indicator") {
             if let indicator = try? STIXImporter.indicator(fields, path: "", markings: markings, source: source, now: now) { indicators.append(indicator) }
         }
