@@ -130,14 +130,13 @@ struct Demo: AsyncParsableCommand {
     /// A TAXII collection per TLP level, holding some incidents (at several markings) and the
     /// indicators; a peer who may read them all and add to the GREEN one. Returns the peer's token.
     static func shareDemoCollections(store: SQLStore, producer: String) async throws -> String {
+        let sharing = SharingService(store: store)
         var collections: [TLP: TAXIICollection] = [:]
         for tlp in TLP.allCases {
             let alias = String(tlp.rawValue.dropFirst(4)).lowercased().replacingOccurrences(of: "+", with: "-")
-            let collection = TAXIICollection(
-                title: "\(producer) \(tlp.rawValue)", description: "Incidents and indicators shared up to \(tlp.rawValue)", alias: alias, tlp: tlp,
-                createdAt: Date())
-            try await store.insertCollection(collection)
-            collections[tlp] = collection
+            collections[tlp] = try await sharing.addCollection(
+                title: "\(producer) \(tlp.rawValue)", tlp: tlp.rawValue, alias: alias, description: "Incidents and indicators shared up to \(tlp.rawValue)",
+                by: "demo")
         }
         let service = IncidentService(store: store)
         let taxii = TAXIIService(store: store)
@@ -164,10 +163,9 @@ struct Demo: AsyncParsableCommand {
         _ = try await taxii.publish(stix + TLP.allCases.map(STIXMarking.definition), tlp: .amber)
         let peer = try await service.savePeer(PeerDraft(name: "CERT.br (demo)", country: "BR", contact: "cert@cert.br.example", tlpCeiling: "TLP:AMBER"))
         for (tlp, collection) in collections {
-            try await store.setGrant(TAXIIGrant(collectionID: collection.id, peerID: peer.id, canRead: true, canWrite: tlp == .green))
+            try await sharing.setAccess(collectionID: collection.id, peerID: peer.id, read: true, write: tlp == .green, by: "demo")
         }
-        let secret = "cfp_" + Secrets.randomToken()
-        try await store.insertPeerToken(PeerToken(hash: Secrets.digest(secret), peerID: peer.id, prefix: String(secret.prefix(10)), createdAt: Date()))
+        let secret = try await sharing.issueToken(peerID: peer.id, by: "demo")
         return secret
     }
 

@@ -20,7 +20,7 @@ struct TAXIICommand: AsyncParsableCommand {
 
     static func collection(_ key: String, in store: any Store) async throws -> TAXIICollection {
         let all = try await store.collections()
-        if let found = all.first(where: { $0.id.uuidString.lowercased() == key.lowercased() || $0.alias == key }) { return found }
+        if let found = all.first(where: { $0.isNamed(key) }) { return found }
         throw CLIError("there is no collection '\(key)' (see confianza taxii collections)")
     }
 
@@ -61,24 +61,13 @@ struct TAXIICommand: AsyncParsableCommand {
         @Option(help: "A short unique name (letters, digits, '-').") var alias: String?
         @Option(help: "A sentence on what it holds.") var description: String = ""
 
-        func validate() throws {
-            guard TLP(label: self.tlp) != nil else { throw ValidationError("--tlp must be a TLP 2.0 label (TLP:CLEAR, TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT, TLP:RED)") }
-            let title = self.title.trimmingCharacters(in: .whitespaces)
-            guard !title.isEmpty, title.count <= 200 else { throw ValidationError("--title is required (at most 200 characters)") }
-            if let alias = self.alias {
-                guard !alias.isEmpty, alias.count <= 60, alias.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
-                    throw ValidationError("--alias must be letters, digits and '-' (at most 60)")
-                }
-            }
-        }
-
         func run() async throws {
             let settings = try TAXIICommand.quietSettings(self.global)
-            let collection = TAXIICollection(
-                title: self.title.trimmingCharacters(in: .whitespaces), description: self.description, alias: self.alias, tlp: TLP(label: self.tlp) ?? .amber,
-                createdAt: Date())
-            try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in
-                do { try await store.insertCollection(collection) } catch let error as StoreError { throw CLIError(error.description) }
+            let collection = try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in
+                do {
+                    return try await SharingService(store: store).addCollection(
+                        title: self.title, tlp: self.tlp, alias: self.alias ?? "", description: self.description, by: "cli")
+                } catch let error as SharingError { throw CLIError(error.description) }
             }
             print("collection \(collection.id.uuidString.lowercased()) added (\(collection.tlp.rawValue))")
         }
@@ -125,10 +114,7 @@ struct TAXIICommand: AsyncParsableCommand {
             try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in
                 let collection = try await TAXIICommand.collection(self.collection, in: store)
                 let peer = try await TAXIICommand.peer(self.peer, in: store)
-                try await store.setGrant(TAXIIGrant(collectionID: collection.id, peerID: peer.id, canRead: self.read, canWrite: self.write))
-                try await store.appendAudit(
-                    AuditEvent(at: Date(), actor: "cli", action: .taxiiGrant, target: "collection \(collection.title)",
-                               detail: "\(peer.name): read \(self.read), write \(self.write)"))
+                try await SharingService(store: store).setAccess(collectionID: collection.id, peerID: peer.id, read: self.read, write: self.write, by: "cli")
                 let rights = [self.read ? "read" : nil, self.write ? "write" : nil].compactMap { $0 }
                 print("\(peer.name) on \(collection.title): \(rights.isEmpty ? "no access" : rights.joined(separator: " and "))")
                 if peer.tlpCeiling < collection.tlp {
@@ -149,17 +135,12 @@ struct TAXIICommand: AsyncParsableCommand {
             let settings = try TAXIICommand.quietSettings(self.global)
             try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in
                 let peer = try await TAXIICommand.peer(self.peer, in: store)
+                let service = SharingService(store: store)
                 if self.revoke {
-                    let count = try await store.revokePeerTokens(peerID: peer.id, at: Date())
-                    try await store.appendAudit(
-                        AuditEvent(at: Date(), actor: "cli", action: .taxiiTokenRevoked, target: "peer \(peer.name)", detail: "\(count) tokens"))
-                    print("\(count) tokens of \(peer.name) revoked")
+                    print("\(try await service.revokeTokens(peerID: peer.id, by: "cli")) tokens of \(peer.name) revoked")
                     return
                 }
-                let secret = "cfp_" + Secrets.randomToken()
-                try await store.insertPeerToken(PeerToken(hash: Secrets.digest(secret), peerID: peer.id, prefix: String(secret.prefix(10)), createdAt: Date()))
-                try await store.appendAudit(
-                    AuditEvent(at: Date(), actor: "cli", action: .taxiiTokenIssued, target: "peer \(peer.name)", detail: String(secret.prefix(10))))
+                let secret = try await service.issueToken(peerID: peer.id, by: "cli")
                 print(secret)
             }
         }

@@ -224,6 +224,44 @@ import Testing
         }
     }
 
+    /// The rules for collections, access and tokens: bad input refused with the field, nothing changed;
+    /// each change audited.
+    @Test(arguments: TestBackend.available)
+    func sharingRulesRefuseBadInput(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let sharing = SharingService(store: store, now: { Self.start })
+            for (title, tlp, alias, field) in [("", "TLP:GREEN", "", "title"), (String(repeating: "t", count: 201), "TLP:GREEN", "", "title"),
+                                               ("T", "TLP:PURPLE", "", "tlp"), ("T", "", "", "tlp"), ("T", "TLP:GREEN", "bad alias", "alias")] {
+                await #expect(throws: SharingError.invalid(field: field, reason: "")) {
+                    do { _ = try await sharing.addCollection(title: title, tlp: tlp, alias: alias, by: "ana") } catch SharingError.invalid(let field, _) {
+                        throw SharingError.invalid(field: field, reason: "")
+                    }
+                }
+            }
+            #expect(try await store.collections().isEmpty)
+            let green = try await sharing.addCollection(title: " Green ", tlp: "green", alias: "green", by: "ana")
+            #expect(green.title == "Green" && green.tlp == .green && green.isNamed("green") && green.isNamed(green.id.uuidString.lowercased()))
+            await #expect(throws: SharingError.aliasTaken("green")) { _ = try await sharing.addCollection(title: "Again", tlp: "TLP:AMBER", alias: "green", by: "ana") }
+            let stranger = UUID()
+            await #expect(throws: SharingError.unknownPeer(stranger)) { _ = try await sharing.issueToken(peerID: stranger, by: "ana") }
+            await #expect(throws: SharingError.unknownPeer(stranger)) {
+                try await sharing.setAccess(collectionID: green.id, peerID: stranger, read: true, write: false, by: "ana")
+            }
+            let peer = Self.peer("cert", ceiling: .amber)
+            try await store.insertPeer(peer)
+            await #expect(throws: SharingError.unknownCollection(stranger)) {
+                try await sharing.setAccess(collectionID: stranger, peerID: peer.id, read: true, write: false, by: "ana")
+            }
+            try await sharing.setAccess(collectionID: green.id, peerID: peer.id, read: true, write: false, by: "ana")
+            let secret = try await sharing.issueToken(peerID: peer.id, by: "ana")
+            #expect(secret.hasPrefix(SharingService.tokenPrefix))
+            #expect(try await store.peerToken(hash: Secrets.digest(secret))?.peerID == peer.id)
+            #expect(try await sharing.revokeTokens(peerID: peer.id, by: "ana") == 1)
+            let actions = try await store.auditEntries(limit: 10, before: nil).map(\.event.action)
+            #expect(actions == [.taxiiTokenRevoked, .taxiiTokenIssued, .taxiiGrant, .taxiiCollectionAdded])
+        }
+    }
+
     /// Many pages read at once on a store just opened (SQLite opens its readers then) all succeed and
     /// agree, while objects are being added.
     @Test(arguments: TestBackend.available)

@@ -64,67 +64,63 @@ struct SharingController {
         try await self.render(request: request, context: context, flash: .init(kind: .error, text: text), status: .unprocessableContent)
     }
 
-    private func peer(_ context: AppContext) async throws -> Peer? {
-        guard let text = context.form["peer"], let id = UUID(uuidString: text) else { return nil }
-        return try await self.store.peer(id: id)
+    private var service: SharingService { SharingService(store: self.store) }
+
+    /// A refusal, said in the reader's language.
+    private func failure(_ error: SharingError, _ request: Request, _ context: AppContext) async throws -> Response {
+        let key =
+            switch error {
+            case .invalid(let field, _): "sharing.error.\(field)"
+            case .aliasTaken: "sharing.error.alias_taken"
+            case .unknownPeer: "sharing.error.peer"
+            case .unknownCollection: "sharing.error.collection"
+            }
+        return try await self.failure(self.t(key, context), request, context)
     }
+
+    private func uuid(_ name: String, _ context: AppContext) -> UUID? { context.form[name].flatMap(UUID.init(uuidString:)) }
 
     @Sendable func addCollection(request: Request, context: AppContext) async throws -> Response {
         let user = try context.requireRole(.admin)
         let form = context.form
-        let title = (form["title"] ?? "").trimmingCharacters(in: .whitespaces)
-        guard !title.isEmpty, title.count <= 200 else { return try await self.failure(self.t("sharing.error.title", context), request, context) }
-        guard let tlp = TLP(label: form["tlp"] ?? "") else { return try await self.failure(self.t("sharing.error.tlp", context), request, context) }
-        let aliasText = (form["alias"] ?? "").trimmingCharacters(in: .whitespaces)
-        guard aliasText.count <= 60, aliasText.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
-            return try await self.failure(self.t("sharing.error.alias", context), request, context)
-        }
-        let collection = TAXIICollection(
-            title: title, description: String((form["description"] ?? "").prefix(1000)), alias: aliasText.isEmpty ? nil : aliasText, tlp: tlp,
-            createdAt: Date())
-        do { try await self.store.insertCollection(collection) } catch StoreError.duplicate {
-            return try await self.failure(self.t("sharing.error.alias_taken", context), request, context)
-        }
-        try await self.store.appendAudit(
-            AuditEvent(at: Date(), actor: user.username, action: .taxiiCollectionAdded, target: title, address: context.address, detail: tlp.rawValue))
+        do {
+            _ = try await self.service.addCollection(
+                title: form["title"] ?? "", tlp: form["tlp"] ?? "", alias: form["alias"] ?? "", description: form["description"] ?? "",
+                by: user.username, address: context.address)
+        } catch let error as SharingError { return try await self.failure(error, request, context) }
         self.collections.invalidate()
         return Response.redirect(to: "/sharing", type: .normal)
     }
 
     @Sendable func setAccess(request: Request, context: AppContext) async throws -> Response {
         let user = try context.requireRole(.admin)
-        guard let peer = try await self.peer(context) else { return try await self.failure(self.t("sharing.error.peer", context), request, context) }
-        guard let text = context.form["collection"], let id = UUID(uuidString: text), let collection = try await self.store.collection(id: id) else {
-            return try await self.failure(self.t("sharing.error.collection", context), request, context)
-        }
-        let read = context.form["read"] == "on"
-        let write = context.form["write"] == "on"
-        try await self.store.setGrant(TAXIIGrant(collectionID: collection.id, peerID: peer.id, canRead: read, canWrite: write))
-        try await self.store.appendAudit(
-            AuditEvent(
-                at: Date(), actor: user.username, action: .taxiiGrant, target: "collection \(collection.title)", address: context.address,
-                detail: "\(peer.name): read \(read), write \(write)"))
+        guard let peer = self.uuid("peer", context) else { return try await self.failure(self.t("sharing.error.peer", context), request, context) }
+        guard let collection = self.uuid("collection", context) else { return try await self.failure(self.t("sharing.error.collection", context), request, context) }
+        do {
+            try await self.service.setAccess(
+                collectionID: collection, peerID: peer, read: context.form["read"] == "on", write: context.form["write"] == "on", by: user.username,
+                address: context.address)
+        } catch let error as SharingError { return try await self.failure(error, request, context) }
         self.authenticator.invalidate()
         return Response.redirect(to: "/sharing", type: .normal)
     }
 
     @Sendable func issueToken(request: Request, context: AppContext) async throws -> Response {
         let user = try context.requireRole(.admin)
-        guard let peer = try await self.peer(context) else { return try await self.failure(self.t("sharing.error.peer", context), request, context) }
-        let secret = "cfp_" + Secrets.randomToken()
-        try await self.store.insertPeerToken(PeerToken(hash: Secrets.digest(secret), peerID: peer.id, prefix: String(secret.prefix(10)), createdAt: Date()))
-        try await self.store.appendAudit(
-            AuditEvent(at: Date(), actor: user.username, action: .taxiiTokenIssued, target: "peer \(peer.name)", address: context.address, detail: String(secret.prefix(10))))
+        guard let id = self.uuid("peer", context), let peer = try await self.store.peer(id: id) else {
+            return try await self.failure(self.t("sharing.error.peer", context), request, context)
+        }
+        let secret = try await self.service.issueToken(peerID: peer.id, by: user.username, address: context.address)
         // Shown once, on this answer only (never stored in clear, never in a redirect's URL).
         return try await self.render(request: request, context: context, token: (peer.name, secret))
     }
 
     @Sendable func revokeTokens(request: Request, context: AppContext) async throws -> Response {
         let user = try context.requireRole(.admin)
-        guard let peer = try await self.peer(context) else { return try await self.failure(self.t("sharing.error.peer", context), request, context) }
-        let count = try await self.store.revokePeerTokens(peerID: peer.id, at: Date())
-        try await self.store.appendAudit(
-            AuditEvent(at: Date(), actor: user.username, action: .taxiiTokenRevoked, target: "peer \(peer.name)", address: context.address, detail: "\(count) tokens"))
+        guard let peer = self.uuid("peer", context) else { return try await self.failure(self.t("sharing.error.peer", context), request, context) }
+        do { _ = try await self.service.revokeTokens(peerID: peer, by: user.username, address: context.address) } catch let error as SharingError {
+            return try await self.failure(error, request, context)
+        }
         self.authenticator.invalidate()
         return Response.redirect(to: "/sharing", type: .normal)
     }

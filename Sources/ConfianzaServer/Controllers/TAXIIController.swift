@@ -95,7 +95,7 @@ struct TAXIIController {
     /// The collection in the path (by id or alias), if this requester may know of it.
     private func requireCollection(_ context: AppContext, _ requester: TAXIIRequester) async throws -> TAXIICollection {
         let key = context.parameters.get("collection") ?? ""
-        let found = try await self.collectionCache.collections().first { $0.id.uuidString.lowercased() == key.lowercased() || $0.alias == key }
+        let found = try await self.collectionCache.collections().first { $0.isNamed(key) }
         guard let collection = found, requester.knows(collection) else { throw TAXIIError.notFound("no collection \(key.prefix(60))") }
         return collection
     }
