@@ -233,23 +233,14 @@ public enum TAXIIBody {
     }
 
     public static func status(_ status: TAXIIStatus) -> String {
-        func details(_ list: [TAXIIStatus.Detail]) -> JSONValue {
-            .array(
-                list.map { detail in
-                    var fields: [String: JSONValue] = ["id": .string(detail.id)]
-                    if let version = detail.version { fields["version"] = .string(version) }
-                    if let message = detail.message { fields["message"] = .string(message) }
-                    return .object(fields)
-                })
-        }
         var fields: [String: JSONValue] = [
             "id": .string(status.id.uuidString.lowercased()), "status": .string("complete"),
             "request_timestamp": .string(STIXObjects.text(micros: Int64((status.requestTimestamp.timeIntervalSince1970 * 1_000_000).rounded(.down)))),
             "total_count": .integer(Int64(status.totalCount)), "success_count": .integer(Int64(status.successes.count)),
             "failure_count": .integer(Int64(status.failures.count)), "pending_count": .integer(0),
         ]
-        if !status.successes.isEmpty { fields["successes"] = details(status.successes) }
-        if !status.failures.isEmpty { fields["failures"] = details(status.failures) }
+        if !status.successes.isEmpty { fields["successes"] = .array(status.successes.map(\.json)) }
+        if !status.failures.isEmpty { fields["failures"] = .array(status.failures.map(\.json)) }
         return JSONValue.object(fields).text
     }
 

@@ -397,16 +397,7 @@ extension SQLStore {
         }
     }
 
-    static func detailsText(_ details: [TAXIIStatus.Detail]) -> String {
-        JSONValue.array(
-            details.map { d in
-                var fields: [String: JSONValue] = ["id": .string(d.id)]
-                if let version = d.version { fields["version"] = .string(version) }
-                if let message = d.message { fields["message"] = .string(message) }
-                return .object(fields)
-            }
-        ).text
-    }
+    static func detailsText(_ details: [TAXIIStatus.Detail]) -> String { JSONValue.array(details.map(\.json)).text }
 
     static func details(_ text: String) throws -> [TAXIIStatus.Detail] {
         guard case .array(let items) = try JSONReader.parse(text) else { throw StoreError.corrupt("status details") }

@@ -201,6 +201,13 @@ public struct TAXIIStatus: Sendable, Equatable {
             self.version = version
             self.message = message
         }
+        /// As TAXII writes a status detail (and as it is stored).
+        public var json: JSONValue {
+            var fields: [String: JSONValue] = ["id": .string(self.id)]
+            if let version = self.version { fields["version"] = .string(version) }
+            if let message = self.message { fields["message"] = .string(message) }
+            return .object(fields)
+        }
     }
 
     public var id: UUID
