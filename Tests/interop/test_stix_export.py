@@ -15,14 +15,20 @@ REPORT = ('"timestamp","protocol","src_ip","src_port","src_asn","src_geo","src_r
                     for n in range(1, 4)))
 
 
-def test_an_exported_incident_is_valid_stix_for_stix2_and_the_validator(tmp_path, sqlite_db):
+def ingest_sinkhole_report(tmp_path, db):
+    """One constituent (198.51.100.0/24) and a Shadowserver sinkhole report of three of its hosts:
+    one TLP:AMBER incident, #1."""
     constituency = tmp_path / "constituency.json"
     constituency.write_text(json.dumps({"format": "confianza-constituency", "version": 1, "organisations": [
         {"name": "Intendencia", "sector": "government", "country": "UY", "kind": "public", "assets": [{"kind": "prefix", "value": "198.51.100.0/24"}]}]}))
-    assert run_cli("constituency", "import", str(constituency), "--database", sqlite_db).returncode == 0
+    assert run_cli("constituency", "import", str(constituency), "--database", db).returncode == 0
     report = tmp_path / "2024-05-01-event4_sinkhole-uy.csv"
     report.write_text(REPORT)
-    assert run_cli("ingest", str(report), "--database", sqlite_db).returncode == 0
+    assert run_cli("ingest", str(report), "--database", db).returncode == 0
+
+
+def test_an_exported_incident_is_valid_stix_for_stix2_and_the_validator(tmp_path, sqlite_db):
+    ingest_sinkhole_report(tmp_path, sqlite_db)
 
     bundle_path = tmp_path / "incident-1.json"
     exported = run_cli("stix", "export", "--incident", "1", "--producer", "CERTuy", "--out", str(bundle_path), "--database", sqlite_db)
@@ -85,13 +91,7 @@ def test_a_search_of_events_exports_as_valid_stix(tmp_path, admin_db):
 
     from conftest import Server, free_port, login
 
-    constituency = tmp_path / "constituency.json"
-    constituency.write_text(json.dumps({"format": "confianza-constituency", "version": 1, "organisations": [
-        {"name": "Intendencia", "sector": "government", "country": "UY", "kind": "public", "assets": [{"kind": "prefix", "value": "198.51.100.0/24"}]}]}))
-    assert run_cli("constituency", "import", str(constituency), "--database", admin_db).returncode == 0
-    report = tmp_path / "2024-05-01-event4_sinkhole-uy.csv"
-    report.write_text(REPORT)
-    assert run_cli("ingest", str(report), "--database", admin_db).returncode == 0
+    ingest_sinkhole_report(tmp_path, admin_db)
     server = Server(admin_db, free_port())
     try:
         session = requests.Session()

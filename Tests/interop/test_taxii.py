@@ -313,15 +313,9 @@ def test_share_with_peer_sends_the_bundle_to_its_taxii_server(tmp_path, admin_db
     """"Share with peer" on the incident page: the peer's TAXII server (medallion here) receives the
     bundle, within the peer's ceiling; with a wrong password nothing is recorded and the page says why."""
     from conftest import csrf_token, login
-    from test_stix_export import REPORT
+    from test_stix_export import ingest_sinkhole_report
 
-    constituency = tmp_path / "constituency.json"
-    constituency.write_text(json.dumps({"format": "confianza-constituency", "version": 1, "organisations": [
-        {"name": "Intendencia", "sector": "government", "country": "UY", "kind": "public", "assets": [{"kind": "prefix", "value": "198.51.100.0/24"}]}]}))
-    assert run_cli("constituency", "import", str(constituency), "--database", admin_db).returncode == 0
-    report = tmp_path / "2024-05-01-event4_sinkhole-uy.csv"
-    report.write_text(REPORT)
-    assert run_cli("ingest", str(report), "--database", admin_db).returncode == 0
+    ingest_sinkhole_report(tmp_path, admin_db)
     peer_server = Medallion([], page_size=100)
     try:
         for name, secret in (("CERT-AR", MEDALLION_PASSWORD), ("CERT-XX", "wrong")):
