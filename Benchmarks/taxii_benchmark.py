@@ -31,6 +31,9 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "Tests" / "interop"))
+sys.path.insert(0, str(ROOT / "Benchmarks"))
+
+from ingest_benchmark import build_binary  # noqa: E402 (one way to build the release binary)
 
 GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 TAXII = "application/taxii+json;version=2.1"
@@ -50,14 +53,6 @@ response = function(status, headers, body)
   if string.find(body, '"more"%s*:%s*true') and n then nextpath = n else nextpath = nil end
 end
 """
-
-
-def build_binary() -> str:
-    print("building confianza in release mode…", flush=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "confianza", "--scratch-path", ".build-release"], cwd=ROOT, check=True)
-    path = subprocess.run(["swift", "build", "-c", "release", "--scratch-path", ".build-release", "--show-bin-path"], cwd=ROOT,
-                          check=True, capture_output=True, text=True).stdout.strip()
-    return os.path.join(path, "confianza")
 
 
 def objects(count: int, start: int = 0):

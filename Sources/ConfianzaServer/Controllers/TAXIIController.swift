@@ -41,16 +41,7 @@ struct TAXIIController {
         taxii.get("root/collections/:collection/objects/:object", use: self.object)
         taxii.delete("root/collections/:collection/objects/:object", use: self.delete)
         taxii.get("root/collections/:collection/objects/:object/versions", use: self.versions)
-        // Anything else under /taxii2 is a TAXII 404, not the site's page.
-        taxii.on("**", method: .get, use: Self.unknown)
-        taxii.on("**", method: .post, use: Self.unknown)
-        taxii.on("**", method: .delete, use: Self.unknown)
-        taxii.on("**", method: .put, use: Self.unknown)
-        taxii.on("**", method: .patch, use: Self.unknown)
-    }
-
-    @Sendable static func unknown(request: Request, context: AppContext) async throws -> Response {
-        throw TAXIIError.notFound("no TAXII endpoint at \(request.uri.path.prefix(200)); the API root is \(Self.apiRoot)")
+        // Anything else under /taxii2 is answered as a TAXII error by the TAXIIFallbackMiddleware.
     }
 
     // MARK: discovery and API root
@@ -150,19 +141,23 @@ struct TAXIIController {
     }
 
     @Sendable func object(request: Request, context: AppContext) async throws -> Response {
-        let (requester, collection) = try await self.requireReadable(context)
-        let id = context.parameters.get("object") ?? ""
-        let page = try await self.page(request, .object, visibility: requester.visibility(in: collection), id: id)
-        guard !page.records.isEmpty else { throw TAXIIError.notFound("no object with that id in this collection matches the request") }
+        let page = try await self.objectPage(request, context, .object)
         return Self.respondObjects(page.records, more: page.more, emptyAt: page.bound)
     }
 
     @Sendable func versions(request: Request, context: AppContext) async throws -> Response {
-        let (requester, collection) = try await self.requireReadable(context)
-        let id = context.parameters.get("object") ?? ""
-        let page = try await self.page(request, .versions, visibility: requester.visibility(in: collection), id: id)
-        guard !page.records.isEmpty else { throw TAXIIError.notFound("no object with that id in this collection matches the request") }
+        let page = try await self.objectPage(request, context, .versions)
         return Self.respond(TAXIIBody.versions(page.records, more: page.more), dates: page.records, emptyAt: page.bound)
+    }
+
+    /// A page of the object in the path: 404, the same whether it is absent or not for this requester.
+    private func objectPage(
+        _ request: Request, _ context: AppContext, _ endpoint: TAXIIFilters.Endpoint
+    ) async throws -> (records: ArraySlice<STIXObjectRecord>, more: Bool, bound: Int64?) {
+        let (requester, collection) = try await self.requireReadable(context)
+        let page = try await self.page(request, endpoint, visibility: requester.visibility(in: collection), id: context.parameters.get("object") ?? "")
+        guard !page.records.isEmpty else { throw TAXIIError.notFound("no object with that id in this collection matches the request") }
+        return page
     }
 
     // MARK: changes
@@ -293,7 +288,7 @@ struct TAXIIMiddleware: RouterMiddleware {
         } catch let error as TAXIIError {
             return Self.response(error)
         } catch let error as HTTPError where error.status == .notFound {
-            return Self.response(.notFound("no TAXII endpoint at \(request.uri.path.prefix(200))"))
+            return Self.response(TAXIIFallbackMiddleware.notFound(request.uri.path))
         } catch {
             context.logger.error("TAXII request failed: \(error)", metadata: ["path": .string(request.uri.path)])
             return Self.response(.internalError)
@@ -314,16 +309,20 @@ struct TAXIIMiddleware: RouterMiddleware {
 struct TAXIIFallbackMiddleware: RouterMiddleware {
     typealias Context = AppContext
 
+    static func notFound(_ path: String) -> TAXIIError {
+        .notFound("no TAXII endpoint at \(path.prefix(200)); the API root is \(TAXIIController.apiRoot)")
+    }
+
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         guard path == "/taxii2" || path.hasPrefix("/taxii2/") else { return try await next(request, context) }
         let response: Response
         do { response = try await next(request, context) } catch let error as HTTPError {
-            return TAXIIMiddleware.response(error.status == .notFound ? .notFound("no TAXII endpoint at \(path.prefix(200))") : .methodNotAllowed)
+            return TAXIIMiddleware.response(error.status == .notFound ? Self.notFound(path) : .methodNotAllowed)
         }
         if response.headers[.contentType] == TAXIIMediaType.taxii { return response }
         switch response.status {
-        case .notFound: return TAXIIMiddleware.response(.notFound("no TAXII endpoint at \(path.prefix(200))"))
+        case .notFound: return TAXIIMiddleware.response(Self.notFound(path))
         case .methodNotAllowed: return TAXIIMiddleware.response(.methodNotAllowed)
         default: return response.status.code >= 400 ? TAXIIMiddleware.response(.internalError) : response
         }
