@@ -136,7 +136,7 @@ let package = Package(
             dependencies: ["ConfianzaNetwork", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ConfianzaCoreTests", dependencies: ["ConfianzaCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConfianzaCoreTests", dependencies: ["ConfianzaCore", "ConfianzaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConfianzaFeedsTests",
             dependencies: [

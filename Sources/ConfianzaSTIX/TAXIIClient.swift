@@ -43,7 +43,10 @@ public struct TAXIIClient: Sendable {
         public var checkpoint: String?
     }
 
-    let store: any Store
+    /// Pulled indicators go to the indicator store; checkpoints to the TAXII store.
+    public typealias Storage = any TAXIIStore & IndicatorStore
+
+    let store: Storage
     let collectionURL: URL
     let credentials: Credentials
     let pageSize: Int
@@ -51,7 +54,7 @@ public struct TAXIIClient: Sendable {
     let session: URLSession
 
     /// `apiRoot` is the peer's API root (`https://peer.example/taxii2/root/`); `collection` its id.
-    public init(store: any Store, apiRoot: String, collection: String, credentials: Credentials, pageSize: Int = 500) throws(TAXIIClientError) {
+    public init(store: Storage, apiRoot: String, collection: String, credentials: Credentials, pageSize: Int = 500) throws(TAXIIClientError) {
         var root = apiRoot.trimmingCharacters(in: .whitespaces)
         if !root.hasSuffix("/") { root += "/" }
         guard let url = URL(string: root + "collections/" + collection + "/"), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",

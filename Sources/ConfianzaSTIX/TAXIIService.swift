@@ -45,10 +45,12 @@ public struct TAXIIService: Sendable {
     /// How long statuses are kept (at least the day TAXII servers commonly keep).
     public static let statusRetention: TimeInterval = 2 * 24 * 3600
 
-    let store: any Store
+    public typealias Storage = any TAXIIStore & IndicatorStore
+
+    let store: Storage
     let now: @Sendable () -> Date
 
-    public init(store: any Store, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: Storage, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.now = now
     }
@@ -102,7 +104,7 @@ public struct TAXIIService: Sendable {
 
     /// Indicators a source may take in: new ones, and new versions of its own. A sender cannot replace
     /// (or revoke) an indicator that came from elsewhere by sending its id with a newer version.
-    static func onlyFromTheirSource(_ indicators: [Indicator], store: any Store) async throws -> [Indicator] {
+    static func onlyFromTheirSource(_ indicators: [Indicator], store: any IndicatorStore) async throws -> [Indicator] {
         var kept: [Indicator] = []
         for indicator in indicators {
             if let existing = try await store.indicator(id: indicator.id), existing.source != indicator.source { continue }

@@ -1,4 +1,5 @@
 import ConfianzaCore
+import ConfianzaTestSupport
 import ConfianzaNetwork
 import Foundation
 import Testing
@@ -85,36 +86,40 @@ import Testing
 }
 
 @Suite struct ConstituencyServiceTests {
-    @Test func changesAreSeenByTheIndexAtOnce() async throws {
-        let store = InMemoryStore()
-        let service = ConstituencyService(store: store, refreshInterval: 3600)
-        let org = try await service.createOrganisation(OrganisationDraft(name: "Antel", sector: "telecom", country: "uy", kind: "public"))
-        #expect(org.country == "UY")
-        _ = try await service.addAsset(organisationID: org.id, kind: "prefix", value: "203.0.113.0/24")
-        #expect(try await service.lookup("203.0.113.9").1?.organisations.first?.name == "Antel")
-        await #expect(throws: ConstituencyError.duplicate("prefix 203.0.113.0/24")) {
-            try await service.addAsset(organisationID: org.id, kind: "prefix", value: "203.0.113.0/24")
+    @Test(arguments: TestBackend.available)
+    func changesAreSeenByTheIndexAtOnce(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let service = ConstituencyService(store: store, refreshInterval: 3600)
+            let org = try await service.createOrganisation(OrganisationDraft(name: "Antel", sector: "telecom", country: "uy", kind: "public"))
+            #expect(org.country == "UY")
+            _ = try await service.addAsset(organisationID: org.id, kind: "prefix", value: "203.0.113.0/24")
+            #expect(try await service.lookup("203.0.113.9").1?.organisations.first?.name == "Antel")
+            await #expect(throws: ConstituencyError.duplicate("prefix 203.0.113.0/24")) {
+                try await service.addAsset(organisationID: org.id, kind: "prefix", value: "203.0.113.0/24")
+            }
+            await #expect(throws: ConstituencyError.self) { try await service.addAsset(organisationID: org.id, kind: "prefix", value: "203.0.113.1/24") }
+            await #expect(throws: ConstituencyError.self) { try await service.addAsset(organisationID: org.id, kind: "colour", value: "blue") }
+            await #expect(throws: ConstituencyError.notFound("organisation")) {
+                try await service.addAsset(organisationID: UUID(), kind: "asn", value: "AS1")
+            }
+            try await service.deleteOrganisation(id: org.id)
+            #expect(try await service.lookup("203.0.113.9").1 == nil)
         }
-        await #expect(throws: ConstituencyError.self) { try await service.addAsset(organisationID: org.id, kind: "prefix", value: "203.0.113.1/24") }
-        await #expect(throws: ConstituencyError.self) { try await service.addAsset(organisationID: org.id, kind: "colour", value: "blue") }
-        await #expect(throws: ConstituencyError.notFound("organisation")) {
-            try await service.addAsset(organisationID: UUID(), kind: "asn", value: "AS1")
-        }
-        try await service.deleteOrganisation(id: org.id)
-        #expect(try await service.lookup("203.0.113.9").1 == nil)
     }
 
-    @Test func anotherProcessChangesAreSeenAfterTheRefreshInterval() async throws {
-        let store = InMemoryStore()
-        let clock = TestClock()
-        let mine = ConstituencyService(store: store, refreshInterval: 2, now: { clock.now })
-        let theirs = ConstituencyService(store: store, refreshInterval: 2, now: { clock.now })
-        #expect(try await mine.lookup("AS64501").1 == nil)
-        let org = try await theirs.createOrganisation(OrganisationDraft(name: "Other", sector: "energy", country: "KE", kind: "private"))
-        _ = try await theirs.addAsset(organisationID: org.id, kind: "asn", value: "64501")
-        #expect(try await mine.lookup("AS64501").1 == nil, "within the interval the old index answers")
-        clock.advance(3)
-        #expect(try await mine.lookup("AS64501").1?.organisations.first?.name == "Other")
+    @Test(arguments: TestBackend.available)
+    func anotherProcessChangesAreSeenAfterTheRefreshInterval(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let clock = TestClock()
+            let mine = ConstituencyService(store: store, refreshInterval: 2, now: { clock.now })
+            let theirs = ConstituencyService(store: store, refreshInterval: 2, now: { clock.now })
+            #expect(try await mine.lookup("AS64501").1 == nil)
+            let org = try await theirs.createOrganisation(OrganisationDraft(name: "Other", sector: "energy", country: "KE", kind: "private"))
+            _ = try await theirs.addAsset(organisationID: org.id, kind: "asn", value: "64501")
+            #expect(try await mine.lookup("AS64501").1 == nil, "within the interval the old index answers")
+            clock.advance(3)
+            #expect(try await mine.lookup("AS64501").1?.organisations.first?.name == "Other")
+        }
     }
 
     @Test(arguments: [

@@ -1,5 +1,6 @@
 import ConfianzaCore
 import ConfianzaServer
+import ConfianzaTestSupport
 import Foundation
 import Hummingbird
 import NIOCore
@@ -15,21 +16,23 @@ import Testing
     }
 
     @Test func everyRouteIsInTheDocumentAndNothingElse() async throws {
-        let dependencies = try await TestApp.dependencies(InMemoryStore())
-        let router = buildRouter(configuration: ServerConfiguration(), dependencies: dependencies)
-        let document = try #require(
-            try JSONSerialization.jsonObject(with: Data(buffer: dependencies.views.openAPI)) as? [String: Any])
-        #expect(document["openapi"] as? String == "3.1.0")
-        let paths = try #require(document["paths"] as? [String: [String: Any]])
-        var documented = Set<String>()
-        for (path, operations) in paths {
-            for method in operations.keys { documented.insert("\(method.uppercased()) \(path)") }
+        try await TestDatabase.withStore(.sqlite) { store in
+            let dependencies = try await TestApp.dependencies(store)
+            let router = buildRouter(configuration: ServerConfiguration(), dependencies: dependencies)
+            let document = try #require(
+                try JSONSerialization.jsonObject(with: Data(buffer: dependencies.views.openAPI)) as? [String: Any])
+            #expect(document["openapi"] as? String == "3.1.0")
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            var documented = Set<String>()
+            for (path, operations) in paths {
+                for method in operations.keys { documented.insert("\(method.uppercased()) \(path)") }
+            }
+            // TAXII 2.1 (under /taxii2) is specified by OASIS, not by this document.
+            let routes = Set(
+                router.routes.filter { !$0.path.description.hasPrefix("/taxii2") }.map { "\($0.method.rawValue) \(Self.openAPIPath($0.path.description))" })
+            #expect(routes.count > 30)
+            #expect(routes.subtracting(documented).sorted() == [], "routes missing from openapi.json")
+            #expect(documented.subtracting(routes).sorted() == [], "documented paths with no route")
         }
-        // TAXII 2.1 (under /taxii2) is specified by OASIS, not by this document.
-        let routes = Set(
-            router.routes.filter { !$0.path.description.hasPrefix("/taxii2") }.map { "\($0.method.rawValue) \(Self.openAPIPath($0.path.description))" })
-        #expect(routes.count > 30)
-        #expect(routes.subtracting(documented).sorted() == [], "routes missing from openapi.json")
-        #expect(documented.subtracting(routes).sorted() == [], "documented paths with no route")
     }
 }

@@ -29,7 +29,7 @@ import Testing
         }
     }
 
-    @Test(arguments: TestBackend.sql)
+    @Test(arguments: TestBackend.available)
     func aSessionMadeOnOneServerWorksOnTheOther(backend: TestBackend) async throws {
         let check: @Sendable (any TestClientProtocol, any TestClientProtocol) async throws -> Void = { clientA, clientB in
             let browserA = Browser(clientA)

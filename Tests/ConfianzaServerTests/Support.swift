@@ -45,7 +45,7 @@ struct TestApp {
     /// Runs `body` with a client for an app on a fresh store, with users `root` (admin), `ana`
     /// (analyst) and `vera` (viewer) unless `seedUsers` is false.
     static func run(
-        _ backend: TestBackend = .memory, seedUsers: Bool = true,
+        _ backend: TestBackend = .sqlite, seedUsers: Bool = true,
         configuration: ServerConfiguration = ServerConfiguration(),
         _ body: @escaping @Sendable (any TestClientProtocol, ServerDependencies) async throws -> Void
     ) async throws {

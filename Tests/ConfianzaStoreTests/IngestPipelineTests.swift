@@ -168,7 +168,7 @@ import Testing
     }
 
     @Test func anUnknownReportIsQuarantinedWhole() async throws {
-        try await TestDatabase.withStore(.memory) { store in
+        try await TestDatabase.withStore(.sqlite) { store in
             let summary = try await Self.ingest(try await Self.pipeline(store), Self.file, name: "2024-05-01-mystery_report-uy.csv")
             #expect(summary.counts == IngestCounts(read: 20, stored: 0, duplicates: 0, quarantined: 20))
             #expect(try await store.quarantined(runID: summary.run, limit: 1).first?.reason.contains("unknown Shadowserver report type 'mystery_report'") == true)
@@ -212,7 +212,7 @@ import Testing
     }
 
     @Test func reprocessingNeedsAFinishedRunAndAMappingForCSV() async throws {
-        try await TestDatabase.withStore(.memory) { store in
+        try await TestDatabase.withStore(.sqlite) { store in
             let pipeline = try await Self.pipeline(store)
             await #expect(throws: IngestError.unknownRun(UUID(uuidString: "00000000-0000-0000-0000-000000000001")!)) {
                 try await pipeline.reprocess(runID: UUID(uuidString: "00000000-0000-0000-0000-000000000001")!)
@@ -230,7 +230,7 @@ import Testing
 
     /// IntelMQ lines come back as lines; one that is still bad keeps its place.
     @Test func intelMQLinesAreReadAgain() async throws {
-        try await TestDatabase.withStore(.memory) { store in
+        try await TestDatabase.withStore(.sqlite) { store in
             let pipeline = try await Self.pipeline(store)
             let text = #"{"source.ip":"198.51.100.1","classification.type":"phishing"}"# + "\n" + #"{"source.ip":"198.51.100.300"}"# + "\n"
             let summary = try await pipeline.ingest(fileName: "x.jsonl", format: .intelmq, source: "test", open: { MemoryChunks(Array(text.utf8)) })

@@ -36,7 +36,7 @@ import Testing
         }
     }
 
-    @Test(arguments: TestBackend.sql)
+    @Test(arguments: TestBackend.available)
     func databaseFromANewerProgramIsRefused(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { store in
             let sql = try #require(store as? SQLStore)
@@ -49,7 +49,7 @@ import Testing
         }
     }
 
-    @Test(arguments: TestBackend.sql)
+    @Test(arguments: TestBackend.available)
     func auditLogIsAppendOnly(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { store in
             let sql = try #require(store as? SQLStore)
@@ -65,7 +65,7 @@ import Testing
     }
 
     /// An incident's timeline cannot be rewritten, even by someone with the database in hand.
-    @Test(arguments: TestBackend.sql)
+    @Test(arguments: TestBackend.available)
     func incidentTimelinesAreAppendOnly(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { store in
             let sql = try #require(store as? SQLStore)
@@ -80,7 +80,7 @@ import Testing
         }
     }
 
-    @Test(arguments: TestBackend.sql)
+    @Test(arguments: TestBackend.available)
     func migrationsFromTwoProcessesAtOnceApplyOnce(backend: TestBackend) async throws {
         // Two stores on one database stand for two processes starting together.
         let directory = try Self.temporaryDirectory()

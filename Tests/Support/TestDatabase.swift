@@ -3,20 +3,17 @@ import ConfianzaStore
 import Foundation
 import Logging
 
-/// The storage backends a test runs on: memory and SQLite always, PostgreSQL when
-/// `CONFIANZA_TEST_POSTGRES_URL` is set (the test command sets it).
+/// The storage backends a test runs on: SQLite (a temporary file) always, PostgreSQL when
+/// `CONFIANZA_TEST_POSTGRES_URL` is set (the test command sets it). There is no third: SQLite is the
+/// embedded database, in tests as in production.
 public enum TestBackend: String, Sendable, CaseIterable {
-    case memory
     case sqlite
     case postgres
 
     /// Every backend available here.
     public static var available: [TestBackend] {
-        TestDatabase.postgresURL == nil ? [.memory, .sqlite] : [.memory, .sqlite, .postgres]
+        TestDatabase.postgresURL == nil ? [.sqlite] : [.sqlite, .postgres]
     }
-
-    /// The SQL backends available here.
-    public static var sql: [TestBackend] { Self.available.filter { $0 != .memory } }
 }
 
 public enum TestDatabase {
@@ -33,8 +30,6 @@ public enum TestDatabase {
     /// A fresh, migrated, empty store on `backend`, removed after `body`.
     public static func withStore<T>(_ backend: TestBackend, _ body: (any Store) async throws -> T) async throws -> T {
         switch backend {
-        case .memory:
-            return try await body(InMemoryStore())
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("confianza-test-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -29,7 +29,10 @@ public struct AccountPolicy: Sendable {
 
 /// The rules for users, sessions and API tokens. Every security-relevant change lands in the audit log.
 public struct AccountService: Sendable {
-    public let store: any Store
+    /// The stores accounts are kept in.
+    public typealias Storage = any AccountStore & AuditStore
+
+    public let store: Storage
     public let policy: AccountPolicy
     private let hasher: any PasswordHasher
     private let now: @Sendable () -> Date
@@ -37,7 +40,7 @@ public struct AccountService: Sendable {
     private let decoyHash: String
 
     public init(
-        store: any Store, hasher: any PasswordHasher, policy: AccountPolicy = AccountPolicy(),
+        store: Storage, hasher: any PasswordHasher, policy: AccountPolicy = AccountPolicy(),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store

@@ -6,12 +6,15 @@ import Synchronization
 /// The index is rebuilt after every change made through this service, and, when another process
 /// changed the data (several servers on one PostgreSQL), at the latest `refreshInterval` after.
 public final class ConstituencyService: Sendable {
-    public let store: any Store
+    /// The stores the constituency is kept in.
+    public typealias Storage = any ConstituencyStore & AuditStore
+
+    public let store: Storage
     private let now: @Sendable () -> Date
     private let refreshInterval: TimeInterval
     private let state = Mutex<(index: ConstituencyIndex, checkedAt: Date)>((.empty, .distantPast))
 
-    public init(store: any Store, refreshInterval: TimeInterval = 2, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: Storage, refreshInterval: TimeInterval = 2, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.refreshInterval = refreshInterval
         self.now = now

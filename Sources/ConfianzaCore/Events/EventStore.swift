@@ -212,21 +212,15 @@ public struct EventQuery: Sendable, Equatable {
         self.limit = limit
         self.offset = offset
     }
+}
 
-    /// Whether an event passes the filters (what every store's answer must agree with).
-    public func matches(_ stored: StoredEvent) -> Bool {
-        let event = stored.event
-        if let feed = self.feed, event["feed.name"]?.description != feed { return false }
-        if let taxonomy = self.taxonomy, event["classification.taxonomy"]?.description != taxonomy { return false }
-        if let type = self.classificationType, event["classification.type"]?.description != type { return false }
-        if let severity = self.severity, event["severity"]?.description != severity { return false }
-        if let organisation = self.organisation, !stored.organisations.contains(organisation) { return false }
-        if let network = self.network {
-            guard let text = event["source.ip"]?.description, let address = try? IPAddress(text), network.contains(address) else { return false }
-        }
-        if let asn = self.asn, event["source.asn"] != .integer(asn) { return false }
-        if let since = self.since, stored.lastSeen < since { return false }
-        if let until = self.until, stored.firstSeen >= until { return false }
-        return true
+/// An event's place for de-duplication: its key in its window.
+public struct EventSlot: Hashable, Sendable {
+    public var key: DeduplicationKey
+    public var window: Int64
+
+    public init(key: DeduplicationKey, window: Int64) {
+        self.key = key
+        self.window = window
     }
 }

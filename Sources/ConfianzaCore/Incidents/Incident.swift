@@ -258,29 +258,62 @@ public struct IncidentQuery: Sendable, Equatable {
 
     /// The due date the queue sorts by.
     public static func nextDue(_ incident: Incident) -> Date { incident.status == .new ? incident.triageDue : incident.resolveDue }
-
-    public func matches(_ incident: Incident) -> Bool {
-        if let statuses = self.statuses, !statuses.contains(incident.status) { return false }
-        if let severity = self.severity, incident.severity != severity { return false }
-        if let assignee = self.assignee, incident.assignee != assignee { return false }
-        if let organisation = self.organisation, !incident.organisations.contains(organisation) { return false }
-        if let type = self.type, incident.type != type { return false }
-        return true
-    }
 }
 
 /// Why an incident change was refused.
+///
+/// `description` is the English sentence for the command line, the API and the logs; pages say the
+/// same in the reader's language through ``message``, whose key names a text in the locale files.
 public enum IncidentError: Error, Equatable, Sendable, CustomStringConvertible {
-    case invalid(field: String, reason: String)
+    case invalid(field: String, reason: Reason)
     case transition(from: IncidentStatus, to: IncidentStatus)
     case notFound(String)
 
+    /// What is wrong with a field: an English sentence, and, where the locale files have it, the key of
+    /// the same sentence in every language with its arguments. Two reasons are equal when they say the
+    /// same thing in English.
+    public struct Reason: Sendable, Equatable, CustomStringConvertible, ExpressibleByStringInterpolation {
+        public let key: String?
+        public let english: String
+        public let arguments: [String: String]
+
+        public init(_ key: String, english: String, _ arguments: [String: String] = [:]) {
+            self.key = key
+            self.english = english
+            self.arguments = arguments
+        }
+
+        public init(stringLiteral value: String) {
+            self.key = nil
+            self.english = value
+            self.arguments = [:]
+        }
+
+        public init(stringInterpolation: DefaultStringInterpolation) {
+            self.init(stringLiteral: String(stringInterpolation: stringInterpolation))
+        }
+
+        public var description: String { self.english }
+        public static func == (lhs: Reason, rhs: Reason) -> Bool { lhs.english == rhs.english }
+    }
+
     public var description: String {
         switch self {
-        case .invalid(let field, let reason): "\(field) \(reason)"
+        case .invalid(let field, let reason): "\(field) \(reason.english)"
         case .transition(let from, let to):
             "an incident that is \(from.rawValue) cannot become \(to.rawValue); it can become \(from.allowedNext.map(\.rawValue).joined(separator: " or "))"
         case .notFound(let what): "\(what) not found"
+        }
+    }
+
+    /// The refusal as a locale key and its arguments, for pages; `nil` where only English exists.
+    /// Status names are given as keys (`status`, `next`) for the page to translate.
+    public var message: (key: String, arguments: [String: String])? {
+        switch self {
+        case .invalid(let field, let reason): reason.key.map { ($0, reason.arguments.merging(["field": field]) { mine, _ in mine }) }
+        case .transition(let from, let to):
+            ("incident.error.transition", ["from": from.rawValue, "to": to.rawValue, "allowed": from.allowedNext.map(\.rawValue).joined(separator: ",")])
+        case .notFound: ("incident.error.not_found", [:])
         }
     }
 

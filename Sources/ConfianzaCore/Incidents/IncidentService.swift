@@ -64,12 +64,16 @@ public struct IncidentGrouping: Sendable, Equatable, Codable {
 public struct IncidentService: Sendable {
     public static let system = "confianza"
 
-    public let store: any Store
+    /// Incident handling reads the constituency (who is notified), accounts (who may be assigned),
+    /// events and indicators (what is grouped and matched), and peers (who it is shared with).
+    public typealias Storage = any IncidentStore & PeerStore & ConstituencyStore & AccountStore & EventStore & IndicatorStore & AuditStore
+
+    public let store: Storage
     public let policy: SLAPolicy
     public let grouping: IncidentGrouping
     let now: @Sendable () -> Date
 
-    public init(store: any Store, policy: SLAPolicy = .standard, grouping: IncidentGrouping = .standard, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: Storage, policy: SLAPolicy = .standard, grouping: IncidentGrouping = .standard, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.policy = policy
         self.grouping = grouping

@@ -79,7 +79,9 @@ public enum MailComposer {
 /// be reached, marked `uncertain` (never resent on its own) when a crash or a broken connection
 /// leaves it unknown whether the server took it.
 public struct OutboxSender: Sendable {
-    public let store: any Store
+    public typealias Storage = any IncidentStore & ConstituencyStore
+
+    public let store: Storage
     public let transport: any MailTransport
     public let from: String
     public let domain: String
@@ -90,7 +92,7 @@ public struct OutboxSender: Sendable {
     public static let backoff: [TimeInterval] = [60, 300, 1800, 7200, 43200]
 
     public init(
-        store: any Store, transport: any MailTransport, from: String, domain: String, maxAttempts: Int = 6,
+        store: Storage, transport: any MailTransport, from: String, domain: String, maxAttempts: Int = 6,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store

@@ -71,20 +71,6 @@ public struct IndicatorQuery: Sendable, Equatable {
         self.state = state
         self.limit = limit
     }
-
-    public func matches(_ indicator: Indicator, now: Date) -> Bool {
-        if let search = self.search?.lowercased(), !search.isEmpty,
-            ![indicator.name, indicator.pattern, indicator.source].contains(where: { $0.lowercased().contains(search) })
-        {
-            return false
-        }
-        switch self.state {
-        case .all: return true
-        case .active: return indicator.isActive(at: now)
-        case .revoked: return indicator.revoked
-        case .expired: return !indicator.revoked && (indicator.validUntil.map { $0 <= now } ?? false)
-        }
-    }
 }
 
 /// Storage for indicators and the events they matched.

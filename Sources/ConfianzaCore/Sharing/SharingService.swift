@@ -25,10 +25,12 @@ public struct SharingService: Sendable {
     /// Prefix of peer tokens (staff API tokens start `cfz_`).
     public static let tokenPrefix = "cfp_"
 
-    let store: any Store
+    public typealias Storage = any TAXIIStore & PeerStore & AuditStore
+
+    let store: Storage
     let now: @Sendable () -> Date
 
-    public init(store: any Store, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: Storage, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.now = now
     }

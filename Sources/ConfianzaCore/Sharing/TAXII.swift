@@ -166,16 +166,6 @@ public struct STIXObjectQuery: Sendable, Equatable {
         case (let a?, let b?): max(a, b)
         }
     }
-
-    /// Whether a record passes every filter except the version rule (which needs its siblings).
-    public func matchesIgnoringVersion(_ record: STIXObjectRecord) -> Bool {
-        guard self.visibility.allows(record) else { return false }
-        if let ids = self.ids, !ids.contains(record.id) { return false }
-        if let types = self.types, !types.contains(record.type) { return false }
-        if let specs = self.specVersions, !specs.contains(record.specVersion) { return false }
-        if let bound = self.lowerBound, record.dateAdded <= bound { return false }
-        return true
-    }
 }
 
 /// What happened to one object handed to ``TAXIIStore/addSTIXObjects(_:now:)``.

@@ -2,8 +2,7 @@ import Foundation
 
 /// Storage for accounts, sessions, API tokens and login throttling.
 ///
-/// Implementations: ``InMemoryStore`` here, and the SQLite and PostgreSQL stores in `ConfianzaStore`.
-/// All of them pass the same contract tests.
+/// Implemented by the SQLite and PostgreSQL stores in `ConfianzaStore`; both pass the same contract tests.
 public protocol AccountStore: Sendable {
     /// Adds a user. Throws ``StoreError/duplicate(field:value:)`` when the username is taken.
     func insertUser(_ user: User) async throws
@@ -50,7 +49,7 @@ public protocol AuditStore: Sendable {
 
 /// Figures about the storage backend, for `/metrics`.
 public struct StoreStatistics: Sendable, Equatable {
-    /// `sqlite`, `postgres` or `memory`.
+    /// `sqlite` or `postgres`.
     public var backend: String
     /// Connections this process may hold.
     public var poolSize: Int
@@ -67,12 +66,16 @@ public struct StoreStatistics: Sendable, Equatable {
     }
 }
 
-/// Everything the server needs from storage.
-public protocol Store: AccountStore, AuditStore, ConstituencyStore, EventStore, IncidentStore, PeerStore, IndicatorStore, TAXIIStore {
+/// Whether the database answers, and how its connections are used: for `/healthz` and `/metrics`.
+public protocol StoreHealth: Sendable {
     /// Checks that the database answers. Throws ``StoreError/unavailable(_:)`` when it does not.
     func ping() async throws
     func statistics() async -> StoreStatistics
 }
+
+/// Every module's store in one: only the executable, which wires storage to the services, uses it.
+/// Services and controllers name the module stores they use (`any IncidentStore & PeerStore`, …).
+public protocol Store: AccountStore, AuditStore, ConstituencyStore, EventStore, IncidentStore, PeerStore, IndicatorStore, TAXIIStore, StoreHealth {}
 
 /// Why a storage operation failed, in words an operator can act on.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -170,7 +170,9 @@ public struct IngestSummary: Sendable, Equatable, Codable {
 /// goes on from its last stored batch when the same file is ingested again, because each batch is
 /// stored with the run's checkpoint in one transaction.
 public final class IngestPipeline: Sendable {
-    public let store: any Store
+    public typealias Storage = any EventStore & AuditStore
+
+    public let store: Storage
     public let constituency: ConstituencyService
     public let mapping: ShadowserverMapping
     public let batchSize: Int
@@ -180,7 +182,7 @@ public final class IngestPipeline: Sendable {
     private let now: @Sendable () -> Date
 
     public init(
-        store: any Store, constituency: ConstituencyService, mapping: ShadowserverMapping, batchSize: Int = 5000,
+        store: Storage, constituency: ConstituencyService, mapping: ShadowserverMapping, batchSize: Int = 5000,
         windowSeconds: Int64 = 86400, incidents: IncidentService? = nil, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.incidents = incidents

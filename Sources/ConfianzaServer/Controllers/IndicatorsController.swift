@@ -7,7 +7,7 @@ import Hummingbird
 /// Indicators received from peers: the list with search and state, revocation, and import of STIX
 /// bundles through the API.
 struct IndicatorsController {
-    let store: any Store
+    let store: any IndicatorStore & AuditStore
     let accounts: AccountService
     let views: Views
 

@@ -7,7 +7,7 @@ import Prometheus
 
 /// What operators and machines read: health, metrics, the API description, the stylesheet.
 struct OperationsController {
-    let store: any Store
+    let store: any IncidentStore & StoreHealth
     let views: Views
     let metrics: PrometheusCollectorRegistry
     let serverName: String

@@ -6,7 +6,7 @@ import Hummingbird
 /// The registry of peer CIRTs: who they are, their TLP ceiling, their TAXII server. The TAXII
 /// credential is written, never shown.
 struct PeersController {
-    let store: any Store
+    let store: any PeerStore
     let incidents: IncidentService
     let accounts: AccountService
     let views: Views

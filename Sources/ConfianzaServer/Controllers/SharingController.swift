@@ -8,7 +8,7 @@ import Hummingbird
 /// which peer may read or add to each, and the peers' tokens. Changing access is for admins: it lets
 /// another organisation's tools in.
 struct SharingController {
-    let store: any Store
+    let store: SharingService.Storage
     let views: Views
     let authenticator: TAXIIAuthenticator
     let collections: CollectionCache

@@ -14,13 +14,13 @@ struct TAXIIController {
     static let apiRoot = "/taxii2/root/"
     static let pageBytes = 8 * 1024 * 1024
 
-    let store: any Store
+    let store: TAXIIService.Storage
     let service: TAXIIService
     let title: String
     let authenticator: TAXIIAuthenticator
     let collectionCache: CollectionCache
 
-    init(store: any Store, title: String, authenticator: TAXIIAuthenticator, collections: CollectionCache) {
+    init(store: TAXIIService.Storage, title: String, authenticator: TAXIIAuthenticator, collections: CollectionCache) {
         self.store = store
         self.service = TAXIIService(store: store)
         self.title = title
@@ -333,10 +333,10 @@ struct TAXIIFallbackMiddleware: RouterMiddleware {
 /// change seldom (a new collection shows within ``lifetime``).
 final class CollectionCache: Sendable {
     static let lifetime: TimeInterval = 5
-    let store: any Store
+    let store: any TAXIIStore
     private let cached = Mutex<([TAXIICollection], Date)?>(nil)
 
-    init(store: any Store) { self.store = store }
+    init(store: any TAXIIStore) { self.store = store }
 
     func collections() async throws -> [TAXIICollection] {
         let now = Date()
@@ -358,11 +358,11 @@ final class TAXIIAuthenticator: Sendable {
     static let cacheLifetime: TimeInterval = 10
     static let cacheSize = 1000
 
-    let store: any Store
+    let store: any TAXIIStore & PeerStore
     let accounts: AccountService
     private let cache = Mutex<[String: (TAXIIRequester, Date)]>([:])
 
-    init(store: any Store, accounts: AccountService) {
+    init(store: any TAXIIStore & PeerStore, accounts: AccountService) {
         self.store = store
         self.accounts = accounts
     }

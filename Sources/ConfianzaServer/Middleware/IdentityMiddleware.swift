@@ -17,9 +17,9 @@ enum CookieName {
 /// deleted), so the database is asked only until then.
 final class SetupState: Sendable {
     private let hasUsers = Mutex(false)
-    let store: any Store
+    let store: any AccountStore
 
-    init(store: any Store) { self.store = store }
+    init(store: any AccountStore) { self.store = store }
 
     func isSetUp() async throws -> Bool {
         if self.hasUsers.withLock({ $0 }) { return true }
