@@ -159,6 +159,7 @@ let package = Package(
                 "ConfianzaCore", "ConfianzaStore", "ConfianzaTestSupport", "ConfianzaFeeds", "ConfianzaNetwork", "ConfianzaSTIX",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

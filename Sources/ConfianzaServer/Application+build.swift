@@ -1,5 +1,6 @@
 import ConfianzaCore
 import ConfianzaFeeds
+import ConfianzaSTIX
 import Foundation
 import Hummingbird
 import Logging
@@ -17,12 +18,15 @@ public struct ServerDependencies: Sendable {
     public var views: Views
     public var metrics: PrometheusCollectorRegistry
     public var logger: Logger
+    /// Uploads being ingested after their request was answered; the application waits for them at shutdown.
+    public var background: BackgroundWork
 
     public init(
         store: any Store, accounts: AccountService, constituency: ConstituencyService, ingest: IngestPipeline, views: Views,
         metrics: PrometheusCollectorRegistry, logger: Logger, incidents: IncidentService? = nil
     ) {
         self.incidents = incidents ?? ingest.incidents ?? IncidentService(store: store)
+        self.background = BackgroundWork(logger: logger)
         self.store = store
         self.accounts = accounts
         self.constituency = constituency
@@ -53,13 +57,20 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     APIController(accounts: dependencies.accounts).addRoutes(to: router)
     ConstituencyPagesController(constituency: dependencies.constituency, views: views).addRoutes(to: router)
     ConstituencyAPIController(constituency: dependencies.constituency, accounts: dependencies.accounts).addRoutes(to: router)
-    FeedsController(
-        store: dependencies.store, accounts: dependencies.accounts, ingest: dependencies.ingest, views: views, logger: dependencies.logger,
+    FeedsPagesController(store: dependencies.store, ingest: dependencies.ingest, views: views, producer: configuration.incidentTag)
+        .addRoutes(to: router)
+    FeedsAPIController(
+        store: dependencies.store, accounts: dependencies.accounts, ingest: dependencies.ingest, background: dependencies.background,
         producer: configuration.incidentTag
     ).addRoutes(to: router)
-    IncidentsController(
-        store: dependencies.store, incidents: dependencies.incidents, accounts: dependencies.accounts, views: views, tag: configuration.incidentTag)
-        .addRoutes(to: router)
+    let sharing = IncidentSharing(store: dependencies.store, incidents: dependencies.incidents, producer: configuration.incidentTag)
+    IncidentsPagesController(
+        store: dependencies.store, incidents: dependencies.incidents, sharing: sharing, views: views, tag: configuration.incidentTag
+    ).addRoutes(to: router)
+    IncidentsAPIController(
+        store: dependencies.store, incidents: dependencies.incidents, sharing: sharing, accounts: dependencies.accounts, tag: configuration.incidentTag
+    ).addRoutes(to: router)
+    IncidentDashboardController(store: dependencies.store, views: views).addRoutes(to: router)
     IndicatorsController(store: dependencies.store, accounts: dependencies.accounts, views: views).addRoutes(to: router)
     PeersController(store: dependencies.store, incidents: dependencies.incidents, accounts: dependencies.accounts, views: views).addRoutes(to: router)
     // One cache of TAXII credentials and collections, so that the sharing page's changes apply at once.
@@ -87,7 +98,7 @@ public func buildApplication(
     Application(
         router: buildRouter(configuration: configuration, dependencies: dependencies),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),
-        services: services,
+        services: services + [dependencies.background],
         onServerRunning: onServerRunning,
         logger: dependencies.logger)
 }

@@ -49,11 +49,14 @@ public final class SQLStore: Store, Sendable {
     /// Opens the database. An SQLite file is created when missing; PostgreSQL is not contacted until
     /// ``withRunning(connectTimeout:migrate:_:)``.
     ///
+    /// SQLite's calls run on `threadPool` (the process's shared pool unless another is given: a test that
+    /// stands two stores for two processes gives each its own, as two processes would have).
+    ///
     /// - Throws: ``StoreError/unavailable(_:)`` when the SQLite file cannot be created or opened.
-    public static func open(_ location: DatabaseLocation, logger: Logger) async throws -> SQLStore {
+    public static func open(_ location: DatabaseLocation, logger: Logger, threadPool: NIOThreadPool = .singleton) async throws -> SQLStore {
         switch location {
         case .sqlite(let path):
-            return try await Self.openSQLite(path: path, location: location, logger: logger)
+            return try await Self.openSQLite(path: path, location: location, logger: logger, threadPool: threadPool)
         case .postgres(let settings):
             var configuration = PostgresClient.Configuration(
                 host: settings.host, port: settings.port, username: settings.username, password: settings.password,
@@ -65,7 +68,7 @@ public final class SQLStore: Store, Sendable {
         }
     }
 
-    private static func openSQLite(path: String, location: DatabaseLocation, logger: Logger) async throws -> SQLStore {
+    private static func openSQLite(path: String, location: DatabaseLocation, logger: Logger, threadPool: NIOThreadPool) async throws -> SQLStore {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
@@ -81,7 +84,8 @@ public final class SQLStore: Store, Sendable {
         }
         let connection: SQLiteConnection
         do {
-            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            connection = try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: threadPool, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
         } catch {
             throw StoreError.unavailable("cannot open \(path): \(error)")
         }

@@ -140,16 +140,12 @@ struct Demo: AsyncParsableCommand {
         }
         let service = IncidentService(store: store)
         let taxii = TAXIIService(store: store)
-        let organisations = try await store.organisations()
+        let bundles = IncidentSharing(store: store, incidents: service, producer: producer)
         let incidents = try await store.incidents(matching: IncidentQuery(limit: 24)).sorted { $0.number < $1.number }
         for (index, incident) in incidents.enumerated() {
             let tlp = TLP.allCases[index % TLP.allCases.count]
             let marked = try await service.setTLP(incident.id, tlp, by: "ana.garcia")
-            let input = STIXExporter.Input(
-                incident: marked, events: try await store.incidentEvents(incidentID: marked.id, limit: 50), organisations: organisations)
-            guard case .object(let bundle) = STIXExporter(producer: producer).bundle([input], now: Date()), case .array(let objects)? = bundle["objects"]
-            else { continue }
-            _ = try await taxii.publish(objects, tlp: tlp)
+            _ = try await taxii.publish(try await bundles.objects([marked], eventLimit: 50), tlp: tlp)
         }
         let indicators = try await store.indicators(matching: IndicatorQuery(), now: Date())
         let stix: [JSONValue] = indicators.map { indicator in

@@ -29,13 +29,13 @@ struct STIXCommand: AsyncParsableCommand {
             let ceiling = TLP(label: self.ceiling) ?? .red
             let producer = self.producer ?? settings.incidentTag
             let bundle = try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in
-                var inputs: [STIXExporter.Input] = []
-                let organisations = try await store.organisations()
+                var incidents: [Incident] = []
                 for number in self.incidents {
                     guard let incident = try await store.incident(number: number) else { throw CLIError("there is no incident #\(number)") }
-                    inputs.append(.init(incident: incident, events: try await store.incidentEvents(incidentID: incident.id, limit: 100_000), organisations: organisations))
+                    incidents.append(incident)
                 }
-                return STIXExporter(producer: producer).bundle(inputs, ceiling: ceiling, now: Date())
+                return try await IncidentSharing(store: store, incidents: IncidentService(store: store), producer: producer)
+                    .bundle(incidents, ceiling: ceiling)
             }
             let data = Data((bundle.text + "\n").utf8)
             if let out = self.out {

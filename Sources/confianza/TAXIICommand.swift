@@ -180,14 +180,10 @@ struct TAXIICommand: AsyncParsableCommand {
                     }
                     batches.append((file, objects))
                 }
-                let organisations = try await store.organisations()
+                let sharing = IncidentSharing(store: store, incidents: IncidentService(store: store), producer: settings.incidentTag)
                 for number in self.incidents {
                     guard let incident = try await store.incident(number: number) else { throw CLIError("there is no incident #\(number)") }
-                    let input = STIXExporter.Input(
-                        incident: incident, events: try await store.incidentEvents(incidentID: incident.id, limit: 100_000), organisations: organisations)
-                    let bundle = STIXExporter(producer: settings.incidentTag).bundle([input], now: Date())
-                    guard case .object(let fields) = bundle, case .array(let objects)? = fields["objects"] else { continue }
-                    batches.append(("incident #\(number)", objects))
+                    batches.append(("incident #\(number)", try await sharing.objects([incident])))
                 }
                 for (name, objects) in batches {
                     let result = try await service.publish(objects, tlp: tlp)

@@ -10,6 +10,34 @@ import NIOCore
 import Testing
 
 @Suite struct IncidentsHTTPTests {
+    /// Past ten thousand incidents, the dashboard, the queue's overdue banner and `/metrics` still count
+    /// every one (they used to read the first 10,000 and say nothing).
+    @Test(arguments: TestBackend.available)
+    func countsAreExactPastTenThousandIncidents(backend: TestBackend) async throws {
+        try await TestApp.run(backend) { client, dependencies in
+            let start = Date().addingTimeInterval(-30 * 86400)
+            let incidents = (0..<10_050).map { index in
+                Incident(
+                    title: "scan \(index)", taxonomy: "information-gathering", type: "scanner", severity: .low, tlp: .amber,
+                    status: index % 2 == 0 ? .new : .closed, createdAt: start, triageDue: start.addingTimeInterval(3600),
+                    resolveDue: start.addingTimeInterval(86400))
+            }
+            _ = try await dependencies.store.applyGrouping(newIncidents: incidents, links: [:], timeline: [])
+            let analyst = Browser(client)
+            try await analyst.login("ana")
+            let dashboard = try await analyst.get("/incidents/dashboard")
+            #expect(dashboard.text.contains("<dd>10050</dd>"))
+            #expect(dashboard.text.contains("<dd id=\"overdue\">5025</dd>"))
+            let queue = try await analyst.get("/incidents")
+            #expect(queue.text.contains(": 5025 ·"), "the overdue banner counts every open incident")
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.text.contains("confianza_incidents_open 5025"))
+            #expect(metrics.text.contains("confianza_incidents_overdue 5025"))
+            let csv = try await analyst.get("/incidents/metrics.csv")
+            #expect(csv.text.split(separator: "\r\n").count == 10_051, "a header and every incident")
+        }
+    }
+
     /// Events ingested through the app become incidents; an analyst takes one from new to closed in the
     /// pages; a viewer reads but cannot act; a forbidden move is refused with the reason.
     @Test(arguments: TestBackend.available)

@@ -1,6 +1,7 @@
 import ConfianzaCore
 import ConfianzaTestSupport
 import Foundation
+import NIOPosix
 import SQLKit
 import Testing
 
@@ -86,8 +87,13 @@ import Testing
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         func race(_ location: DatabaseLocation) async throws {
-            let a = try await SQLStore.open(location, logger: TestDatabase.logger)
-            let b = try await SQLStore.open(location, logger: TestDatabase.logger)
+            // Each "process" has its own SQLite thread, as two processes would: on the shared pool, one
+            // waiting for the lock could hold the only thread the other needs to finish.
+            let pools = [NIOThreadPool(numberOfThreads: 1), NIOThreadPool(numberOfThreads: 1)]
+            for pool in pools { pool.start() }
+            defer { for pool in pools { pool.shutdownGracefully { _ in } } }
+            let a = try await SQLStore.open(location, logger: TestDatabase.logger, threadPool: pools[0])
+            let b = try await SQLStore.open(location, logger: TestDatabase.logger, threadPool: pools[1])
             try await a.withRunning(migrate: false) { a in
                 try await b.withRunning(migrate: false) { b in
                     async let first = a.migrate()

@@ -9,6 +9,12 @@ public protocol IncidentStore: Sendable {
     func incident(number: Int) async throws -> Incident?
     /// Open incidents first, then by newest; with the query's filters.
     func incidents(matching query: IncidentQuery) async throws -> [Incident]
+    /// Every incident, by number, `limit` at a time after `number`: for exports that read them all.
+    func incidents(afterNumber number: Int, limit: Int) async throws -> [Incident]
+    /// Counts over every incident at `now`, computed by the database: exact at any size.
+    func incidentCounts(at now: Date) async throws -> IncidentCounts
+    /// The dashboard's figures over every incident at `now`, computed by the database.
+    func incidentMetrics(at now: Date) async throws -> IncidentMetrics
     /// Replaces an incident's fields (not its events) and appends to its timeline, in one transaction.
     /// Throws ``StoreError/notFound(_:)`` when there is no such incident.
     func updateIncident(_ incident: Incident, timeline: [TimelineEntry]) async throws

@@ -49,11 +49,10 @@ struct OperationsController {
             self.metrics.makeGauge(descriptor: descriptor, labels: labels).set(Double(value))
         }
         // Incidents needing work, and those past a due date (the SLA breaches happening now).
-        let open = try await self.store.incidents(matching: IncidentQuery(statuses: IncidentStatus.allCases.filter(\.isOpen), limit: 10_000))
-        let now = Date()
+        let counts = try await self.store.incidentCounts(at: Date())
         let incidentGauges: [(String, String, Int)] = [
-            ("open", "Incidents not resolved or closed", open.count),
-            ("overdue", "Open incidents past their triage or resolution due date", open.filter { $0.isOverdue(at: now) }.count),
+            ("open", "Incidents not resolved or closed", counts.open),
+            ("overdue", "Open incidents past their triage or resolution due date", counts.overdue),
         ]
         for (name, help, value) in incidentGauges {
             self.metrics.makeGauge(descriptor: MetricNameDescriptor(namespace: "confianza", subsystem: "incidents", metricName: name, helpText: help))

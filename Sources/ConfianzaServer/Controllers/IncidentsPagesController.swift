@@ -1,0 +1,383 @@
+import ConfianzaCore
+import ConfianzaSTIX
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The analyst's daily screens: the incident queue, a new incident, and an incident's page with its
+/// actions. Everyone signed in reads; analysts and admins act. A refusal comes back on the page, in
+/// the reader's language.
+struct IncidentsPagesController {
+    /// The queue and an incident's page read accounts (who can be assigned), the constituency, events,
+    /// outbox and peers.
+    typealias Storage = any IncidentStore & ConstituencyStore & AccountStore & EventStore & PeerStore
+
+    let store: Storage
+    let incidents: IncidentService
+    let sharing: IncidentSharing
+    let views: Views
+    let tag: String
+
+    func addRoutes(to router: Router<AppContext>) {
+        router.get("/incidents", use: self.queue)
+        router.post("/incidents", use: self.create)
+        router.get("/incidents/new", use: self.newForm)
+        router.post("/incidents/bulk", use: self.bulk)
+        router.get("/incidents/:number", use: self.show)
+        router.get("/incidents/:number/stix.json", use: self.stix)
+        router.post("/incidents/:number/status", use: self.statusForm)
+        router.post("/incidents/:number/assign", use: self.assignForm)
+        router.post("/incidents/:number/severity", use: self.severityForm)
+        router.post("/incidents/:number/tlp", use: self.tlpForm)
+        router.post("/incidents/:number/notes", use: self.noteForm)
+        router.post("/incidents/:number/tasks", use: self.taskForm)
+        router.post("/incidents/:number/tasks/:task", use: self.toggleTaskForm)
+        router.post("/incidents/:number/notify", use: self.notifyForm)
+        router.post("/incidents/:number/share", use: self.shareForm)
+        router.get("/incidents/:number/shares/:share", use: self.sharedContent)
+        router.post("/incidents/:number/merge", use: self.mergeForm)
+        router.post("/incidents/:number/links", use: self.linkForm)
+        router.post("/incidents/:number/notices/:notice/resend", use: self.resendForm)
+        router.post("/incidents/:number/split", use: self.splitForm)
+    }
+
+    private func t(_ key: String, _ context: AppContext, _ arguments: [String: String] = [:]) -> String {
+        self.views.localizer.text(key, context.language, arguments)
+    }
+
+    private func row(_ incident: Incident, names: [UUID: String], now: Date, context: AppContext) -> [String: Any] {
+        [
+            "number": incident.number, "title": incident.title, "severity": incident.severity.rawValue,
+            "severityLabel": self.t("severity.\(incident.severity.rawValue)", context), "status": incident.status.rawValue,
+            "statusLabel": self.t("incident.status.\(incident.status.rawValue)", context), "assignee": incident.assignee ?? "",
+            "organisations": incident.organisations.compactMap { names[$0] }.joined(separator: ", "), "events": incident.eventCount,
+            "type": incident.type, "created": TimeFormat.minute(incident.createdAt),
+            "due": TimeFormat.minute(IncidentQuery.nextDue(incident)),
+            "overdue": incident.isOverdue(at: now), "tlp": incident.tlp.rawValue,
+        ]
+    }
+
+    @Sendable func queue(request: Request, context: AppContext) async throws -> Response {
+        let user = try context.requireUser()
+        var query = try IncidentRequests.query(request, user: user)
+        query.limit = min(query.limit, 200)
+        let now = Date()
+        let found = try await self.store.incidents(matching: query)
+        let names = try await ConstituencyIndexReader(store: self.store).organisations()
+        let rows = found.map { self.row($0, names: names, now: now, context: context) }
+        // Overdue among all open incidents, not only this page's.
+        let overdue = try await self.store.incidentCounts(at: now).overdue
+        let parameters = request.uri.queryParameters
+        let status = parameters["status"].map(String.init) ?? "open"
+        let analysts = try await self.store.users().filter { !$0.disabled && $0.role.includes(.analyst) }.map(\.username)
+        let data: [String: Any] = [
+            "incidents": rows, "hasIncidents": !rows.isEmpty, "overdueCount": overdue, "hasOverdue": overdue > 0,
+            "sorts": IncidentQuery.Order.allCases.map { ["value": $0.rawValue, "label": self.t("incidents.sort.\($0.rawValue)", context), "selected": $0 == query.order] as [String: Any] },
+            "canAct": user.role.includes(.analyst),
+            "statuses": (["open", "all"] + IncidentStatus.allCases.map(\.rawValue)).map { value in
+                ["value": value, "label": self.t("incident.status.\(value)", context), "selected": value == status] as [String: Any]
+            },
+            "severities": Severity.allCases.map {
+                ["value": $0.rawValue, "label": self.t("severity.\($0.rawValue)", context), "selected": $0 == query.severity] as [String: Any]
+            },
+            "assignee": parameters["assignee"].map(String.init) ?? "",
+            "analysts": analysts.map { ["value": $0] },
+            "moves": IncidentStatus.allCases.map { ["value": $0.rawValue, "label": self.t("incident.status.\($0.rawValue)", context)] },
+        ]
+        return try self.views.page("incidents", title: self.t("incidents.title", context), data: data, context: context, request: request)
+    }
+
+    /// Several incidents at once: assign them, or move them (each move checked on its own).
+    @Sendable func bulk(request: Request, context: AppContext) async throws -> Response {
+        let user = try context.requireRole(.analyst)
+        let numbers = context.form.values.keys.compactMap { key -> Int? in
+            guard key.hasPrefix("select-") else { return nil }
+            return Int(key.dropFirst("select-".count))
+        }.sorted()
+        guard !numbers.isEmpty else { throw AppError.invalidFields([.init(field: "select", reason: "choose at least one incident")]) }
+        let assignee = context.form["assignee"] ?? ""
+        let status = context.form["status"] ?? ""
+        var refused: [String] = []
+        for number in numbers {
+            guard let incident = try await self.store.incident(number: number) else { continue }
+            do {
+                if !assignee.isEmpty { try await self.incidents.assign(incident.id, to: assignee == "-" ? nil : assignee, by: user.username) }
+                if let next = IncidentStatus(rawValue: status), next != incident.status {
+                    try await self.incidents.move(incident.id, to: next, by: user.username)
+                }
+            } catch let error as IncidentError {
+                refused.append("#\(number): \(error.description)")
+            }
+        }
+        if refused.isEmpty { return Response.redirect(to: "/incidents?done=\(numbers.count)", type: .normal) }
+        throw AppError.conflict(refused.joined(separator: "; "), field: "status")
+    }
+
+    /// The incident as a STIX 2.1 bundle (see ``IncidentRequests/stix(_:request:sharing:)``).
+    @Sendable func stix(request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireUser()
+        return try await IncidentRequests.stix(try await IncidentRequests.incident(context, in: self.store), request: request, sharing: self.sharing)
+    }
+
+    @Sendable func newForm(request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireRole(.analyst)
+        // Events chosen in the events list come as event-<id> fields.
+        let parameters = request.uri.queryParameters
+        var ids = parameters["events"].map(String.init).map { [$0] } ?? []
+        for (key, _) in parameters where key.hasPrefix("event-") {
+            if let id = Int64(key.dropFirst("event-".count)) { ids.append(String(id)) }
+        }
+        var form = FormFields()
+        if let first = ids.first.flatMap(Int64.init), let stored = try await self.store.event(id: first) {
+            // Start from the first event's classification; the analyst can change it.
+            let type = stored.event["classification.type"]?.description ?? ""
+            let names = try await ConstituencyIndexReader(store: self.store).organisations()
+            let organisation = stored.organisations.first
+            form = FormFields(values: [
+                "type": type, "severity": stored.event["severity"]?.description ?? "medium", "tlp": stored.event["tlp"]?.description ?? "TLP:AMBER",
+                "organisation": organisation?.uuidString ?? "", "title": "\(type) at \(organisation.flatMap { names[$0] } ?? "…")",
+            ])
+        }
+        return try await self.renderNew(context: context, request: request, events: ids.joined(separator: ", "), form: form)
+    }
+
+    private func renderNew(
+        context: AppContext, request: Request, events: String, flash: Views.Flash? = nil, status: HTTPResponse.Status = .ok, form: FormFields = FormFields()
+    ) async throws -> Response {
+        let organisations = try await self.store.organisations().sorted { $0.name < $1.name }
+        let data: [String: Any] = [
+            "events": events, "title": form["title"] ?? "",
+            "types": Taxonomy.taxonomyOfType.keys.sorted().map { ["value": $0, "selected": $0 == (form["type"] ?? "")] as [String: Any] },
+            "severities": Severity.allCases.map {
+                ["value": $0.rawValue, "label": self.t("severity.\($0.rawValue)", context), "selected": $0.rawValue == (form["severity"] ?? "medium")] as [String: Any]
+            },
+            "tlps": TLP.allCases.map { ["value": $0.rawValue, "selected": $0.rawValue == (form["tlp"] ?? TLP.amber.rawValue)] as [String: Any] },
+            "organisations": organisations.map { ["value": $0.id.uuidString, "label": $0.name, "selected": $0.id.uuidString == (form["organisation"] ?? "")] as [String: Any] },
+        ]
+        return try self.views.page("incident_new", title: self.t("incidents.new", context), data: data, context: context, request: request, flash: flash, status: status)
+    }
+
+    @Sendable func create(request: Request, context: AppContext) async throws -> Response {
+        let user = try context.requireRole(.analyst)
+        let form = context.form
+        do {
+            let ids = try IncidentRequests.eventIDs(form["events"] ?? "")
+            guard let severity = Severity(rawValue: form["severity"] ?? "") else { throw IncidentError.invalid(field: "severity", reason: "must be chosen") }
+            guard let tlp = TLP(label: form["tlp"] ?? "") else { throw IncidentError.invalid(field: "tlp", reason: "must be chosen") }
+            let organisations = (form["organisation"]).flatMap(UUID.init(uuidString:)).map { [$0] } ?? []
+            let incident = try await self.incidents.create(
+                .init(title: form["title"] ?? "", type: form["type"] ?? "", severity: severity, tlp: tlp, organisations: organisations), events: ids,
+                by: user.username)
+            return Response.redirect(to: "/incidents/\(incident.number)", type: .normal)
+        } catch let error as IncidentError {
+            return try await self.renderNew(
+                context: context, request: request, events: form["events"] ?? "", flash: .init(kind: .error, text: error.description),
+                status: .unprocessableContent, form: form)
+        }
+    }
+
+    @Sendable func show(request: Request, context: AppContext) async throws -> Response {
+        try await self.render(try await IncidentRequests.incident(context, in: self.store), request: request, context: context)
+    }
+
+    private func render(_ incident: Incident, request: Request, context: AppContext, flash: Views.Flash? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let user = try context.requireUser()
+        let names = try await ConstituencyIndexReader(store: self.store).organisations()
+        let now = Date()
+        let timeline = try await self.store.timeline(incidentID: incident.id).reversed().map { entry -> [String: Any] in
+            [
+                "at": TimeFormat.minute(entry.at), "actor": entry.actor, "kind": self.t("incident.timeline.\(entry.kind.rawValue)", context),
+                "detail": entry.detail, "isNote": entry.kind == .note,
+            ]
+        }
+        let tasks = try await self.store.tasks(incidentID: incident.id).map { task -> [String: Any] in
+            ["id": task.id.uuidString, "title": task.title, "assignee": task.assignee ?? "", "done": task.done]
+        }
+        let events = try await self.store.incidentEvents(incidentID: incident.id, limit: 200).map { stored -> [String: Any] in
+            let event = stored.event
+            return [
+                "id": stored.id, "time": TimeFormat.minute(stored.lastSeen), "type": event["classification.type"]?.description ?? "",
+                "ip": event["source.ip"]?.description ?? event["source.fqdn"]?.description ?? event["source.url"]?.description ?? "",
+                "feed": event["feed.name"]?.description ?? "", "count": stored.count,
+            ]
+        }
+        let analysts = try await self.store.users().filter { !$0.disabled && $0.role.includes(.analyst) }.map(\.username)
+        let outbox = try await self.store.outboxMessages(incidentID: incident.id).map { message -> [String: Any] in
+            [
+                "id": message.id.uuidString, "canResend": message.state == .failed || message.state == .uncertain,
+                "recipient": message.recipient, "state": message.state.rawValue, "stateLabel": self.t("outbox.\(message.state.rawValue)", context),
+                "attempts": message.attempts, "error": message.lastError ?? "", "sent": message.sentAt.map(TimeFormat.minute) ?? "",
+            ]
+        }
+        let peers = try await self.store.peers()
+        let peerNames = Dictionary(peers.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let shares = try await self.store.shares(incidentID: incident.id).map { share -> [String: Any] in
+            ["id": share.id.uuidString, "peer": peerNames[share.peerID] ?? "?", "tlp": share.tlp.rawValue, "at": TimeFormat.minute(share.at), "actor": share.actor]
+        }
+        let linked = try await self.store.linkedIncidents(incident.id).map { ["number": $0.number, "title": $0.title, "status": self.t("incident.status.\($0.status.rawValue)", context)] as [String: Any] }
+        var summary = self.row(incident, names: names, now: now, context: context)
+        summary["pap"] = incident.pap.rawValue
+        summary["taxonomy"] = incident.taxonomy
+        summary["triageDue"] = TimeFormat.minute(incident.triageDue)
+        summary["resolveDue"] = TimeFormat.minute(incident.resolveDue)
+        summary["triageOverdue"] = incident.status == .new && now > incident.triageDue
+        summary["resolveOverdue"] = incident.status.isOpen && now > incident.resolveDue
+        let data: [String: Any] = [
+            "incident": summary, "timeline": timeline, "outbox": outbox, "hasOutbox": !outbox.isEmpty,
+            "peers": peers.map { ["value": $0.id.uuidString, "label": "\($0.name) (≤ \($0.tlpCeiling.rawValue))"] }, "hasPeers": !peers.isEmpty,
+            "shares": shares, "hasShares": !shares.isEmpty, "linked": linked, "hasLinked": !linked.isEmpty, "tasks": tasks, "hasTasks": !tasks.isEmpty, "events": events, "hasEvents": !events.isEmpty,
+            "canAct": user.role.includes(.analyst),
+            "moves": incident.status.allowedNext.map { ["value": $0.rawValue, "label": self.t("incident.move.\($0.rawValue)", context)] },
+            "analysts": analysts.map { ["value": $0, "selected": $0 == incident.assignee] as [String: Any] },
+            "severities": Severity.allCases.map {
+                ["value": $0.rawValue, "label": self.t("severity.\($0.rawValue)", context), "selected": $0 == incident.severity] as [String: Any]
+            },
+            "tlps": TLP.allCases.map { ["value": $0.rawValue, "selected": $0 == incident.tlp] as [String: Any] },
+        ]
+        return try self.views.page(
+            "incident", title: "#\(incident.number) \(incident.title)", data: data, context: context, request: request, flash: flash, status: status)
+    }
+
+    /// Runs an action from the incident page; a refusal comes back on the page, saying why.
+    private func act(
+        request: Request, context: AppContext, _ action: (Incident, User) async throws -> Void
+    ) async throws -> Response {
+        let user = try context.requireRole(.analyst)
+        let incident = try await IncidentRequests.incident(context, in: self.store)
+        do {
+            try await action(incident, user)
+        } catch let error as IncidentError {
+            if case .notFound = error { throw error }
+            let current = try await self.store.incident(id: incident.id) ?? incident
+            return try await self.render(current, request: request, context: context, flash: .init(kind: .error, text: error.description), status: AppError.from(error).status)
+        }
+        return Response.redirect(to: "/incidents/\(incident.number)", type: .normal)
+    }
+
+    @Sendable func statusForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            guard let status = IncidentStatus(rawValue: context.form["status"] ?? "") else {
+                throw IncidentError.invalid(field: "status", reason: "must be one of \(IncidentStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            try await self.incidents.move(incident.id, to: status, by: user.username, note: context.form["note"])
+        }
+    }
+
+    @Sendable func assignForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            let assignee = context.form["assignee"] ?? ""
+            try await self.incidents.assign(incident.id, to: assignee.isEmpty ? nil : assignee, by: user.username)
+        }
+    }
+
+    @Sendable func severityForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            guard let severity = Severity(rawValue: context.form["severity"] ?? "") else {
+                throw IncidentError.invalid(field: "severity", reason: "must be one of critical, high, medium, low, info")
+            }
+            try await self.incidents.setSeverity(incident.id, severity, by: user.username)
+        }
+    }
+
+    @Sendable func tlpForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            guard let tlp = TLP(label: context.form["tlp"] ?? "") else { throw IncidentError.invalid(field: "tlp", reason: "must be a TLP 2.0 label") }
+            try await self.incidents.setTLP(incident.id, tlp, by: user.username)
+        }
+    }
+
+    @Sendable func noteForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            try await self.incidents.addNote(incident.id, context.form["note"] ?? "", by: user.username)
+        }
+    }
+
+    @Sendable func taskForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            try await self.incidents.addTask(incident.id, title: context.form["title"] ?? "", assignee: context.form["assignee"], by: user.username)
+        }
+    }
+
+    @Sendable func notifyForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            _ = try await self.incidents.notify(incident.id, by: user.username, tag: self.tag)
+        }
+    }
+
+    @Sendable func shareForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            guard let peer = (context.form["peer"]).flatMap(UUID.init(uuidString:)) else { throw IncidentError.invalid(field: "peer", reason: "must be chosen") }
+            guard let tlp = TLP(label: context.form["tlp"] ?? "") else { throw IncidentError.invalid(field: "tlp", reason: "must be a TLP 2.0 label") }
+            try await self.sharing.share(incident, with: peer, tlp: tlp, by: user.username, address: context.address)
+        }
+    }
+
+    /// What was handed to a peer, as it was.
+    @Sendable func sharedContent(request: Request, context: AppContext) async throws -> Response {
+        _ = try context.requireRole(.analyst)
+        let incident = try await IncidentRequests.incident(context, in: self.store)
+        guard let id = context.parameters.get("share").flatMap(UUID.init(uuidString:)),
+            let share = try await self.store.shares(incidentID: incident.id).first(where: { $0.id == id })
+        else { throw AppError.notFound("no such share") }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/stix+json;version=2.1", .contentDisposition: "attachment; filename=\"incident-\(incident.number)-share.stix.json\""],
+            body: .init(byteBuffer: ByteBuffer(string: share.content)))
+    }
+
+    @Sendable func resendForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            guard let id = context.parameters.get("notice").flatMap(UUID.init(uuidString:)) else { throw IncidentError.notFound("notice") }
+            try await self.incidents.resend(id, of: incident.id, by: user.username)
+        }
+    }
+
+    @Sendable func linkForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            let text = (context.form["to"] ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "# "))
+            guard let number = Int(text), let other = try await self.store.incident(number: number) else {
+                throw IncidentError.invalid(field: "to", reason: "'\(text)' is not an incident number")
+            }
+            try await self.incidents.link(incident.id, to: other.id, by: user.username)
+        }
+    }
+
+    /// Merges this incident into another (given by number).
+    @Sendable func mergeForm(request: Request, context: AppContext) async throws -> Response {
+        let user = try context.requireRole(.analyst)
+        let incident = try await IncidentRequests.incident(context, in: self.store)
+        do {
+            let text = (context.form["into"] ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "# "))
+            guard let number = Int(text), let target = try await self.store.incident(number: number) else {
+                throw IncidentError.invalid(field: "into", reason: "'\(text)' is not an incident number")
+            }
+            try await self.incidents.merge([incident.id], into: target.id, by: user.username)
+            return Response.redirect(to: "/incidents/\(target.number)", type: .normal)
+        } catch let error as IncidentError {
+            let current = try await self.store.incident(id: incident.id) ?? incident
+            return try await self.render(current, request: request, context: context, flash: .init(kind: .error, text: error.description), status: AppError.from(error).status)
+        }
+    }
+
+    /// Splits the events ticked on the incident page (split-<id> fields) out to a new incident.
+    @Sendable func splitForm(request: Request, context: AppContext) async throws -> Response {
+        let user = try context.requireRole(.analyst)
+        let incident = try await IncidentRequests.incident(context, in: self.store)
+        let ids = context.form.values.keys.compactMap { key -> Int64? in key.hasPrefix("split-") ? Int64(key.dropFirst("split-".count)) : nil }
+        do {
+            let created = try await self.incidents.split(ids, from: incident.id, title: context.form["title"] ?? "", by: user.username)
+            return Response.redirect(to: "/incidents/\(created.number)", type: .normal)
+        } catch let error as IncidentError {
+            return try await self.render(incident, request: request, context: context, flash: .init(kind: .error, text: error.description), status: AppError.from(error).status)
+        }
+    }
+
+    @Sendable func toggleTaskForm(request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            guard let id = context.parameters.get("task").flatMap(UUID.init(uuidString:)), let task = try await self.store.task(id: id),
+                task.incidentID == incident.id
+            else { throw IncidentError.notFound("task") }
+            try await self.incidents.setTask(id, done: context.form["done"] == "true", by: user.username)
+        }
+    }
+}

@@ -1,0 +1,51 @@
+extension Migrations {
+    /// Feeds: ingest runs, events and the quarantine. Released: never edit, add a new step.
+    static let feeds = Migration(
+        version: 3, name: "feeds: ingest runs, events, quarantine",
+        sqliteFirst: [
+            """
+            CREATE TABLE events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                dedup_key BLOB NOT NULL, window_start BIGINT NOT NULL, run_id TEXT NOT NULL, feed TEXT NOT NULL,
+                time_source BIGINT, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, count BIGINT NOT NULL,
+                taxonomy TEXT NOT NULL, type TEXT NOT NULL, identifier TEXT, source_ip TEXT, source_key BLOB, source_asn BIGINT, severity TEXT,
+                tlp TEXT, organisations TEXT NOT NULL, rule TEXT, data TEXT NOT NULL, raw BLOB)
+            """,
+            """
+            CREATE TABLE quarantine (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                run_id TEXT NOT NULL, line BIGINT NOT NULL, reason TEXT NOT NULL, raw TEXT NOT NULL)
+            """,
+        ],
+        postgresFirst: [
+            """
+            CREATE TABLE events (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                dedup_key BYTEA NOT NULL, window_start BIGINT NOT NULL, run_id TEXT NOT NULL, feed TEXT NOT NULL,
+                time_source BIGINT, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, count BIGINT NOT NULL,
+                taxonomy TEXT NOT NULL, type TEXT NOT NULL, identifier TEXT, source_ip TEXT, source_key BYTEA, source_asn BIGINT, severity TEXT,
+                tlp TEXT, organisations TEXT NOT NULL, rule TEXT, data TEXT NOT NULL, raw BYTEA)
+            """,
+            """
+            CREATE TABLE quarantine (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                run_id TEXT NOT NULL, line BIGINT NOT NULL, reason TEXT NOT NULL, raw TEXT NOT NULL)
+            """,
+        ],
+        common: [
+            """
+            CREATE TABLE ingest_runs (
+                id TEXT PRIMARY KEY, file_name TEXT NOT NULL, file_hash TEXT NOT NULL, format TEXT NOT NULL, feed TEXT NOT NULL,
+                started_at BIGINT NOT NULL, finished_at BIGINT,
+                lines_read BIGINT NOT NULL, events_stored BIGINT NOT NULL, duplicates BIGINT NOT NULL, quarantined BIGINT NOT NULL,
+                checkpoint_line BIGINT NOT NULL, source TEXT NOT NULL, actor TEXT, header TEXT,
+                UNIQUE (file_hash, format, feed))
+            """,
+            "CREATE UNIQUE INDEX events_dedup ON events (dedup_key, window_start)",
+            "CREATE INDEX events_time ON events (time_source)",
+            "CREATE INDEX events_last_seen ON events (last_seen)",
+            "CREATE INDEX events_source_key ON events (source_key)",
+            "CREATE INDEX events_source_asn ON events (source_asn)",
+            "CREATE INDEX quarantine_run ON quarantine (run_id, line)",
+        ])
+}

@@ -1,0 +1,109 @@
+import ConfianzaCore
+import Foundation
+import SQLKit
+
+/// Figures over every incident, computed by the database so that they are exact at any size: the
+/// queue's overdue banner, `/metrics` and the dashboard read them here, never from a page of incidents.
+extension SQLStore {
+    public func incidents(afterNumber number: Int, limit: Int) async throws -> [Incident] {
+        try await self.withDatabase { db in
+            let rows = try await db.raw(
+                """
+                SELECT \(unsafeRaw: Self.incidentColumnList) FROM incidents WHERE number > \(bind: number)
+                ORDER BY number LIMIT \(bind: max(1, min(limit, 10_000)))
+                """
+            ).all()
+            return try await Self.incidents(rows, db: db)
+        }
+    }
+
+    public func incidentCounts(at now: Date) async throws -> IncidentCounts {
+        try await self.withDatabase { db in try await Self.incidentCounts(at: now, db: db) }
+    }
+
+    /// The rules of ``Incident/isOverdue(at:)``, ``Incident/triageBreached(at:)`` and
+    /// ``Incident/resolveBreached(at:)``, as SQL.
+    static func incidentCounts(at now: Date, db: any SQLDatabase) async throws -> IncidentCounts {
+        let at = Millis(now)
+        let open = "status NOT IN ('resolved', 'closed')"
+        guard
+            let row = try await db.raw(
+                """
+                SELECT COUNT(*) AS total,
+                    COALESCE(SUM(CASE WHEN \(unsafeRaw: open) THEN 1 ELSE 0 END), 0) AS open,
+                    COALESCE(SUM(CASE WHEN (status = 'new' AND triage_due < \(bind: at)) OR (\(unsafeRaw: open) AND resolve_due < \(bind: at))
+                        THEN 1 ELSE 0 END), 0) AS overdue,
+                    COALESCE(SUM(CASE WHEN (triaged_at IS NOT NULL AND triaged_at > triage_due)
+                        OR (triaged_at IS NULL AND status = 'new' AND triage_due < \(bind: at)) THEN 1 ELSE 0 END), 0) AS triage_breaches,
+                    COALESCE(SUM(CASE WHEN (resolved_at IS NOT NULL AND resolved_at > resolve_due)
+                        OR (resolved_at IS NULL AND \(unsafeRaw: open) AND resolve_due < \(bind: at)) THEN 1 ELSE 0 END), 0) AS resolve_breaches
+                FROM incidents
+                """
+            ).first()
+        else { return IncidentCounts() }
+        return IncidentCounts(
+            total: try row.decode(column: "total", as: Int.self), open: try row.decode(column: "open", as: Int.self),
+            overdue: try row.decode(column: "overdue", as: Int.self), triageBreaches: try row.decode(column: "triage_breaches", as: Int.self),
+            resolveBreaches: try row.decode(column: "resolve_breaches", as: Int.self))
+    }
+
+    public func incidentMetrics(at now: Date) async throws -> IncidentMetrics {
+        let sqlite = self.isSQLite
+        return try await self.withDatabase { db in
+            let counts = try await Self.incidentCounts(at: now, db: db)
+            let acknowledge = try await Self.percentiles(of: "triaged_at", db: db)
+            let resolve = try await Self.percentiles(of: "resolved_at", db: db)
+            var types: [String: Int] = [:]
+            for row in try await db.raw("SELECT type AS name, COUNT(*) AS n FROM incidents GROUP BY type").all() {
+                types[try row.decode(column: "name", as: String.self)] = try row.decode(column: "n", as: Int.self)
+            }
+            var sectors: [String: Int] = [:]
+            let known = "SELECT 1 FROM incident_organisations io JOIN organisations o ON o.id = io.organisation_id WHERE io.incident_id = i.id"
+            for row in try await db.raw(
+                """
+                SELECT o.sector AS name, COUNT(DISTINCT io.incident_id) AS n
+                FROM incident_organisations io JOIN organisations o ON o.id = io.organisation_id GROUP BY o.sector
+                UNION ALL
+                SELECT \(bind: IncidentMetrics.noSector) AS name, COUNT(*) AS n FROM incidents i WHERE NOT EXISTS (\(unsafeRaw: known))
+                """
+            ).all() {
+                let count = try row.decode(column: "n", as: Int.self)
+                if count > 0 { sectors[try row.decode(column: "name", as: String.self), default: 0] += count }
+            }
+            let month =
+                sqlite
+                ? "strftime('%Y-%m', created_at / 1000, 'unixepoch')"
+                : "to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')"
+            var months: [String: Int] = [:]
+            for row in try await db.raw(
+                """
+                SELECT \(unsafeRaw: month) AS name, COUNT(*) AS n FROM incidents
+                WHERE created_at >= \(bind: Millis(IncidentMetrics.monthsStart(now))) GROUP BY \(unsafeRaw: month)
+                """
+            ).all() {
+                months[try row.decode(column: "name", as: String.self)] = try row.decode(column: "n", as: Int.self)
+            }
+            return IncidentMetrics(
+                counts: counts, timeToAcknowledge: acknowledge, timeToResolve: resolve, byType: IncidentMetrics.ranked(types),
+                bySector: IncidentMetrics.ranked(sectors), byMonth: IncidentMetrics.lastTwelveMonths(months, now: now))
+        }
+    }
+
+    /// Median and 90th percentile of `column − created_at`, in seconds, over incidents where it is set:
+    /// the database sorts, and only the two values at their nearest rank are read.
+    static func percentiles(of column: String, db: any SQLDatabase) async throws -> IncidentMetrics.Percentiles? {
+        let count = try await db.raw("SELECT COUNT(*) AS n FROM incidents WHERE \(unsafeRaw: column) IS NOT NULL").first()?
+            .decode(column: "n", as: Int.self) ?? 0
+        guard count > 0 else { return nil }
+        func value(_ p: Double) async throws -> Double {
+            let row = try await db.raw(
+                """
+                SELECT \(unsafeRaw: column) - created_at AS d FROM incidents WHERE \(unsafeRaw: column) IS NOT NULL
+                ORDER BY d LIMIT 1 OFFSET \(bind: IncidentMetrics.rank(p, of: count))
+                """
+            ).first()
+            return Double(try row?.decode(column: "d", as: Int64.self) ?? 0) / 1000
+        }
+        return IncidentMetrics.Percentiles(median: try await value(0.5), p90: try await value(0.9))
+    }
+}
