@@ -45,6 +45,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Every word a user reads, in every language: locale folders as data, and their loader.
+        .target(
+            name: "ConfianzaLocales",
+            dependencies: ["ConfianzaCore"],
+            resources: [.copy("Resources/Locales")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ConfianzaFeeds",
             dependencies: ["ConfianzaCore", "ConfianzaNetwork", .product(name: "Crypto", package: "swift-crypto")],
@@ -86,7 +93,7 @@ let package = Package(
         .target(
             name: "ConfianzaServer",
             dependencies: [
-                "ConfianzaCore", "ConfianzaFeeds", "ConfianzaNetwork", "ConfianzaSTIX",
+                "ConfianzaCore", "ConfianzaFeeds", "ConfianzaLocales", "ConfianzaNetwork", "ConfianzaSTIX",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -96,13 +103,13 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            resources: [.copy("Resources/Templates"), .copy("Resources/Locales"), .copy("Resources/Static"), .copy("Resources/openapi.json")],
+            resources: [.copy("Resources/Templates"), .copy("Resources/Static"), .copy("Resources/openapi.json")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "ConfianzaTestSupport",
             dependencies: [
-                "ConfianzaCore", "ConfianzaStore",
+                "ConfianzaCore", "ConfianzaStore", "ConfianzaLocales",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/Support",
@@ -112,7 +119,7 @@ let package = Package(
             name: "confianza",
             dependencies: [
                 "ConfianzaCore", "ConfianzaNetwork",
-                "ConfianzaFeeds",
+                "ConfianzaFeeds", "ConfianzaLocales",
                 "ConfianzaStore", "ConfianzaMail", "ConfianzaSTIX",
                 "ConfianzaServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

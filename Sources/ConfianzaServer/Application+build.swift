@@ -68,7 +68,8 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
         store: dependencies.store, incidents: dependencies.incidents, sharing: sharing, views: views, tag: configuration.incidentTag
     ).addRoutes(to: router)
     IncidentsAPIController(
-        store: dependencies.store, incidents: dependencies.incidents, sharing: sharing, accounts: dependencies.accounts, tag: configuration.incidentTag
+        store: dependencies.store, incidents: dependencies.incidents, sharing: sharing, accounts: dependencies.accounts, texts: views.localizer,
+        tag: configuration.incidentTag
     ).addRoutes(to: router)
     IncidentDashboardController(store: dependencies.store, views: views).addRoutes(to: router)
     IndicatorsController(store: dependencies.store, accounts: dependencies.accounts, views: views).addRoutes(to: router)

@@ -36,6 +36,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "A grouping rule file: which fields and window make events one incident (env CONFIANZA_INCIDENT_GROUPING).")
     var incidentGrouping: String?
 
+    @Option(help: "A folder of languages laid over the bundled ones: <code>/texts.json and <code>/mail/*.txt (env CONFIANZA_LOCALES).")
+    var locales: String?
+
     var flags: [String: String] {
         var flags: [String: String] = [:]
         flags["database"] = self.database
@@ -43,6 +46,7 @@ struct GlobalOptions: ParsableArguments {
         flags["shadowserverMapping"] = self.shadowserverMapping
         flags["slaPolicy"] = self.slaPolicy
         flags["incidentGrouping"] = self.incidentGrouping
+        flags["locales"] = self.locales
         return flags
     }
 }

@@ -11,6 +11,8 @@ struct OutboxService: Service {
     let sender: OutboxSender
     let incidents: IncidentService
     let tag: String
+    /// What digests say, in each contact's language.
+    let texts: TextCatalogue
     let logger: Logger
     var interval: Duration = .seconds(2)
     /// How often digests that have come due are queued.
@@ -28,7 +30,7 @@ struct OutboxService: Service {
             if ContinuousClock.now - lastDigests >= self.digestInterval {
                 lastDigests = ContinuousClock.now
                 do {
-                    let queued = try await self.incidents.queueDigests(tag: self.tag)
+                    let queued = try await self.incidents.queueDigests(tag: self.tag, texts: self.texts)
                     if queued > 0 { self.logger.notice("digests queued", metadata: ["count": "\(queued)"]) }
                 } catch {
                     self.logger.error("queueing digests failed", metadata: ["error": "\(error)"])

@@ -1,5 +1,6 @@
 import ConfianzaCore
 import ConfianzaFeeds
+import ConfianzaLocales
 import ConfianzaMail
 import ConfianzaServer
 import ConfianzaStore
@@ -97,6 +98,13 @@ enum Runtime {
         return command
     }
 
+    /// The bundled languages with the site's folder (`--locales`) laid over them.
+    static func texts(_ settings: Settings) throws -> TextCatalogue {
+        do { return try LocaleFiles.load(overlay: settings.locales.map { URL(fileURLWithPath: $0) }) } catch {
+            throw CLIError("locales: \(error.description)")
+        }
+    }
+
     /// Serves HTTP until SIGINT or SIGTERM.
     static func serve(
         store: SQLStore, settings: Settings, logger: Logger, registry: PrometheusCollectorRegistry, inbox: String? = nil,
@@ -105,8 +113,17 @@ enum Runtime {
         let configuration = ServerConfiguration(
             host: settings.host, port: settings.port, publicURL: settings.publicURL, trustProxy: settings.trustProxy,
             firstAdminCommand: Self.firstAdminCommand(settings), incidentTag: settings.incidentTag)
+        let texts = try Self.texts(settings)
         let views: Views
-        do { views = try await Views.load() } catch { throw CLIError("cannot load the pages' resources: \(error)") }
+        do { views = try await Views.load(texts: texts) } catch { throw CLIError("cannot load the pages' resources: \(error)") }
+        for language in texts.languages where language != .english {
+            let missing = texts.missingKeys(in: language)
+            if !missing.isEmpty {
+                logger.notice(
+                    "some texts are not translated yet: English is shown for them",
+                    metadata: ["language": "\(language)", "missing": "\(missing.count)", "first": "\(missing.prefix(5).joined(separator: ", "))"])
+            }
+        }
         let accounts = Self.accounts(store, settings)
         if try await store.userCount() == 0 {
             logger.warning(
@@ -126,7 +143,9 @@ enum Runtime {
             }
             let domain = settings.mailFrom.split(separator: "@").last.map(String.init) ?? "localhost"
             let sender = OutboxSender(store: store, transport: SMTPTransport(settings: smtpSettings), from: settings.mailFrom, domain: domain)
-            services.append(OutboxService(sender: sender, incidents: ingest.incidents ?? IncidentService(store: store), tag: settings.incidentTag, logger: logger))
+            services.append(
+                OutboxService(
+                    sender: sender, incidents: ingest.incidents ?? IncidentService(store: store), tag: settings.incidentTag, texts: texts, logger: logger))
         } else {
             logger.notice("no SMTP server set (--smtp-url): notices to constituents wait in the outbox")
         }

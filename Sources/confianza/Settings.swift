@@ -22,6 +22,7 @@ import Logging
 /// | `incidentTag` | `--incident-tag` | `CONFIANZA_INCIDENT_TAG` | `CIRT` (subjects read `[CIRT #42]`) |
 /// | `slaPolicy` | `--sla-policy` | `CONFIANZA_SLA_POLICY` | none (the standard policy: critical 1 h / 24 h … info 3 d / 30 d) |
 /// | `incidentGrouping` | `--incident-grouping` | `CONFIANZA_INCIDENT_GROUPING` | none (per organisation and type, 24 h) |
+/// | `locales` | `--locales` | `CONFIANZA_LOCALES` | none (the bundled languages only) |
 ///
 /// The config file is named by `--config` or `CONFIANZA_CONFIG`.
 struct Settings: Equatable {
@@ -43,6 +44,8 @@ struct Settings: Equatable {
     var slaPolicy: String?
     /// A JSON grouping rule file (how events become incidents).
     var incidentGrouping: String?
+    /// A folder of locale folders (`de/texts.json`, `de/mail/notice.txt`, …) laid over the bundled ones.
+    var locales: String?
 
     static let keys: [String: String] = [
         "database": "CONFIANZA_DATABASE_URL", "host": "CONFIANZA_HOST", "port": "CONFIANZA_PORT",
@@ -50,6 +53,7 @@ struct Settings: Equatable {
         "bcryptCost": "CONFIANZA_BCRYPT_COST", "connectTimeout": "CONFIANZA_CONNECT_TIMEOUT",
         "shadowserverMapping": "CONFIANZA_SHADOWSERVER_MAPPING", "smtpURL": "CONFIANZA_SMTP_URL", "mailFrom": "CONFIANZA_MAIL_FROM",
         "incidentTag": "CONFIANZA_INCIDENT_TAG", "slaPolicy": "CONFIANZA_SLA_POLICY", "incidentGrouping": "CONFIANZA_INCIDENT_GROUPING",
+        "locales": "CONFIANZA_LOCALES",
     ]
 
     /// Resolves the settings. `flags` holds only the flags given on the command line.
@@ -132,6 +136,12 @@ struct Settings: Equatable {
         case "slaPolicy":
             guard FileManager.default.isReadableFile(atPath: value) else { throw bad("must be a readable SLA policy file (\(value))") }
             self.slaPolicy = value
+        case "locales":
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: value, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw bad("must be a folder of language folders such as de/texts.json (\(value))")
+            }
+            self.locales = value
         default:
             throw .unknownKey(source: source, key: key, known: Self.keys.keys.sorted())
         }

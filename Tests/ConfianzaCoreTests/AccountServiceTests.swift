@@ -235,7 +235,17 @@ final class TestClock: Sendable {
         (";;;,,,", nil),
     ])
     func acceptLanguageIsNegotiated(header: String, expected: Language?) {
-        #expect(Language.negotiate(acceptLanguage: header) == expected)
+        #expect(Language.negotiate(acceptLanguage: header, among: [.english, .spanish]) == expected)
+    }
+
+    @Test func aLanguagePresentIsPreferredAndCodesAreChecked() {
+        #expect(Language.negotiate(acceptLanguage: "fr-FR,fr;q=0.9,es;q=0.5", among: [.english, .spanish, .french]) == .french)
+        #expect(Language.negotiate(acceptLanguage: "de-AT, de;q=0.9, en;q=0.1", among: [.english, Language(rawValue: "de")!]) == Language(rawValue: "de"))
+        #expect(Language.negotiate(acceptLanguage: "*", among: [.spanish]) == nil, "* is English, and English is not among these")
+        for bad in ["", "e", "engl", "e1", "../x", "es-ES", "ñu"] { #expect(Language(rawValue: bad) == nil, "\(bad)") }
+        #expect(Language(rawValue: "FR") == .french)
+        #expect(Language(tag: "pt_BR")?.rawValue == "pt")
+        #expect([Language.french, .spanish, .english, Language(rawValue: "ar")!].sorted().map(\.rawValue) == ["en", "ar", "es", "fr"])
     }
 
     @Test func secretsAreRandomAndComparedSafely() {

@@ -193,7 +193,7 @@ import Testing
             #expect(try await analyst.post("/incidents/bulk", [("status", "triaged")]).status == .badRequest, "nothing chosen")
             let mixed = try await analyst.post("/incidents/bulk", [("select-\(one.number)", "on"), ("select-\(two.number)", "on"), ("status", "in-progress")])
             #expect(mixed.status == .conflict)
-            #expect(mixed.text.contains("#\(one.number): an incident that is new cannot become in-progress"))
+            #expect(mixed.text.contains("#\(one.number): an incident that is new cannot become in progress"), "status names as the reader reads them")
             #expect(try await dependencies.store.incident(id: two.id)?.status == .inProgress, "the incident that could move did")
             #expect(try await dependencies.store.incident(id: one.id)?.status == .new)
             let unknown = try await analyst.post("/incidents/bulk", [("select-\(one.number)", "on"), ("assignee", "nobody")])

@@ -50,7 +50,7 @@ import Testing
     func onlyWhatThePoliciesAllowIsQueuedAndItIsSentOnce(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { store in
             let (service, incident) = try await Self.setUp(store)
-            let plan = try await service.notify(incident.id, by: "ana", tag: "CERTuy")
+            let plan = try await service.notify(incident.id, by: "ana", tag: "CERTuy", texts: TestTexts.catalogue)
             #expect(plan.messages.map(\.recipient) == ["it@hospital.example"])
             #expect(plan.messages.first?.subject == "[CERTuy #1] Infected hosts (TLP:AMBER)")
             #expect(plan.messages.first?.body.hasPrefix("Estimado equipo de Hospital") == true, "in the contact's language")
@@ -77,7 +77,7 @@ import Testing
     func aStopAfterHandingOverNeverSendsTwice(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { store in
             let (service, incident) = try await Self.setUp(store)
-            _ = try await service.notify(incident.id, by: "ana")
+            _ = try await service.notify(incident.id, by: "ana", texts: TestTexts.catalogue)
             let transport = Transport(.stopAfterCommit)
             let sender = OutboxSender(store: store, transport: transport, from: "cert@cert.example", domain: "cert.example")
             #expect(try await sender.sendDue() == 0)
@@ -87,7 +87,7 @@ import Testing
             #expect(transport.delivered.withLock { $0.count } == 1)
 
             // A process killed after the commit point leaves the message `sending`: the next start marks it uncertain.
-            _ = try await service.notify(incident.id, by: "ana")
+            _ = try await service.notify(incident.id, by: "ana", texts: TestTexts.catalogue)
             let pending = try #require(try await store.dueMessages(at: Date().addingTimeInterval(1), limit: 10).first)
             var sending = pending
             sending.state = .sending
@@ -113,7 +113,7 @@ import Testing
     func aMessageTakenByAnotherProcessIsLeftToIt(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { store in
             let (service, incident) = try await Self.setUp(store)
-            _ = try await service.notify(incident.id, by: "ana")
+            _ = try await service.notify(incident.id, by: "ana", texts: TestTexts.catalogue)
             final class Racing: MailTransport {
                 let store: any Store
                 let delivered = Mutex(0)
@@ -139,7 +139,7 @@ import Testing
     func aRefusedMessageIsRetriedWithBackoffThenGivenUp(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { store in
             let (service, incident) = try await Self.setUp(store)
-            _ = try await service.notify(incident.id, by: "ana")
+            _ = try await service.notify(incident.id, by: "ana", texts: TestTexts.catalogue)
             let clock = Mutex(Date())
             let sender = OutboxSender(
                 store: store, transport: Transport(.refuse), from: "cert@cert.example", domain: "cert.example", maxAttempts: 3,
@@ -163,7 +163,7 @@ import Testing
     func nothingGoesAboveAnOrganisationsTLPCeiling(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { store in
             let (service, incident) = try await Self.setUp(store, tlpCeiling: .green)
-            let plan = try await service.notify(incident.id, by: "ana")
+            let plan = try await service.notify(incident.id, by: "ana", texts: TestTexts.catalogue)
             #expect(plan.messages.isEmpty)
             #expect(plan.skipped == ["Hospital: the incident is TLP:AMBER, above the organisation's ceiling TLP:GREEN"])
             #expect(try await store.outboxMessages(incidentID: incident.id).isEmpty)
@@ -192,22 +192,22 @@ import Testing
                 ContactDraft(name: "Board", email: "board@banco.example", language: "en", role: "management", frequency: "weekly", minimumSeverity: "high"))
             let service = IncidentService(store: store, now: { clock.withLock { $0 } })
             // Nothing yet: no message, but the period starts.
-            #expect(try await service.queueDigests(tag: "CERTuy") == 0)
+            #expect(try await service.queueDigests(tag: "CERTuy", texts: TestTexts.catalogue) == 0)
             clock.withLock { $0 = $0.addingTimeInterval(3600) }
             let phishing = try await service.create(.init(title: "Phishing", type: "phishing", severity: .high, tlp: .amber, organisations: [bank.id]), by: "ana")
             _ = try await service.create(.init(title: "Scan", type: "scanner", severity: .low, tlp: .amber, organisations: [bank.id]), by: "ana")
             _ = try await service.create(.init(title: "Secret", type: "phishing", severity: .high, tlp: .red, organisations: [bank.id]), by: "ana")
-            #expect(try await service.queueDigests(tag: "CERTuy") == 0, "not a day yet")
+            #expect(try await service.queueDigests(tag: "CERTuy", texts: TestTexts.catalogue) == 0, "not a day yet")
             clock.withLock { $0 = $0.addingTimeInterval(86400) }
-            #expect(try await service.queueDigests(tag: "CERTuy") == 1, "the daily contact's day has passed; the weekly one waits")
+            #expect(try await service.queueDigests(tag: "CERTuy", texts: TestTexts.catalogue) == 1, "the daily contact's day has passed; the weekly one waits")
             let outbox = try await store.outboxMessages(incidentID: phishing.id)
             #expect(outbox.map(\.recipient) == ["ciso@banco.example"])
             let digest = try #require(outbox.first)
             #expect(digest.subject == "[CERTuy] Resumen diario: 2 incidente(s) de Banco")
             #expect(digest.body.contains("#1  Phishing") && digest.body.contains("#2  Scan") && !digest.body.contains("Secret"), "TLP:RED stays out")
-            #expect(try await service.queueDigests(tag: "CERTuy") == 0, "never twice for the same period")
+            #expect(try await service.queueDigests(tag: "CERTuy", texts: TestTexts.catalogue) == 0, "never twice for the same period")
             clock.withLock { $0 = $0.addingTimeInterval(7 * 86400) }
-            #expect(try await service.queueDigests(tag: "CERTuy") == 1, "the weekly contact: only high and above")
+            #expect(try await service.queueDigests(tag: "CERTuy", texts: TestTexts.catalogue) == 1, "the weekly contact: only high and above")
             let weekly = try await store.dueMessages(at: clock.withLock { $0 }, limit: 10).first { $0.recipient == "board@banco.example" }
             #expect(weekly?.body.contains("#1  Phishing") == true && weekly?.body.contains("Scan") == false)
             #expect(try await store.timeline(incidentID: phishing.id).contains { $0.detail == "listed in the daily digest to ciso@banco.example" })

@@ -1,4 +1,5 @@
 import ConfianzaCore
+import ConfianzaLocales
 import ConfianzaStore
 import Foundation
 import Logging
@@ -62,4 +63,11 @@ public enum TestDatabase {
             throw error
         }
     }
+}
+
+/// The bundled locale files, read once for the whole test process.
+public enum TestTexts {
+    public static let catalogue: TextCatalogue = {
+        do { return try LocaleFiles.load() } catch { fatalError("the bundled locale files do not load: \(error)") }
+    }()
 }

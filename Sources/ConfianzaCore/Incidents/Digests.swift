@@ -22,40 +22,28 @@ public enum DigestPlanner {
         }.sorted { $0.number < $1.number }
     }
 
-    public static func message(contact: Contact, organisation: Organisation, incidents: [Incident], tag: String, now: Date) -> OutboxMessage? {
+    /// The digest, from the `mail.digest` template of the contact's language.
+    public static func message(
+        contact: Contact, organisation: Organisation, incidents: [Incident], tag: String, texts: TextCatalogue, now: Date
+    ) -> OutboxMessage? {
         guard let first = incidents.first else { return nil }
-        let spanish = contact.language.lowercased().hasPrefix("es")
+        let language = texts.language(for: contact.language)
         let daily = contact.policy.frequency == .daily
-        let lines = incidents.map { "  #\($0.number)  \($0.title) — \($0.severity.rawValue), \($0.status.rawValue), \($0.tlp.rawValue), \($0.eventCount)" }
-        let subject: String
-        let body: String
-        if spanish {
-            subject = "[\(tag)] Resumen \(daily ? "diario" : "semanal"): \(incidents.count) incidente(s) de \(organisation.name)"
-            body = """
-                Estimado equipo de \(organisation.name):
-
-                Estos incidentes que afectan a su organización se registraron desde el último resumen
-                (número, título — severidad, estado, marcado, eventos):
-
-                \(lines.joined(separator: "\n"))
-
-                Para responder sobre uno de ellos, escriban conservando [\(tag) #número] en el asunto.
-                La marca más restrictiva de la lista es \(incidents.map(\.tlp).max()?.rawValue ?? ""): trátese la lista entera así.
-                """
-        } else {
-            subject = "[\(tag)] \(daily ? "Daily" : "Weekly") digest: \(incidents.count) incident(s) for \(organisation.name)"
-            body = """
-                Dear \(organisation.name) team,
-
-                These incidents concerning your organisation were recorded since your last digest
-                (number, title — severity, status, marking, events):
-
-                \(lines.joined(separator: "\n"))
-
-                To answer about one of them, write keeping [\(tag) #number] in the subject.
-                The most restrictive marking in the list is \(incidents.map(\.tlp).max()?.rawValue ?? ""): treat the whole list so.
-                """
+        let lines = incidents.map {
+            texts.text(
+                "mail.digest.line", language,
+                [
+                    "number": String($0.number), "title": $0.title, "severity": texts.text("severity.\($0.severity.rawValue)", language),
+                    "status": texts.text("incident.status.\($0.status.rawValue)", language), "tlp": $0.tlp.rawValue, "events": String($0.eventCount),
+                ])
         }
+        let mail = texts.mail(
+            "mail.digest", language,
+            [
+                "tag": tag, "period": texts.text(daily ? "mail.digest.daily" : "mail.digest.weekly", language), "count": String(incidents.count),
+                "organisation": organisation.name, "incidents": lines.joined(separator: "\n"),
+                "strictest": incidents.map(\.tlp).max()?.rawValue ?? "",
+            ])
         var csv = ["number,created,type,severity,status,tlp,events"]
         for incident in incidents {
             csv.append(
@@ -63,18 +51,18 @@ public enum DigestPlanner {
                  incident.tlp.rawValue, String(incident.eventCount)].map(EventsCSV.cell).joined(separator: ","))
         }
         return OutboxMessage(
-            incidentID: first.id, organisationID: organisation.id, contactID: contact.id, recipient: contact.email, language: spanish ? "es" : "en",
-            subject: subject, body: body, attachmentName: "\(daily ? "daily" : "weekly")-digest.csv", attachment: csv.joined(separator: "\r\n") + "\r\n",
+            incidentID: first.id, organisationID: organisation.id, contactID: contact.id, recipient: contact.email, language: language.rawValue,
+            subject: mail.subject, body: mail.body, attachmentName: "\(daily ? "daily" : "weekly")-digest.csv", attachment: csv.joined(separator: "\r\n") + "\r\n",
             createdAt: now)
     }
 }
 
 extension IncidentService {
     /// Queues the digests that are due: for each contact on a daily or weekly policy whose period has
-    /// passed since their last digest (or since they were first seen). A contact with nothing new gets
+    /// passed since their last digest (or since they were first seen), written from `texts`. A contact with nothing new gets
     /// no message, and their period starts again. Returns how many digests were queued.
     @discardableResult
-    public func queueDigests(tag: String = "CIRT") async throws -> Int {
+    public func queueDigests(tag: String = "CIRT", texts: TextCatalogue) async throws -> Int {
         let now = self.now()
         var queued = 0
         // Most contacts want immediate notices: one query finds the others.
@@ -96,7 +84,7 @@ extension IncidentService {
                     incidents = try await self.store.incidents(matching: IncidentQuery(organisation: organisation.id, limit: 10_000))
                 }
                 let listed = DigestPlanner.incidents(for: contact, organisation: organisation, among: incidents ?? [], since: since, until: now)
-                let message = DigestPlanner.message(contact: contact, organisation: organisation, incidents: listed, tag: tag, now: now)
+                let message = DigestPlanner.message(contact: contact, organisation: organisation, incidents: listed, tag: tag, texts: texts, now: now)
                 let entries = listed.map {
                     TimelineEntry(
                         incidentID: $0.id, at: now, actor: Self.system, kind: .notification,

@@ -105,9 +105,9 @@ public struct IncidentService: Sendable {
     /// Opens an incident, with the events given (those in no other incident).
     public func create(_ draft: Draft, events: [Int64] = [], by actor: String, groupKey: String? = nil) async throws -> Incident {
         let title = draft.title.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !title.isEmpty, title.count <= 200 else { throw IncidentError.invalid(field: "title", reason: "is required (at most 200 characters)") }
+        guard !title.isEmpty, title.count <= 200 else { throw IncidentError.invalid(field: "title", reason: .init("incident.error.title_required", english: "is required (at most 200 characters)", ["max": "200"])) }
         guard let type = Taxonomy.canonicalType(draft.type), let taxonomy = Taxonomy.taxonomyOfType[type] else {
-            throw IncidentError.invalid(field: "type", reason: "'\(draft.type)' is not an RSIT classification type")
+            throw IncidentError.invalid(field: "type", reason: .init("incident.error.type_unknown", english: "'\(draft.type)' is not an RSIT classification type", ["type": draft.type]))
         }
         let created = self.now()
         let due = self.policy.dueDates(createdAt: created, severity: draft.severity)
@@ -160,9 +160,9 @@ public struct IncidentService: Sendable {
         var incident = try await self.require(id)
         if let username {
             guard let user = try await self.store.user(named: username), !user.disabled else {
-                throw IncidentError.invalid(field: "assignee", reason: "'\(username)' is not an active user")
+                throw IncidentError.invalid(field: "assignee", reason: .init("incident.error.assignee_unknown", english: "'\(username)' is not an active user", ["user": username]))
             }
-            guard user.role.includes(.analyst) else { throw IncidentError.invalid(field: "assignee", reason: "'\(username)' is a viewer; assign an analyst") }
+            guard user.role.includes(.analyst) else { throw IncidentError.invalid(field: "assignee", reason: .init("incident.error.assignee_viewer", english: "'\(username)' is a viewer; assign an analyst", ["user": username])) }
         }
         guard incident.assignee != username else { return incident }
         incident.assignee = username
@@ -202,7 +202,7 @@ public struct IncidentService: Sendable {
     public func addNote(_ id: UUID, _ text: String, by actor: String) async throws {
         var incident = try await self.require(id)
         let note = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !note.isEmpty, note.count <= 20000 else { throw IncidentError.invalid(field: "note", reason: "is required (at most 20,000 characters)") }
+        guard !note.isEmpty, note.count <= 20000 else { throw IncidentError.invalid(field: "note", reason: .init("incident.error.note_required", english: "is required (at most 20,000 characters)")) }
         incident.updatedAt = self.now()
         try await self.store.updateIncident(incident, timeline: [TimelineEntry(incidentID: id, at: incident.updatedAt, actor: actor, kind: .note, detail: note)])
     }
@@ -211,7 +211,7 @@ public struct IncidentService: Sendable {
     public func addTask(_ id: UUID, title: String, assignee: String?, by actor: String) async throws -> IncidentTask {
         _ = try await self.require(id)
         let text = title.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty, text.count <= 500 else { throw IncidentError.invalid(field: "title", reason: "is required (at most 500 characters)") }
+        guard !text.isEmpty, text.count <= 500 else { throw IncidentError.invalid(field: "title", reason: .init("incident.error.task_required", english: "is required (at most 500 characters)")) }
         let task = IncidentTask(incidentID: id, title: text, assignee: assignee.flatMap { $0.isEmpty ? nil : $0 }, createdAt: self.now())
         try await self.store.insertTask(task, timeline: TimelineEntry(incidentID: id, at: task.createdAt, actor: actor, kind: .task, detail: "added: \(text)"))
         return task
@@ -237,7 +237,7 @@ public struct IncidentService: Sendable {
 
     /// Records that two incidents are related (the same campaign, a cause and its effect).
     public func link(_ id: UUID, to other: UUID, by actor: String) async throws {
-        guard id != other else { throw IncidentError.invalid(field: "to", reason: "an incident cannot be linked to itself") }
+        guard id != other else { throw IncidentError.invalid(field: "to", reason: .init("incident.error.link_self", english: "an incident cannot be linked to itself")) }
         let one = try await self.require(id)
         let two = try await self.require(other)
         let at = self.now()
@@ -254,9 +254,9 @@ public struct IncidentService: Sendable {
     @discardableResult
     public func merge(_ sources: [UUID], into target: UUID, by actor: String) async throws -> Incident {
         var into = try await self.require(target)
-        guard into.status.isOpen else { throw IncidentError.invalid(field: "into", reason: "#\(into.number) is \(into.status.rawValue): merge into an open incident") }
+        guard into.status.isOpen else { throw IncidentError.invalid(field: "into", reason: .init("incident.error.merge_closed", english: "#\(into.number) is \(into.status.rawValue): merge into an open incident", ["number": String(into.number), "status": into.status.rawValue])) }
         for sourceID in sources {
-            guard sourceID != target else { throw IncidentError.invalid(field: "into", reason: "an incident cannot be merged into itself") }
+            guard sourceID != target else { throw IncidentError.invalid(field: "into", reason: .init("incident.error.merge_self", english: "an incident cannot be merged into itself")) }
             var source = try await self.require(sourceID)
             let at = self.now()
             let moved = try await self.store.moveEvents(
@@ -283,13 +283,13 @@ public struct IncidentService: Sendable {
     @discardableResult
     public func split(_ eventIDs: [Int64], from id: UUID, title: String, by actor: String) async throws -> Incident {
         let source = try await self.require(id)
-        guard !eventIDs.isEmpty else { throw IncidentError.invalid(field: "events", reason: "choose the events to split out") }
+        guard !eventIDs.isEmpty else { throw IncidentError.invalid(field: "events", reason: .init("incident.error.split_none", english: "choose the events to split out")) }
         let theirs = Set(try await self.store.incidentEvents(incidentID: id, limit: 1_000_000).map(\.id))
         if let stranger = eventIDs.first(where: { !theirs.contains($0) }) {
-            throw IncidentError.invalid(field: "events", reason: "event \(stranger) is not in #\(source.number)")
+            throw IncidentError.invalid(field: "events", reason: .init("incident.error.split_stranger", english: "event \(stranger) is not in #\(source.number)", ["event": String(stranger), "number": String(source.number)]))
         }
         guard Set(eventIDs).count < theirs.count else {
-            throw IncidentError.invalid(field: "events", reason: "splitting out every event would leave #\(source.number) empty")
+            throw IncidentError.invalid(field: "events", reason: .init("incident.error.split_all", english: "splitting out every event would leave #\(source.number) empty", ["number": String(source.number)]))
         }
         let created = try await self.create(
             Draft(title: title, type: source.type, severity: source.severity, tlp: source.tlp, pap: source.pap, organisations: source.organisations,

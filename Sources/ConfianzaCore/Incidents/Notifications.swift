@@ -66,7 +66,7 @@ public struct NotificationPlan: Sendable, Equatable {
 /// organisation whose TLP ceiling is below the incident's marking.
 public enum NotificationPlanner {
     public static func plan(
-        incident: Incident, organisations: [Organisation], contacts: [Contact], events: [StoredEvent], tag: String, now: Date
+        incident: Incident, organisations: [Organisation], contacts: [Contact], events: [StoredEvent], tag: String, texts: TextCatalogue, now: Date
     ) -> NotificationPlan {
         var messages: [OutboxMessage] = []
         var skipped: [String] = []
@@ -92,7 +92,8 @@ public enum NotificationPlanner {
                     continue
                 }
                 let mine = events.filter { $0.organisations.contains(organisation.id) || $0.organisations.isEmpty }
-                let text = NotificationText.make(incident: incident, organisation: organisation, contact: contact, eventCount: mine.count, tag: tag)
+                let text = NotificationText.make(
+                    incident: incident, organisation: organisation, contact: contact, eventCount: mine.count, tag: tag, texts: texts)
                 messages.append(
                     OutboxMessage(
                         incidentID: incident.id, organisationID: organisation.id, contactID: contact.id, recipient: contact.email,
@@ -104,66 +105,23 @@ public enum NotificationPlanner {
     }
 }
 
-/// The notice's words, in English and Spanish (a contact reading another language gets English).
+/// The notice's words, from the `mail.notice` template of the contact's language (English when the
+/// platform does not speak it).
 public enum NotificationText {
-    public static func make(incident: Incident, organisation: Organisation, contact: Contact, eventCount: Int, tag: String)
-        -> (language: String, subject: String, body: String)
-    {
-        let spanish = contact.language.lowercased().hasPrefix("es")
+    public static func make(
+        incident: Incident, organisation: Organisation, contact: Contact, eventCount: Int, tag: String, texts: TextCatalogue
+    ) -> (language: String, subject: String, body: String) {
+        let language = texts.language(for: contact.language)
         let reference = "[\(tag) #\(incident.number)]"
-        if spanish {
-            return (
-                "es", "\(reference) \(incident.title) (\(incident.tlp.rawValue))",
-                """
-                Estimado equipo de \(organisation.name):
-
-                Hemos registrado un incidente que afecta a su organización.
-
-                  Incidente:      #\(incident.number) \(incident.title)
-                  Clasificación:  \(incident.taxonomy) / \(incident.type)
-                  Severidad:      \(incident.severity.rawValue)
-                  Marcado:        \(incident.tlp.rawValue), \(incident.pap.rawValue)
-                  Eventos:        \(eventCount) (adjuntos en CSV)
-
-                Por favor revisen los sistemas indicados y respondan a este mensaje conservando
-                \(reference) en el asunto para que su respuesta quede registrada en el incidente.
-
-                \(Self.tlpNote(incident.tlp, spanish: true))
-                """)
-        }
-        return (
-            "en", "\(reference) \(incident.title) (\(incident.tlp.rawValue))",
-            """
-            Dear \(organisation.name) team,
-
-            We have recorded an incident that concerns your organisation.
-
-              Incident:        #\(incident.number) \(incident.title)
-              Classification:  \(incident.taxonomy) / \(incident.type)
-              Severity:        \(incident.severity.rawValue)
-              Marking:         \(incident.tlp.rawValue), \(incident.pap.rawValue)
-              Events:          \(eventCount) (attached as CSV)
-
-            Please check the systems listed and reply to this message keeping \(reference) in the
-            subject, so that your answer is filed with the incident.
-
-            \(Self.tlpNote(incident.tlp, spanish: false))
-            """)
-    }
-
-    static func tlpNote(_ tlp: TLP, spanish: Bool) -> String {
-        switch (tlp, spanish) {
-        case (.clear, false): "TLP:CLEAR: this may be shared without restriction."
-        case (.clear, true): "TLP:CLEAR: puede compartirse sin restricción."
-        case (.green, false): "TLP:GREEN: share within your community, not publicly."
-        case (.green, true): "TLP:GREEN: compártase dentro de su comunidad, no públicamente."
-        case (.amber, false): "TLP:AMBER: share only within your organisation and its clients, on a need-to-know basis."
-        case (.amber, true): "TLP:AMBER: compártase solo dentro de su organización y sus clientes, según necesidad."
-        case (.amberStrict, false): "TLP:AMBER+STRICT: share only within your organisation."
-        case (.amberStrict, true): "TLP:AMBER+STRICT: compártase solo dentro de su organización."
-        case (.red, false): "TLP:RED: for the named recipients only."
-        case (.red, true): "TLP:RED: solo para los destinatarios nombrados."
-        }
+        let mail = texts.mail(
+            "mail.notice", language,
+            [
+                "reference": reference, "number": String(incident.number), "title": incident.title, "organisation": organisation.name,
+                "taxonomy": incident.taxonomy, "type": incident.type, "severity": texts.text("severity.\(incident.severity.rawValue)", language),
+                "tlp": incident.tlp.rawValue, "pap": incident.pap.rawValue, "events": String(eventCount),
+                "tlp_note": texts.text("mail.tlp.\(incident.tlp.rawValue)", language),
+            ])
+        return (language.rawValue, mail.subject, mail.body)
     }
 }
 

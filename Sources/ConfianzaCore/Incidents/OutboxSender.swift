@@ -202,7 +202,11 @@ extension IncidentService {
         }
         let from = message.state
         guard from == .failed || from == .uncertain else {
-            throw IncidentError.invalid(field: "notice", reason: "only a failed notice or one of uncertain delivery can be sent again (this one is \(from.rawValue))")
+            throw IncidentError.invalid(
+                field: "notice",
+                reason: .init(
+                    "incident.error.resend", english: "only a failed notice or one of uncertain delivery can be sent again (this one is \(from.rawValue))",
+                    ["state": from.rawValue]))
         }
         message.state = .pending
         message.attempts = 0
@@ -214,8 +218,9 @@ extension IncidentService {
     }
 
     /// Queues notices to the incident's organisations' contacts (their policies and TLP ceilings
-    /// respected) and records who was told and who was not. Returns the plan.
-    public func notify(_ id: UUID, by actor: String, tag: String = "CIRT") async throws -> NotificationPlan {
+    /// respected) and records who was told and who was not. Each notice is written from `texts` in its
+    /// contact's language. Returns the plan.
+    public func notify(_ id: UUID, by actor: String, tag: String = "CIRT", texts: TextCatalogue) async throws -> NotificationPlan {
         let incident = try await self.require(id)
         var organisations: [Organisation] = []
         var contacts: [Contact] = []
@@ -224,8 +229,11 @@ extension IncidentService {
             contacts += try await self.store.contacts(organisationID: organisationID)
         }
         let events = try await self.store.incidentEvents(incidentID: id, limit: 10_000)
-        let plan = NotificationPlanner.plan(incident: incident, organisations: organisations, contacts: contacts, events: events, tag: tag, now: self.now())
-        guard !plan.messages.isEmpty || !plan.skipped.isEmpty else { throw IncidentError.invalid(field: "organisations", reason: "the incident concerns no organisation to notify") }
+        let plan = NotificationPlanner.plan(
+            incident: incident, organisations: organisations, contacts: contacts, events: events, tag: tag, texts: texts, now: self.now())
+        guard !plan.messages.isEmpty || !plan.skipped.isEmpty else {
+            throw IncidentError.invalid(field: "organisations", reason: .init("incident.error.no_organisation", english: "the incident concerns no organisation to notify"))
+        }
         var entries = plan.messages.map {
             TimelineEntry(incidentID: id, at: self.now(), actor: actor, kind: .notification, detail: "notification queued to \($0.recipient) (\($0.language))")
         }

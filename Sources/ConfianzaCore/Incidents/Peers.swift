@@ -137,11 +137,11 @@ extension IncidentService {
         let incident = try await self.require(id)
         guard let peer = try await self.store.peer(id: peerID) else { throw IncidentError.notFound("peer \(peerID)") }
         guard tlp <= peer.tlpCeiling else {
-            throw IncidentError.invalid(field: "tlp", reason: "\(peer.name) may receive up to \(peer.tlpCeiling.rawValue), not \(tlp.rawValue)")
+            throw IncidentError.invalid(field: "tlp", reason: .init("incident.error.share_ceiling", english: "\(peer.name) may receive up to \(peer.tlpCeiling.rawValue), not \(tlp.rawValue)", ["peer": peer.name, "ceiling": peer.tlpCeiling.rawValue, "tlp": tlp.rawValue]))
         }
         guard tlp >= incident.tlp else {
             throw IncidentError.invalid(
-                field: "tlp", reason: "the incident is \(incident.tlp.rawValue): it cannot be shared under a looser marking (\(tlp.rawValue))")
+                field: "tlp", reason: .init("incident.error.share_looser", english: "the incident is \(incident.tlp.rawValue): it cannot be shared under a looser marking (\(tlp.rawValue))", ["incident_tlp": incident.tlp.rawValue, "tlp": tlp.rawValue]))
         }
         let summary = "#\(incident.number) \(incident.title) — \(incident.taxonomy)/\(incident.type), \(incident.severity.rawValue), \(incident.eventCount) events"
         let share = Share(incidentID: id, peerID: peerID, tlp: tlp, summary: summary, content: content, actor: actor, at: self.now())

@@ -42,8 +42,8 @@ struct AccountController {
         var data: [String: Any] = [
             "user": ["username": user.username, "roleLabel": localizer.text("role.\(user.role.rawValue)", language)],
             "hasLanguage": user.language != nil,
-            "languages": Language.allCases.map {
-                ["code": $0.rawValue, "name": $0.nativeName, "chosen": $0 == user.language] as [String: Any]
+            "languages": localizer.languages.map {
+                ["code": $0.rawValue, "name": localizer.nativeName($0), "chosen": $0 == user.language] as [String: Any]
             },
             "tokens": tokens, "hasTokens": !tokens.isEmpty,
         ]
@@ -59,10 +59,11 @@ struct AccountController {
         let language: Language?
         if code.isEmpty {
             language = nil
-        } else if let chosen = Language(rawValue: code) {
+        } else if let chosen = Language(rawValue: code), self.views.localizer.has(chosen) {
             language = chosen
         } else {
-            throw AppError.badRequest("language must be empty or one of \(Language.allCases.map(\.rawValue).joined(separator: ", "))", field: "language")
+            let codes = self.views.localizer.languages.map(\.rawValue).joined(separator: ", ")
+            throw AppError.badRequest("language must be empty or one of \(codes)", field: "language")
         }
         _ = try await self.accounts.setLanguage(user: user, language: language)
         var response = Response.redirect(to: "/account?saved=1", type: .normal)

@@ -80,8 +80,9 @@ struct AuthController {
     }
 
     @Sendable func chooseLanguage(request: Request, context: AppContext) async throws -> Response {
-        guard let code = context.form["language"], let language = Language(rawValue: code) else {
-            throw AppError.badRequest("language must be one of \(Language.allCases.map(\.rawValue).joined(separator: ", "))", field: "language")
+        guard let code = context.form["language"], let language = Language(rawValue: code), self.views.localizer.has(language) else {
+            let codes = self.views.localizer.languages.map(\.rawValue).joined(separator: ", ")
+            throw AppError.badRequest("language must be one of \(codes)", field: "language")
         }
         if let user = context.user {
             _ = try await self.accounts.setLanguage(user: user, language: language)

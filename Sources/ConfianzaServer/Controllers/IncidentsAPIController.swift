@@ -13,6 +13,8 @@ struct IncidentsAPIController {
     let incidents: IncidentService
     let sharing: IncidentSharing
     let accounts: AccountService
+    /// What notices say, in each contact's language.
+    let texts: TextCatalogue
     let tag: String
 
     func addRoutes(to router: Router<AppContext>) {
@@ -220,7 +222,7 @@ struct IncidentsAPIController {
     @Sendable func apiNotify(request: Request, context: AppContext) async throws -> JSONResponse<NotifyOut> {
         let user = try context.requireRole(.analyst)
         let incident = try await IncidentRequests.incident(context, in: self.store)
-        let plan = try await self.incidents.notify(incident.id, by: user.username, tag: self.tag)
+        let plan = try await self.incidents.notify(incident.id, by: user.username, tag: self.tag, texts: self.texts)
         return JSONResponse(value: NotifyOut(queued: plan.messages.map(\.recipient), skipped: plan.skipped))
     }
 

@@ -106,7 +106,7 @@ struct IncidentsPagesController {
                     try await self.incidents.move(incident.id, to: next, by: user.username)
                 }
             } catch let error as IncidentError {
-                refused.append("#\(number): \(error.description)")
+                refused.append("#\(number): \(self.views.localizer.say(error, context.language))")
             }
         }
         if refused.isEmpty { return Response.redirect(to: "/incidents?done=\(numbers.count)", type: .normal) }
@@ -135,7 +135,8 @@ struct IncidentsPagesController {
             let organisation = stored.organisations.first
             form = FormFields(values: [
                 "type": type, "severity": stored.event["severity"]?.description ?? "medium", "tlp": stored.event["tlp"]?.description ?? "TLP:AMBER",
-                "organisation": organisation?.uuidString ?? "", "title": "\(type) at \(organisation.flatMap { names[$0] } ?? "…")",
+                "organisation": organisation?.uuidString ?? "",
+                "title": self.t("incidents.default_title", context, ["type": type, "organisation": organisation.flatMap { names[$0] } ?? "…"]),
             ])
         }
         return try await self.renderNew(context: context, request: request, events: ids.joined(separator: ", "), form: form)
@@ -162,8 +163,8 @@ struct IncidentsPagesController {
         let form = context.form
         do {
             let ids = try IncidentRequests.eventIDs(form["events"] ?? "")
-            guard let severity = Severity(rawValue: form["severity"] ?? "") else { throw IncidentError.invalid(field: "severity", reason: "must be chosen") }
-            guard let tlp = TLP(label: form["tlp"] ?? "") else { throw IncidentError.invalid(field: "tlp", reason: "must be chosen") }
+            guard let severity = Severity(rawValue: form["severity"] ?? "") else { throw IncidentError.invalid(field: "severity", reason: .init("incident.error.choose_severity", english: "must be chosen")) }
+            guard let tlp = TLP(label: form["tlp"] ?? "") else { throw IncidentError.invalid(field: "tlp", reason: .init("incident.error.choose_tlp", english: "must be chosen")) }
             let organisations = (form["organisation"]).flatMap(UUID.init(uuidString:)).map { [$0] } ?? []
             let incident = try await self.incidents.create(
                 .init(title: form["title"] ?? "", type: form["type"] ?? "", severity: severity, tlp: tlp, organisations: organisations), events: ids,
@@ -171,7 +172,7 @@ struct IncidentsPagesController {
             return Response.redirect(to: "/incidents/\(incident.number)", type: .normal)
         } catch let error as IncidentError {
             return try await self.renderNew(
-                context: context, request: request, events: form["events"] ?? "", flash: .init(kind: .error, text: error.description),
+                context: context, request: request, events: form["events"] ?? "", flash: .init(kind: .error, text: self.views.localizer.say(error, context.language)),
                 status: .unprocessableContent, form: form)
         }
     }
@@ -249,7 +250,7 @@ struct IncidentsPagesController {
         } catch let error as IncidentError {
             if case .notFound = error { throw error }
             let current = try await self.store.incident(id: incident.id) ?? incident
-            return try await self.render(current, request: request, context: context, flash: .init(kind: .error, text: error.description), status: AppError.from(error).status)
+            return try await self.render(current, request: request, context: context, flash: .init(kind: .error, text: self.views.localizer.say(error, context.language)), status: AppError.from(error).status)
         }
         return Response.redirect(to: "/incidents/\(incident.number)", type: .normal)
     }
@@ -257,7 +258,9 @@ struct IncidentsPagesController {
     @Sendable func statusForm(request: Request, context: AppContext) async throws -> Response {
         try await self.act(request: request, context: context) { incident, user in
             guard let status = IncidentStatus(rawValue: context.form["status"] ?? "") else {
-                throw IncidentError.invalid(field: "status", reason: "must be one of \(IncidentStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw IncidentError.invalid(
+                    field: "status",
+                    reason: .init("incident.error.choose_status", english: "must be one of \(IncidentStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
             }
             try await self.incidents.move(incident.id, to: status, by: user.username, note: context.form["note"])
         }
@@ -273,7 +276,8 @@ struct IncidentsPagesController {
     @Sendable func severityForm(request: Request, context: AppContext) async throws -> Response {
         try await self.act(request: request, context: context) { incident, user in
             guard let severity = Severity(rawValue: context.form["severity"] ?? "") else {
-                throw IncidentError.invalid(field: "severity", reason: "must be one of critical, high, medium, low, info")
+                throw IncidentError.invalid(
+                    field: "severity", reason: .init("incident.error.choose_severity", english: "must be one of critical, high, medium, low, info"))
             }
             try await self.incidents.setSeverity(incident.id, severity, by: user.username)
         }
@@ -281,7 +285,7 @@ struct IncidentsPagesController {
 
     @Sendable func tlpForm(request: Request, context: AppContext) async throws -> Response {
         try await self.act(request: request, context: context) { incident, user in
-            guard let tlp = TLP(label: context.form["tlp"] ?? "") else { throw IncidentError.invalid(field: "tlp", reason: "must be a TLP 2.0 label") }
+            guard let tlp = TLP(label: context.form["tlp"] ?? "") else { throw IncidentError.invalid(field: "tlp", reason: .init("incident.error.choose_tlp", english: "must be a TLP 2.0 label")) }
             try await self.incidents.setTLP(incident.id, tlp, by: user.username)
         }
     }
@@ -300,14 +304,14 @@ struct IncidentsPagesController {
 
     @Sendable func notifyForm(request: Request, context: AppContext) async throws -> Response {
         try await self.act(request: request, context: context) { incident, user in
-            _ = try await self.incidents.notify(incident.id, by: user.username, tag: self.tag)
+            _ = try await self.incidents.notify(incident.id, by: user.username, tag: self.tag, texts: self.views.localizer)
         }
     }
 
     @Sendable func shareForm(request: Request, context: AppContext) async throws -> Response {
         try await self.act(request: request, context: context) { incident, user in
-            guard let peer = (context.form["peer"]).flatMap(UUID.init(uuidString:)) else { throw IncidentError.invalid(field: "peer", reason: "must be chosen") }
-            guard let tlp = TLP(label: context.form["tlp"] ?? "") else { throw IncidentError.invalid(field: "tlp", reason: "must be a TLP 2.0 label") }
+            guard let peer = (context.form["peer"]).flatMap(UUID.init(uuidString:)) else { throw IncidentError.invalid(field: "peer", reason: .init("incident.error.choose_peer", english: "must be chosen")) }
+            guard let tlp = TLP(label: context.form["tlp"] ?? "") else { throw IncidentError.invalid(field: "tlp", reason: .init("incident.error.choose_tlp", english: "must be a TLP 2.0 label")) }
             try await self.sharing.share(incident, with: peer, tlp: tlp, by: user.username, address: context.address)
         }
     }
@@ -336,7 +340,7 @@ struct IncidentsPagesController {
         try await self.act(request: request, context: context) { incident, user in
             let text = (context.form["to"] ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "# "))
             guard let number = Int(text), let other = try await self.store.incident(number: number) else {
-                throw IncidentError.invalid(field: "to", reason: "'\(text)' is not an incident number")
+                throw IncidentError.invalid(field: "to", reason: .init("incident.error.not_a_number", english: "'\(text)' is not an incident number", ["text": text]))
             }
             try await self.incidents.link(incident.id, to: other.id, by: user.username)
         }
@@ -349,13 +353,13 @@ struct IncidentsPagesController {
         do {
             let text = (context.form["into"] ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "# "))
             guard let number = Int(text), let target = try await self.store.incident(number: number) else {
-                throw IncidentError.invalid(field: "into", reason: "'\(text)' is not an incident number")
+                throw IncidentError.invalid(field: "into", reason: .init("incident.error.not_a_number", english: "'\(text)' is not an incident number", ["text": text]))
             }
             try await self.incidents.merge([incident.id], into: target.id, by: user.username)
             return Response.redirect(to: "/incidents/\(target.number)", type: .normal)
         } catch let error as IncidentError {
             let current = try await self.store.incident(id: incident.id) ?? incident
-            return try await self.render(current, request: request, context: context, flash: .init(kind: .error, text: error.description), status: AppError.from(error).status)
+            return try await self.render(current, request: request, context: context, flash: .init(kind: .error, text: self.views.localizer.say(error, context.language)), status: AppError.from(error).status)
         }
     }
 
@@ -368,7 +372,7 @@ struct IncidentsPagesController {
             let created = try await self.incidents.split(ids, from: incident.id, title: context.form["title"] ?? "", by: user.username)
             return Response.redirect(to: "/incidents/\(created.number)", type: .normal)
         } catch let error as IncidentError {
-            return try await self.render(incident, request: request, context: context, flash: .init(kind: .error, text: error.description), status: AppError.from(error).status)
+            return try await self.render(incident, request: request, context: context, flash: .init(kind: .error, text: self.views.localizer.say(error, context.language)), status: AppError.from(error).status)
         }
     }
 

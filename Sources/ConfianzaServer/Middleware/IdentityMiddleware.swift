@@ -71,9 +71,10 @@ struct IdentityMiddleware: RouterMiddleware {
         }
         let path = request.uri.path
         let cookies = request.cookies
+        let texts = self.views.localizer
         context.language =
-            cookies[CookieName.language].flatMap { Language(rawValue: $0.value) }
-            ?? Language.negotiate(acceptLanguage: request.headers[.acceptLanguage]) ?? .english
+            cookies[CookieName.language].flatMap { Language(rawValue: $0.value) }.flatMap { texts.has($0) ? $0 : nil }
+            ?? Language.negotiate(acceptLanguage: request.headers[.acceptLanguage], among: texts.languages) ?? .english
         if path.hasPrefix("/api/") || path == "/taxii2" || path.hasPrefix("/taxii2/") { return try await next(request, context) }
 
         // The anonymous anti-forgery token (double-submit cookie), replaced by the session's once signed in.

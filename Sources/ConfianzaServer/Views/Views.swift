@@ -1,4 +1,5 @@
 import ConfianzaCore
+import ConfianzaLocales
 import Foundation
 import Hummingbird
 import HTTPTypes
@@ -8,19 +9,22 @@ import NIOCore
 /// Renders pages: a page template inside the one layout, in the request's language.
 public struct Views: Sendable {
     let library: MustacheLibrary
-    public let localizer: Localizer
+    /// Every text of the pages, in every language present.
+    public let localizer: TextCatalogue
     let stylesheet: ByteBuffer
     public let openAPI: ByteBuffer
 
-    /// Loads templates, translations, the stylesheet and the OpenAPI document from the module's resources.
-    public static func load() async throws -> Views {
+    /// Loads templates, the stylesheet and the OpenAPI document from the module's resources; the texts
+    /// are the bundled locale files unless others are given (a site's `--locales DIR` laid over them).
+    public static func load(texts: TextCatalogue? = nil) async throws -> Views {
         guard let root = Bundle.module.resourceURL else { throw ViewError.missingTemplate("(resource bundle)") }
-        return try await Views(resources: root)
+        return try await Views(resources: root, texts: try texts ?? LocaleFiles.load())
     }
 
-    init(resources root: URL) async throws {
-        self.library = try await MustacheLibrary(directory: root.appendingPathComponent("Templates").path)
-        self.localizer = try Localizer(directory: root.appendingPathComponent("Locales"))
+    init(resources root: URL, texts: TextCatalogue) async throws {
+        let templates = root.appendingPathComponent("Templates")
+        self.library = try await MustacheLibrary(directory: templates.path)
+        self.localizer = texts
         let css = root.appendingPathComponent("Static/app.css")
         let openAPI = root.appendingPathComponent("openapi.json")
         guard let cssData = try? Data(contentsOf: css) else { throw ViewError.badResource(css.path, "cannot be read") }
@@ -29,14 +33,22 @@ public struct Views: Sendable {
         else { throw ViewError.badResource(openAPI.path, "cannot be read as JSON") }
         self.stylesheet = ByteBuffer(bytes: cssData)
         self.openAPI = ByteBuffer(bytes: openAPIData)
-        for name in [
-            "layout", "login", "setup", "home", "module", "account", "users", "audit", "error", "constituency", "organisation",
-            "organisation_form", "contact_form", "constituency_import", "feeds", "ingest_run", "events", "event",
-        ]
-        where self.library.getTemplate(named: name) == nil {
+        // Every template the pages render is there and parsed, and nothing else lies in the folder unused.
+        for name in Self.templates where self.library.getTemplate(named: name) == nil {
             throw ViewError.missingTemplate(name)
         }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: templates.path)) ?? []
+        for file in files where file.hasSuffix(".mustache") && !Self.templates.contains(String(file.dropLast(".mustache".count))) {
+            throw ViewError.badResource(templates.appendingPathComponent(file).path, "is a template no page renders")
+        }
     }
+
+    /// Every template the server renders.
+    static let templates: Set<String> = [
+        "layout", "login", "setup", "home", "module", "account", "users", "audit", "error", "constituency", "organisation",
+        "organisation_form", "contact_form", "constituency_import", "feeds", "ingest_run", "events", "event", "incidents", "incident",
+        "incident_new", "incident_dashboard", "indicators", "peers", "sharing",
+    ]
 
     /// A flash message shown at the top of a page.
     struct Flash {
@@ -59,10 +71,10 @@ public struct Views: Sendable {
             throw ViewError.missingTemplate(template)
         }
         var layout: [String: Any] = [
-            "lang": language.rawValue, "title": title, "t": t, "csrf": context.csrfToken, "content": content,
+            "lang": language.rawValue, "dir": self.localizer.text("language.direction", language) == "rtl" ? "rtl" : "ltr", "title": title, "t": t, "csrf": context.csrfToken, "content": content,
             "path": AuthController.safeNext(request.uri.description),
-            "languages": Language.allCases.map {
-                ["code": $0.rawValue, "name": $0.nativeName, "selected": $0 == language] as [String: Any]
+            "languages": self.localizer.languages.map {
+                ["code": $0.rawValue, "name": self.localizer.nativeName($0), "selected": $0 == language] as [String: Any]
             },
         ]
         if let flash { layout["flash"] = ["kind": flash.kind.rawValue, "text": flash.text] }
