@@ -173,7 +173,7 @@ let package = Package(
         .testTarget(
             name: "ConfianzaServerTests",
             dependencies: [
-                "ConfianzaCore", "ConfianzaServer", "ConfianzaStore", "ConfianzaTestSupport", "ConfianzaNetwork", "ConfianzaSTIX",
+                "ConfianzaCore", "ConfianzaLocales", "ConfianzaServer", "ConfianzaStore", "ConfianzaTestSupport", "ConfianzaNetwork", "ConfianzaSTIX",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

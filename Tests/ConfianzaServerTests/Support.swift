@@ -31,7 +31,7 @@ enum TestViews {
 struct TestApp {
     static let password = "correct horse battery"
 
-    static func dependencies(_ store: any Store) async throws -> ServerDependencies {
+    static func dependencies(_ store: any Store, views: Views? = nil) async throws -> ServerDependencies {
         var logger = Logger(label: "confianza.test.http")
         logger.logLevel = .critical
         let constituency = ConstituencyService(store: store)
@@ -39,18 +39,18 @@ struct TestApp {
             store: store, accounts: AccountService(store: store, hasher: BcryptHasher(cost: 4)), constituency: constituency,
             ingest: IngestPipeline(
                 store: store, constituency: constituency, mapping: try ShadowserverMapping.bundled(), incidents: IncidentService(store: store)),
-            views: try await TestViews.load(), metrics: TestMetrics.registry, logger: logger)
+            views: views == nil ? try await TestViews.load() : views!, metrics: TestMetrics.registry, logger: logger)
     }
 
     /// Runs `body` with a client for an app on a fresh store, with users `root` (admin), `ana`
     /// (analyst) and `vera` (viewer) unless `seedUsers` is false.
     static func run(
         _ backend: TestBackend = .sqlite, seedUsers: Bool = true,
-        configuration: ServerConfiguration = ServerConfiguration(),
+        configuration: ServerConfiguration = ServerConfiguration(), views: Views? = nil,
         _ body: @escaping @Sendable (any TestClientProtocol, ServerDependencies) async throws -> Void
     ) async throws {
         try await TestDatabase.withStore(backend) { store in
-            let dependencies = try await Self.dependencies(store)
+            let dependencies = try await Self.dependencies(store, views: views)
             if seedUsers { try await Self.seed(dependencies.accounts) }
             let app = buildApplication(configuration: configuration, dependencies: dependencies)
             try await app.test(.router) { client in try await body(client, dependencies) }

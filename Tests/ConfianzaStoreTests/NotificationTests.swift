@@ -214,3 +214,49 @@ import Testing
         }
     }
 }
+
+/// Notices and digests are written from each language's mail templates: French as bundled, a language
+/// the platform does not speak in English.
+@Suite struct NoticeLanguageTests {
+    @Test(arguments: TestBackend.available)
+    func eachContactReadsTheirOwnLanguage(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let constituency = ConstituencyService(store: store)
+            let agency = try await constituency.createOrganisation(
+                OrganisationDraft(name: "ADIE", sector: "government", country: "SN", kind: "public"))
+            for (email, language) in [("fr@adie.example", "fr"), ("sw@adie.example", "sw"), ("en@adie.example", "en")] {
+                _ = try await constituency.addContact(organisationID: agency.id, ContactDraft(name: email, email: email, language: language, role: "abuse"))
+            }
+            let service = IncidentService(store: store)
+            let incident = try await service.create(
+                .init(title: "Serveurs DNS ouverts", type: "vulnerable-system", severity: .medium, tlp: .green, organisations: [agency.id]), by: "awa")
+            let plan = try await service.notify(incident.id, by: "awa", tag: "CERTsn", texts: TestTexts.catalogue)
+            let byRecipient = Dictionary(uniqueKeysWithValues: plan.messages.map { ($0.recipient, $0) })
+            let french = try #require(byRecipient["fr@adie.example"])
+            #expect(french.language == "fr")
+            #expect(french.subject == "[CERTsn #1] Serveurs DNS ouverts (TLP:GREEN)")
+            #expect(french.body.hasPrefix("Chère équipe de ADIE,\n\nNous avons enregistré un incident"))
+            #expect(french.body.contains("  Gravité :         moyenne\n"))
+            #expect(french.body.contains("TLP:GREEN : à partager au sein de votre communauté, pas publiquement."))
+            #expect(!french.body.contains("{"), "every placeholder is filled")
+            #expect(byRecipient["sw@adie.example"]?.language == "en", "a language not spoken here falls back to English")
+            #expect(byRecipient["sw@adie.example"]?.body.hasPrefix("Dear ADIE team,") == true)
+            #expect(try await store.timeline(incidentID: incident.id).contains { $0.detail == "notification queued to fr@adie.example (fr)" })
+        }
+    }
+
+    @Test func aFrenchDigestListsTheIncidentsInFrench() {
+        let agency = Organisation(name: "ADIE", sector: .government, country: "SN", kind: .public, createdAt: Date())
+        let contact = Contact(
+            organisationID: agency.id, name: "SOC", email: "soc@adie.example", language: "fr", role: .security,
+            policy: NotificationPolicy(frequency: .weekly))
+        let incident = Incident(
+            number: 4, title: "Hameçonnage", taxonomy: "fraud", type: "phishing", severity: .high, tlp: .amber, organisations: [agency.id],
+            status: .triaged, createdAt: Date(), triageDue: Date(), resolveDue: Date(), eventCount: 12)
+        let message = DigestPlanner.message(contact: contact, organisation: agency, incidents: [incident], tag: "CERTsn", texts: TestTexts.catalogue, now: Date())
+        #expect(message?.subject == "[CERTsn] Récapitulatif hebdomadaire : 1 incident(s) pour ADIE")
+        #expect(message?.body.contains("  #4  Hameçonnage — élevée, trié, TLP:AMBER, 12\n") == true)
+        #expect(message?.body.contains("Le marquage le plus restrictif de la liste est TLP:AMBER") == true)
+        #expect(message?.language == "fr")
+    }
+}

@@ -1,0 +1,123 @@
+import ConfianzaCore
+import ConfianzaLocales
+import ConfianzaServer
+import ConfianzaTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Languages are data: French is bundled beside English and Spanish, and a site adds a fourth by
+/// dropping a folder, with no rebuild.
+@Suite struct LanguagesTests {
+    @Test(arguments: TestBackend.available)
+    func theQueueAnIncidentAndARefusalInFrench(backend: TestBackend) async throws {
+        try await TestApp.run(backend) { client, dependencies in
+            let incident = try await dependencies.incidents.create(.init(title: "Balayage", type: "scanner", severity: .high), by: "ana")
+            let browser = Browser(client)
+            try await browser.login("ana")
+            try await browser.get("/incidents")
+            #expect(try await browser.post("/language", [("language", "fr"), ("next", "/incidents")]).status == .seeOther)
+            let queue = try await browser.get("/incidents")
+            #expect(queue.text.contains("<html lang=\"fr\" dir=\"ltr\">"))
+            #expect(queue.text.contains("Filtrer les incidents") && queue.text.contains("Échéance (UTC)"))
+            #expect(queue.text.contains("<option value=\"fr\" selected>Français</option>"))
+            let page = try await browser.get("/incidents/\(incident.number)")
+            #expect(page.text.contains("Historique") && page.text.contains("Ajouter une tâche"))
+            let refused = try await browser.post("/incidents/\(incident.number)/status", [("status", "closed")])
+            #expect(refused.status == .conflict)
+            #expect(refused.text.contains("un incident à l&#39;état nouveau ne peut pas passer à clos ; il peut passer à trié"))
+            let linked = try await browser.post("/incidents/\(incident.number)/links", [("to", "\(incident.number)")])
+            #expect(linked.text.contains("Un incident ne peut pas être lié à lui-même."))
+            let dashboard = try await browser.get("/incidents/dashboard")
+            #expect(dashboard.text.contains("Indicateurs des incidents"))
+            // The API stays in English whatever the pages' language.
+            let token = try await makeToken(dependencies, for: "ana")
+            var headers = bearer(token, json: true)
+            headers[.acceptLanguage] = "fr"
+            let api = try await client.execute(
+                uri: "/api/v1/incidents/\(incident.number)/status", method: .post, headers: headers, body: ByteBuffer(string: #"{"status": "closed"}"#))
+            #expect(api.status == .conflict && api.text.contains("an incident that is new cannot become closed"))
+        }
+    }
+
+    /// A folder with a German translation of a few texts and its own notice, laid over the bundled ones.
+    static func germanFolder() throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("confianza-locales-\(UUID().uuidString)")
+        let german = root.appendingPathComponent("de")
+        try FileManager.default.createDirectory(at: german.appendingPathComponent("mail"), withIntermediateDirectories: true)
+        try Data(#"{"language.name": "Deutsch", "login.title": "Anmelden", "login.submit": "Anmelden", "incidents.title": "Vorfälle"}"#.utf8)
+            .write(to: german.appendingPathComponent("texts.json"))
+        try Data("Subject: {reference} {title}\n\nLiebes Team von {organisation},\n\n{tlp_note}\n".utf8)
+            .write(to: german.appendingPathComponent("mail/notice.txt"))
+        // A site's change to a bundled language: one Spanish text.
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("es"), withIntermediateDirectories: true)
+        try Data(#"{"login.title": "Entrar al sistema"}"#.utf8).write(to: root.appendingPathComponent("es/texts.json"))
+        return root
+    }
+
+    @Test func aFourthLanguageFromAFolderAppearsWithoutARebuild() async throws {
+        let folder = try Self.germanFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let texts = try LocaleFiles.load(overlay: folder)
+        #expect(texts.languages.map(\.rawValue) == ["en", "de", "es", "fr"])
+        #expect(texts.missingKeys(in: Language(rawValue: "de")!).count > 400, "a partial translation is allowed")
+        #expect(texts.text("login.title", .spanish) == "Entrar al sistema", "a site's text replaces the bundled one")
+        #expect(texts.text("login.submit", .spanish) == TestTexts.catalogue.text("login.submit", .spanish), "and only that one")
+        let views = try await Views.load(texts: texts)
+        try await TestApp.run(views: views) { client, _ in
+            let browser = Browser(client)
+            let login = try await browser.get("/login", headers: [.acceptLanguage: "de-DE,de;q=0.9,en;q=0.5"])
+            #expect(login.text.contains("<html lang=\"de\" dir=\"ltr\">"))
+            #expect(login.text.contains("Anmelden"))
+            #expect(login.text.contains("Password"), "what is not translated yet shows in English")
+            #expect(login.text.contains("<option value=\"de\" selected>Deutsch</option>"))
+            #expect(try await browser.post("/language", [("language", "de"), ("next", "/login")]).status == .seeOther)
+            #expect(try await browser.post("/language", [("language", "it"), ("next", "/login")]).status == .badRequest, "only languages present")
+        }
+        let hospital = Organisation(name: "Klinikum", sector: .health, country: "DE", kind: .public, tlpCeiling: .amber, createdAt: Date())
+        let contact = Contact(organisationID: hospital.id, name: "IT", email: "it@klinikum.example", language: "de", role: .security)
+        let incident = Incident(
+            number: 7, title: "Scan", taxonomy: "information-gathering", type: "scanner", severity: .low, tlp: .green, organisations: [hospital.id],
+            createdAt: Date(), triageDue: Date(), resolveDue: Date())
+        let notice = NotificationText.make(incident: incident, organisation: hospital, contact: contact, eventCount: 1, tag: "CERT", texts: texts)
+        #expect(notice.language == "de" && notice.subject == "[CERT #7] Scan")
+        #expect(notice.body == "Liebes Team von Klinikum,\n\nTLP:GREEN: share within your community, not publicly.\n")
+    }
+
+    @Test(arguments: [
+        ("de/texts.json", "{\"login.title\": ", "is not a JSON object"),
+        ("de/texts.json", "[\"a\", \"b\"]", "is not a JSON object"),
+        ("de/texts.json", "{\"login.title\": 3}", "key 'login.title' is neither a text nor a list of texts"),
+        ("de/texts.json", "\u{FEFF}{\"login.title\": {\"x\": 1}}", "key 'login.title'"),
+        ("Deutsch/texts.json", "{}", "a language folder is named by its ISO 639 code"),
+        ("d1/texts.json", "{}", "a language folder is named by its ISO 639 code"),
+        ("de/mail/notice.txt", "Dear {organisation}", "a mail template starts with a 'Subject:' line"),
+        ("de/README", "nothing here", "holds neither texts.json nor mail templates"),
+    ])
+    func badLocaleFilesAreRefusedNamingTheFile(file: String, content: String, reason: String) throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("confianza-locales-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let url = root.appendingPathComponent(file)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(content.utf8).write(to: url)
+        do {
+            _ = try LocaleFiles.load(overlay: root)
+            Issue.record("\(file) was accepted")
+        } catch {
+            #expect(error.description.contains(reason), "\(error)")
+            #expect(error.description.contains(root.path), "the message names the file: \(error)")
+        }
+    }
+
+    @Test func aMailTemplateInAnotherEncodingOrNoFolderIsRefused() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("confianza-locales-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("de/mail"), withIntermediateDirectories: true)
+        try Data([0x53, 0x75, 0x62, 0x6A, 0xFF, 0xFE, 0x0A]).write(to: root.appendingPathComponent("de/mail/notice.txt"))
+        #expect(throws: LocaleError.self) { try LocaleFiles.load(overlay: root) }
+        #expect(throws: LocaleError.self) { try LocaleFiles.load(overlay: root.appendingPathComponent("nowhere")) }
+        #expect(throws: LocaleError.noEnglish) { try LocaleFiles.load(directories: []) }
+    }
+}
