@@ -3,7 +3,8 @@ import Foundation
 
 /// Reads the locale files: one folder per language, named by its ISO 639 code, holding
 ///
-/// - `texts.json`: the page texts, errors and short mail texts, as `{"key": "text" or ["texts", …]}`;
+/// - `*.json`: the page texts, errors and short mail texts, as `{"key": "text" or ["texts", …]}`, one file
+///   per module (`common.json`, `incidents.json`, …; a key belongs to one file only);
 /// - `mail/<name>.txt`: mail templates (`notice`, `digest`), read as the text `mail.<name>`; each starts
 ///   with a `Subject:` line, then a blank line and the body, with `{name}` placeholders.
 ///
@@ -42,9 +43,15 @@ public enum LocaleFiles {
                 throw .badFile(folder.path, "a language folder is named by its ISO 639 code in lowercase (en, es, fr, ar, …)")
             }
             var table = tables[language] ?? [:]
-            let texts = folder.appendingPathComponent("texts.json")
-            if FileManager.default.fileExists(atPath: texts.path) {
-                for (key, entry) in try Self.texts(texts) { table[key] = entry }
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+            var seen: [String: String] = [:]
+            for file in files {
+                let url = folder.appendingPathComponent(file)
+                for (key, entry) in try Self.texts(url) {
+                    if let other = seen[key] { throw .badFile(url.path, "key '\(key)' is also in \(other): a key belongs to one file") }
+                    seen[key] = file
+                    table[key] = entry
+                }
             }
             let mail = folder.appendingPathComponent("mail")
             if let templates = try? FileManager.default.contentsOfDirectory(atPath: mail.path) {
@@ -58,7 +65,7 @@ public enum LocaleFiles {
                     table["mail.\(file.dropLast(4))"] = .text(normalised)
                 }
             }
-            guard !table.isEmpty else { throw .badFile(folder.path, "holds neither texts.json nor mail templates") }
+            guard !table.isEmpty else { throw .badFile(folder.path, "holds neither texts (*.json) nor mail templates (mail/*.txt)") }
             tables[language] = table
         }
     }

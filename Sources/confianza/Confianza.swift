@@ -36,7 +36,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "A grouping rule file: which fields and window make events one incident (env CONFIANZA_INCIDENT_GROUPING).")
     var incidentGrouping: String?
 
-    @Option(help: "A folder of languages laid over the bundled ones: <code>/texts.json and <code>/mail/*.txt (env CONFIANZA_LOCALES).")
+    @Option(help: "A folder of languages laid over the bundled ones: <code>/*.json and <code>/mail/*.txt (env CONFIANZA_LOCALES).")
     var locales: String?
 
     var flags: [String: String] {

@@ -94,7 +94,7 @@ import Testing
         ("Deutsch/texts.json", "{}", "a language folder is named by its ISO 639 code"),
         ("d1/texts.json", "{}", "a language folder is named by its ISO 639 code"),
         ("de/mail/notice.txt", "Dear {organisation}", "a mail template starts with a 'Subject:' line"),
-        ("de/README", "nothing here", "holds neither texts.json nor mail templates"),
+        ("de/README", "nothing here", "holds neither texts (*.json) nor mail templates"),
     ])
     func badLocaleFilesAreRefusedNamingTheFile(file: String, content: String, reason: String) throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("confianza-locales-\(UUID().uuidString)")
@@ -108,6 +108,17 @@ import Testing
         } catch {
             #expect(error.description.contains(reason), "\(error)")
             #expect(error.description.contains(root.path), "the message names the file: \(error)")
+        }
+    }
+
+    @Test func aKeyInTwoFilesOfOneLanguageIsRefused() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("confianza-locales-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("de"), withIntermediateDirectories: true)
+        try Data(#"{"login.title": "Anmelden"}"#.utf8).write(to: root.appendingPathComponent("de/common.json"))
+        try Data(#"{"login.title": "Einloggen"}"#.utf8).write(to: root.appendingPathComponent("de/login.json"))
+        #expect(throws: LocaleError.badFile(root.appendingPathComponent("de/login.json").path, "key 'login.title' is also in common.json: a key belongs to one file")) {
+            try LocaleFiles.load(overlay: root)
         }
     }
 
