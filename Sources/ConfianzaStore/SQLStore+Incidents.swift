@@ -73,8 +73,9 @@ extension SQLStore {
         for entry in entries {
             try await db.raw(
                 """
-                INSERT INTO incident_timeline (incident_id, at, actor, kind, detail)
-                VALUES (\(bind: entry.incidentID.uuidString), \(bind: Millis(entry.at)), \(bind: entry.actor), \(bind: entry.kind.rawValue), \(bind: entry.detail))
+                INSERT INTO incident_timeline (incident_id, at, actor, kind, detail, phrase_key, phrase_arguments)
+                VALUES (\(bind: entry.incidentID.uuidString), \(bind: Millis(entry.at)), \(bind: entry.actor), \(bind: entry.kind.rawValue), \(bind: entry.detail),
+                    \(bind: entry.phrase?.key), \(bind: entry.phrase?.argumentsJSON))
                 """
             ).run()
         }
@@ -190,14 +191,19 @@ extension SQLStore {
     public func timeline(incidentID: UUID) async throws -> [TimelineEntry] {
         try await self.withDatabase { db in
             try await db.raw(
-                "SELECT seq, incident_id, at, actor, kind, detail FROM incident_timeline WHERE incident_id = \(bind: incidentID.uuidString) ORDER BY seq"
+                """
+                SELECT seq, incident_id, at, actor, kind, detail, phrase_key, phrase_arguments FROM incident_timeline
+                WHERE incident_id = \(bind: incidentID.uuidString) ORDER BY seq
+                """
             ).all().map { row in
                 let kindText = try row.decode(column: "kind", as: String.self)
                 guard let kind = TimelineEntry.Kind(rawValue: kindText) else { throw StoreError.corrupt("timeline kind '\(kindText)'") }
                 return TimelineEntry(
                     sequence: try row.decode(column: "seq", as: Int64.self), incidentID: try Self.uuid(row, "incident_id"),
                     at: try Millis.date(row, "at"), actor: try row.decode(column: "actor", as: String.self), kind: kind,
-                    detail: try row.decode(column: "detail", as: String.self))
+                    detail: try row.decode(column: "detail", as: String.self),
+                    phrase: Phrase(
+                        key: try row.decode(column: "phrase_key", as: String?.self), argumentsJSON: try row.decode(column: "phrase_arguments", as: String?.self)))
             }
         }
     }

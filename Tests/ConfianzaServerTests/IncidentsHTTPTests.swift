@@ -80,7 +80,7 @@ import Testing
             #expect(page.text.contains("id=\"incident-status\">closed<"))
             #expect(page.text.contains("Told the hospital&#39;s IT team.") || page.text.contains("Told the hospital's IT team."))
             #expect(page.text.contains("Check the patch level"))
-            #expect(page.text.contains("in-progress → resolved"))
+            #expect(page.text.contains("in progress → resolved"), "status names as the reader reads them")
             let stored = try #require(try await dependencies.store.incident(id: incident.id))
             #expect(stored.status == .closed && stored.assignee == "ana" && stored.severity == .high && stored.tlp == .amberStrict)
             #expect(try await analyst.post("/incidents/\(incident.number)/severity", [("severity", "urgent")]).status == .badRequest)

@@ -30,6 +30,14 @@ import Testing
             #expect(refused.text.contains("un incident à l&#39;état nouveau ne peut pas passer à clos ; il peut passer à trié"))
             let linked = try await browser.post("/incidents/\(incident.number)/links", [("to", "\(incident.number)")])
             #expect(linked.text.contains("Un incident ne peut pas être lié à lui-même."))
+            // The timeline in French: what the core recorded is said in the reader's words.
+            #expect(try await browser.post("/incidents/\(incident.number)/status", [("status", "triaged")]).status == .seeOther)
+            let timeline = try await browser.get("/incidents/\(incident.number)")
+            #expect(timeline.text.contains("nouveau → trié"))
+            #expect(timeline.text.contains("élevée scanner : Balayage"))
+            let stored = try await dependencies.store.timeline(incidentID: incident.id)
+            #expect(stored.map(\.detail).contains("new → triaged"), "the English text is kept for the API")
+            #expect(stored.last?.phrase == Phrase("timeline.moved", ["from_status": "new", "to_status": "triaged"]), "and the phrase beside it")
             let dashboard = try await browser.get("/incidents/dashboard")
             #expect(dashboard.text.contains("Indicateurs des incidents"))
             // The API stays in English whatever the pages' language.
@@ -38,7 +46,7 @@ import Testing
             headers[.acceptLanguage] = "fr"
             let api = try await client.execute(
                 uri: "/api/v1/incidents/\(incident.number)/status", method: .post, headers: headers, body: ByteBuffer(string: #"{"status": "closed"}"#))
-            #expect(api.status == .conflict && api.text.contains("an incident that is new cannot become closed"))
+            #expect(api.status == .conflict && api.text.contains("an incident that is triaged cannot become closed"))
         }
     }
 

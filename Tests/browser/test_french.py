@@ -50,6 +50,7 @@ def test_an_analyst_works_an_incident_in_french(tmp_path, admin_db, smtp, browse
         assert "Historique" in headings and "Tâches" in headings
         submit_and_wait(browser, "move-triaged")
         assert browser.find_element(By.ID, "incident-status").text == "trié"
+        assert "nouveau → trié" in browser.find_element(By.ID, "timeline").text
 
         # A refusal, said in French.
         browser.find_element(By.ID, "link-to").send_keys("1")
@@ -72,5 +73,7 @@ def test_an_analyst_works_an_incident_in_french(tmp_path, admin_db, smtp, browse
         assert text.startswith("Chère équipe de Agence de l'Informatique de l'État,")
         assert "  Gravité :" in text and "Incident :" in text
         assert "TLP:AMBER : à partager uniquement au sein de votre organisation" in text
+        browser.refresh()
+        assert "notification envoyée à securite@adie.example" in browser.find_element(By.ID, "timeline").text
     finally:
         assert server.stop()[0] == 0

@@ -58,7 +58,7 @@ def test_an_analyst_takes_an_incident_from_new_to_closed(tmp_path, admin_db, smt
         submit_and_wait(browser, "move-closed")
         assert browser.find_element(By.ID, "incident-status").text == "closed"
         timeline = browser.find_element(By.ID, "timeline").text
-        for step in ("new → triaged", "triaged → in-progress", "in-progress → resolved", "resolved → closed", "their SOC confirms"):
+        for step in ("new → triaged", "triaged → in progress", "in progress → resolved", "resolved → closed", "their SOC confirms"):
             assert step in timeline
 
         browser.get(server.url + "/incidents/dashboard")

@@ -88,7 +88,8 @@ extension IncidentService {
                 let entries = listed.map {
                     TimelineEntry(
                         incidentID: $0.id, at: now, actor: Self.system, kind: .notification,
-                        detail: "listed in the \(contact.policy.frequency.rawValue) digest to \(contact.email)")
+                        detail: "listed in the \(contact.policy.frequency.rawValue) digest to \(contact.email)",
+                        phrase: Phrase(contact.policy.frequency == .daily ? "timeline.digest_daily" : "timeline.digest_weekly", ["email": contact.email]))
                 }
                 try await self.store.enqueueDigest(message, contactID: contact.id, coveredUntil: now, timeline: entries)
                 if message != nil { queued += 1 }

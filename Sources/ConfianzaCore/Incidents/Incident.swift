@@ -194,15 +194,20 @@ public struct TimelineEntry: Sendable, Equatable {
     public var at: Date
     public var actor: String
     public var kind: Kind
+    /// What happened, in English (the API and logs read it).
     public var detail: String
+    /// The same in the locale files' words, for pages in the reader's language; `nil` for what people
+    /// wrote themselves (notes, replies' text) and for entries recorded before phrases were kept.
+    public var phrase: Phrase?
 
-    public init(sequence: Int64 = 0, incidentID: UUID, at: Date, actor: String, kind: Kind, detail: String) {
+    public init(sequence: Int64 = 0, incidentID: UUID, at: Date, actor: String, kind: Kind, detail: String, phrase: Phrase? = nil) {
         self.sequence = sequence
         self.incidentID = incidentID
         self.at = at
         self.actor = actor
         self.kind = kind
         self.detail = detail
+        self.phrase = phrase
     }
 }
 

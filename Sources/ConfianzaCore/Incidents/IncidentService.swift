@@ -115,9 +115,10 @@ public struct IncidentService: Sendable {
             title: title, taxonomy: taxonomy, type: type, severity: draft.severity, tlp: draft.tlp, pap: draft.pap,
             organisations: draft.organisations, assignee: draft.assignee, createdAt: created, triageDue: due.triage, resolveDue: due.resolve,
             groupKey: groupKey)
-        var entries = [TimelineEntry(incidentID: incident.id, at: created, actor: actor, kind: .created, detail: "\(draft.severity.rawValue) \(type): \(title)")]
+        var entries = [TimelineEntry(incidentID: incident.id, at: created, actor: actor, kind: .created, detail: "\(draft.severity.rawValue) \(type): \(title)",
+            phrase: Phrase("timeline.created", ["severity": draft.severity.rawValue, "type": type, "title": title]))]
         if let assignee = draft.assignee {
-            entries.append(TimelineEntry(incidentID: incident.id, at: created, actor: actor, kind: .assignee, detail: assignee))
+            entries.append(TimelineEntry(incidentID: incident.id, at: created, actor: actor, kind: .assignee, detail: assignee, phrase: Phrase("timeline.assigned", ["user": assignee])))
         }
         return try await self.store.insertIncident(incident, events: events, timeline: entries)
     }
@@ -146,7 +147,8 @@ public struct IncidentService: Sendable {
         default: break
         }
         if incident.triagedAt == nil && status != .new { incident.triagedAt = at }
-        var entries = [TimelineEntry(incidentID: id, at: at, actor: actor, kind: .status, detail: "\(from.rawValue) → \(status.rawValue)")]
+        var entries = [TimelineEntry(incidentID: id, at: at, actor: actor, kind: .status, detail: "\(from.rawValue) → \(status.rawValue)",
+            phrase: Phrase("timeline.moved", ["from_status": from.rawValue, "to_status": status.rawValue]))]
         if let note = note?.trimmingCharacters(in: .whitespacesAndNewlines), !note.isEmpty {
             entries.append(TimelineEntry(incidentID: id, at: at, actor: actor, kind: .note, detail: String(note.prefix(20000))))
         }
@@ -168,7 +170,8 @@ public struct IncidentService: Sendable {
         incident.assignee = username
         incident.updatedAt = self.now()
         try await self.store.updateIncident(
-            incident, timeline: [TimelineEntry(incidentID: id, at: incident.updatedAt, actor: actor, kind: .assignee, detail: username ?? "nobody")])
+            incident, timeline: [TimelineEntry(incidentID: id, at: incident.updatedAt, actor: actor, kind: .assignee, detail: username ?? "nobody",
+                phrase: username.map { Phrase("timeline.assigned", ["user": $0]) } ?? Phrase("timeline.unassigned"))])
         return incident
     }
 
@@ -183,7 +186,8 @@ public struct IncidentService: Sendable {
         incident.updatedAt = self.now()
         try await self.store.updateIncident(
             incident,
-            timeline: [TimelineEntry(incidentID: id, at: incident.updatedAt, actor: actor, kind: .severity, detail: "\(from.rawValue) → \(severity.rawValue)")])
+            timeline: [TimelineEntry(incidentID: id, at: incident.updatedAt, actor: actor, kind: .severity, detail: "\(from.rawValue) → \(severity.rawValue)",
+                phrase: Phrase("timeline.severity", ["from_severity": from.rawValue, "to_severity": severity.rawValue]))])
         return incident
     }
 
@@ -213,7 +217,7 @@ public struct IncidentService: Sendable {
         let text = title.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty, text.count <= 500 else { throw IncidentError.invalid(field: "title", reason: .init("incident.error.task_required", english: "is required (at most 500 characters)")) }
         let task = IncidentTask(incidentID: id, title: text, assignee: assignee.flatMap { $0.isEmpty ? nil : $0 }, createdAt: self.now())
-        try await self.store.insertTask(task, timeline: TimelineEntry(incidentID: id, at: task.createdAt, actor: actor, kind: .task, detail: "added: \(text)"))
+        try await self.store.insertTask(task, timeline: TimelineEntry(incidentID: id, at: task.createdAt, actor: actor, kind: .task, detail: "added: \(text)", phrase: Phrase("timeline.task_added", ["title": text])))
         return task
     }
 
@@ -222,7 +226,8 @@ public struct IncidentService: Sendable {
         guard task.done != done else { return }
         task.done = done
         try await self.store.updateTask(
-            task, timeline: TimelineEntry(incidentID: task.incidentID, at: self.now(), actor: actor, kind: .task, detail: "\(done ? "done" : "reopened"): \(task.title)"))
+            task, timeline: TimelineEntry(incidentID: task.incidentID, at: self.now(), actor: actor, kind: .task, detail: "\(done ? "done" : "reopened"): \(task.title)",
+                phrase: Phrase(done ? "timeline.task_done" : "timeline.task_reopened", ["title": task.title])))
     }
 
     /// Files a constituent's reply with its incident, in the timeline.
@@ -232,7 +237,8 @@ public struct IncidentService: Sendable {
         let body = text.count > 20000 ? String(text.prefix(20000)) + "\n[…]" : text
         try await self.store.updateIncident(
             incident,
-            timeline: [TimelineEntry(incidentID: id, at: incident.updatedAt, actor: actor, kind: .reply, detail: "from \(sender): \(subject)\n\n\(body)")])
+            timeline: [TimelineEntry(incidentID: id, at: incident.updatedAt, actor: actor, kind: .reply, detail: "from \(sender): \(subject)\n\n\(body)",
+                    phrase: Phrase("timeline.reply", ["sender": sender, "subject": subject, "body": body]))])
     }
 
     /// Records that two incidents are related (the same campaign, a cause and its effect).
@@ -244,8 +250,8 @@ public struct IncidentService: Sendable {
         _ = try await self.store.linkIncidents(
             id, other,
             timeline: [
-                TimelineEntry(incidentID: id, at: at, actor: actor, kind: .events, detail: "linked to #\(two.number)"),
-                TimelineEntry(incidentID: other, at: at, actor: actor, kind: .events, detail: "linked to #\(one.number)"),
+                TimelineEntry(incidentID: id, at: at, actor: actor, kind: .events, detail: "linked to #\(two.number)", phrase: Phrase("timeline.linked", ["number": String(two.number)])),
+                TimelineEntry(incidentID: other, at: at, actor: actor, kind: .events, detail: "linked to #\(one.number)", phrase: Phrase("timeline.linked", ["number": String(one.number)])),
             ])
     }
 
@@ -262,15 +268,16 @@ public struct IncidentService: Sendable {
             let moved = try await self.store.moveEvents(
                 nil, from: sourceID, to: target,
                 timeline: [
-                    TimelineEntry(incidentID: sourceID, at: at, actor: actor, kind: .events, detail: "merged into #\(into.number)"),
-                    TimelineEntry(incidentID: target, at: at, actor: actor, kind: .events, detail: "#\(source.number) merged in"),
+                    TimelineEntry(incidentID: sourceID, at: at, actor: actor, kind: .events, detail: "merged into #\(into.number)", phrase: Phrase("timeline.merged_into", ["number": String(into.number)])),
+                    TimelineEntry(incidentID: target, at: at, actor: actor, kind: .events, detail: "#\(source.number) merged in", phrase: Phrase("timeline.merged_in", ["number": String(source.number)])),
                 ])
             let from = source.status
             source.status = .closed
             source.closedAt = at
             source.updatedAt = at
             try await self.store.updateIncident(
-                source, timeline: [TimelineEntry(incidentID: sourceID, at: at, actor: actor, kind: .status, detail: "\(from.rawValue) → closed (merged, \(moved) events moved)")])
+                source, timeline: [TimelineEntry(incidentID: sourceID, at: at, actor: actor, kind: .status, detail: "\(from.rawValue) → closed (merged, \(moved) events moved)",
+                    phrase: Phrase("timeline.closed_merged", ["from_status": from.rawValue, "to_status": "closed", "count": String(moved)]))])
             into = try await self.require(target)
             into.organisations += source.organisations.filter { !into.organisations.contains($0) }
             into.updatedAt = at
@@ -299,8 +306,10 @@ public struct IncidentService: Sendable {
         _ = try await self.store.moveEvents(
             eventIDs, from: id, to: created.id,
             timeline: [
-                TimelineEntry(incidentID: id, at: at, actor: actor, kind: .events, detail: "events split out to #\(created.number)"),
-                TimelineEntry(incidentID: created.id, at: at, actor: actor, kind: .events, detail: "split out of #\(source.number)"),
+                TimelineEntry(incidentID: id, at: at, actor: actor, kind: .events, detail: "events split out to #\(created.number)",
+                    phrase: Phrase("timeline.split_to", ["number": String(created.number)])),
+                TimelineEntry(incidentID: created.id, at: at, actor: actor, kind: .events, detail: "split out of #\(source.number)",
+                    phrase: Phrase("timeline.split_from", ["number": String(source.number)])),
             ])
         return try await self.require(created.id)
     }
@@ -309,7 +318,7 @@ public struct IncidentService: Sendable {
     public func addEvents(_ eventIDs: [Int64], to id: UUID, by actor: String) async throws -> Int {
         _ = try await self.require(id)
         return try await self.store.linkEvents(
-            eventIDs, to: id, timeline: TimelineEntry(incidentID: id, at: self.now(), actor: actor, kind: .events, detail: "events added"))
+            eventIDs, to: id, timeline: TimelineEntry(incidentID: id, at: self.now(), actor: actor, kind: .events, detail: "events added", phrase: Phrase("timeline.events_added")))
     }
 
     /// Hands a run's new events to incident handling: each event routed to an organisation joins the
@@ -342,7 +351,8 @@ public struct IncidentService: Sendable {
                 guard let (organisation, events) = groups[key] else { continue }
                 if let incident = open[key] {
                     links[incident.id, default: []] += events.map(\.id)
-                    entries.append(TimelineEntry(incidentID: incident.id, at: at, actor: Self.system, kind: .events, detail: "events joined by the grouping rule: \(events.count)"))
+                    entries.append(TimelineEntry(incidentID: incident.id, at: at, actor: Self.system, kind: .events, detail: "events joined by the grouping rule: \(events.count)",
+                            phrase: Phrase("timeline.grouped", ["count": String(events.count)])))
                     continue
                 }
                 let type = events[0].type
@@ -356,7 +366,8 @@ public struct IncidentService: Sendable {
                     triageDue: due.triage, resolveDue: due.resolve, groupKey: key)
                 created.append(incident)
                 links[incident.id] = events.map(\.id)
-                entries.append(TimelineEntry(incidentID: incident.id, at: at, actor: Self.system, kind: .created, detail: "\(severity.rawValue) \(type): \(title)"))
+                entries.append(TimelineEntry(incidentID: incident.id, at: at, actor: Self.system, kind: .created, detail: "\(severity.rawValue) \(type): \(title)",
+                        phrase: Phrase("timeline.created", ["severity": severity.rawValue, "type": type, "title": title])))
             }
             let added = try await self.store.applyGrouping(newIncidents: created, links: links, timeline: entries)
             opened += created.count

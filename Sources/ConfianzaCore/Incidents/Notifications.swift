@@ -57,8 +57,10 @@ public struct OutboxMessage: Sendable, Equatable, Identifiable {
 /// Who gets told about an incident, and why the others do not.
 public struct NotificationPlan: Sendable, Equatable {
     public var messages: [OutboxMessage]
-    /// One line per contact or organisation left out, with the reason.
+    /// One line per contact or organisation left out, with the reason (in English).
     public var skipped: [String]
+    /// The same lines as phrases of the locale files, in the same order, for the timeline.
+    public var skippedPhrases: [Phrase]
 }
 
 /// Decides who is notified of an incident and writes the messages: each contact's policy is respected
@@ -70,25 +72,36 @@ public enum NotificationPlanner {
     ) -> NotificationPlan {
         var messages: [OutboxMessage] = []
         var skipped: [String] = []
+        var phrases: [Phrase] = []
+        func skip(_ english: String, _ key: String, _ arguments: [String: String]) {
+            skipped.append(english)
+            phrases.append(Phrase(key, arguments))
+        }
         for organisation in organisations where incident.organisations.contains(organisation.id) {
             guard incident.tlp <= organisation.tlpCeiling else {
-                skipped.append("\(organisation.name): the incident is \(incident.tlp.rawValue), above the organisation's ceiling \(organisation.tlpCeiling.rawValue)")
+                skip(
+                    "\(organisation.name): the incident is \(incident.tlp.rawValue), above the organisation's ceiling \(organisation.tlpCeiling.rawValue)",
+                    "timeline.skip_ceiling", ["organisation": organisation.name, "tlp": incident.tlp.rawValue, "ceiling": organisation.tlpCeiling.rawValue])
                 continue
             }
             let theirs = contacts.filter { $0.organisationID == organisation.id }
-            if theirs.isEmpty { skipped.append("\(organisation.name): no contact") }
+            if theirs.isEmpty { skip("\(organisation.name): no contact", "timeline.skip_no_contact", ["organisation": organisation.name]) }
             for contact in theirs {
                 let policy = contact.policy
                 guard policy.frequency == .immediate else {
-                    skipped.append("\(contact.email): wants a \(policy.frequency.rawValue) digest")
+                    skip(
+                        "\(contact.email): wants a \(policy.frequency.rawValue) digest",
+                        policy.frequency == .daily ? "timeline.skip_daily" : "timeline.skip_weekly", ["email": contact.email])
                     continue
                 }
                 guard incident.severity >= policy.minimumSeverity else {
-                    skipped.append("\(contact.email): only \(policy.minimumSeverity.rawValue) and above")
+                    skip(
+                        "\(contact.email): only \(policy.minimumSeverity.rawValue) and above", "timeline.skip_severity",
+                        ["email": contact.email, "severity": policy.minimumSeverity.rawValue])
                     continue
                 }
                 guard policy.classificationTypes.isEmpty || policy.classificationTypes.contains(incident.type) else {
-                    skipped.append("\(contact.email): not \(incident.type)")
+                    skip("\(contact.email): not \(incident.type)", "timeline.skip_type", ["email": contact.email, "type": incident.type])
                     continue
                 }
                 let mine = events.filter { $0.organisations.contains(organisation.id) || $0.organisations.isEmpty }
@@ -101,7 +114,7 @@ public enum NotificationPlanner {
                         attachment: EventsCSV.make(mine), createdAt: now))
             }
         }
-        return NotificationPlan(messages: messages, skipped: skipped)
+        return NotificationPlan(messages: messages, skipped: skipped, skippedPhrases: phrases)
     }
 }
 

@@ -113,7 +113,8 @@ public struct OutboxSender: Sendable {
             message.lastError = "the sending process stopped after handing the message over: it may or may not have been delivered"
             let entry = TimelineEntry(
                 incidentID: message.incidentID, at: self.now(), actor: IncidentService.system, kind: .notification,
-                detail: "delivery to \(message.recipient) uncertain (the sender stopped mid-send); not resent")
+                detail: "delivery to \(message.recipient) uncertain (the sender stopped mid-send); not resent",
+                phrase: Phrase("timeline.uncertain_stopped", ["recipient": message.recipient]))
             if try await self.store.updateOutbox(message, expected: .sending, timeline: entry) { count += 1 }
         }
         return count
@@ -153,7 +154,8 @@ public struct OutboxSender: Sendable {
                 unknown, expected: .sending,
                 timeline: TimelineEntry(
                     incidentID: pending.incidentID, at: self.now(), actor: IncidentService.system, kind: .notification,
-                    detail: "delivery to \(pending.recipient) uncertain: \(error); not resent"))
+                    detail: "delivery to \(pending.recipient) uncertain: \(error); not resent",
+                    phrase: Phrase("timeline.uncertain", ["recipient": pending.recipient, "error": "\(error)"])))
             return false
         } catch {
             // Nothing reached the point of no return, and the message is still ours and pending (if another
@@ -166,7 +168,8 @@ public struct OutboxSender: Sendable {
                 retry.state = .failed
                 entry = TimelineEntry(
                     incidentID: pending.incidentID, at: self.now(), actor: IncidentService.system, kind: .notification,
-                    detail: "notification to \(pending.recipient) failed after \(retry.attempts) attempts: \(error)")
+                    detail: "notification to \(pending.recipient) failed after \(retry.attempts) attempts: \(error)",
+                    phrase: Phrase("timeline.failed", ["recipient": pending.recipient, "attempts": String(retry.attempts), "error": "\(error)"]))
             } else {
                 retry.state = .pending
                 retry.nextAttemptAt = self.now().addingTimeInterval(Self.backoff[min(retry.attempts - 1, Self.backoff.count - 1)])
@@ -182,7 +185,8 @@ public struct OutboxSender: Sendable {
             done, expected: .sending,
             timeline: TimelineEntry(
                 incidentID: pending.incidentID, at: done.sentAt ?? self.now(), actor: IncidentService.system, kind: .notification,
-                detail: "notification sent to \(pending.recipient)"))
+                detail: "notification sent to \(pending.recipient)",
+                phrase: Phrase("timeline.sent", ["recipient": pending.recipient])))
         return true
     }
 }
@@ -214,7 +218,8 @@ extension IncidentService {
         message.lastError = nil
         _ = try await self.store.updateOutbox(
             message, expected: from,
-            timeline: TimelineEntry(incidentID: incidentID, at: self.now(), actor: actor, kind: .notification, detail: "notice to \(message.recipient) queued again"))
+            timeline: TimelineEntry(incidentID: incidentID, at: self.now(), actor: actor, kind: .notification, detail: "notice to \(message.recipient) queued again",
+                phrase: Phrase("timeline.requeued", ["recipient": message.recipient])))
     }
 
     /// Queues notices to the incident's organisations' contacts (their policies and TLP ceilings
@@ -235,9 +240,12 @@ extension IncidentService {
             throw IncidentError.invalid(field: "organisations", reason: .init("incident.error.no_organisation", english: "the incident concerns no organisation to notify"))
         }
         var entries = plan.messages.map {
-            TimelineEntry(incidentID: id, at: self.now(), actor: actor, kind: .notification, detail: "notification queued to \($0.recipient) (\($0.language))")
+            TimelineEntry(incidentID: id, at: self.now(), actor: actor, kind: .notification, detail: "notification queued to \($0.recipient) (\($0.language))",
+                phrase: Phrase("timeline.queued", ["recipient": $0.recipient, "language": $0.language]))
         }
-        entries += plan.skipped.map { TimelineEntry(incidentID: id, at: self.now(), actor: actor, kind: .notification, detail: "not notified: \($0)") }
+        entries += zip(plan.skipped, plan.skippedPhrases).map { skipped, phrase in
+            TimelineEntry(incidentID: id, at: self.now(), actor: actor, kind: .notification, detail: "not notified: \(skipped)", phrase: phrase)
+        }
         try await self.store.enqueue(plan.messages, timeline: entries)
         return plan
     }

@@ -146,7 +146,8 @@ extension IncidentService {
         let summary = "#\(incident.number) \(incident.title) — \(incident.taxonomy)/\(incident.type), \(incident.severity.rawValue), \(incident.eventCount) events"
         let share = Share(incidentID: id, peerID: peerID, tlp: tlp, summary: summary, content: content, actor: actor, at: self.now())
         try await self.store.insertShare(
-            share, timeline: TimelineEntry(incidentID: id, at: share.at, actor: actor, kind: .share, detail: "shared with \(peer.name) (\(peer.country)) at \(tlp.rawValue)"))
+            share, timeline: TimelineEntry(incidentID: id, at: share.at, actor: actor, kind: .share, detail: "shared with \(peer.name) (\(peer.country)) at \(tlp.rawValue)",
+                phrase: Phrase("timeline.shared", ["peer": peer.name, "country": peer.country, "tlp": tlp.rawValue])))
         try await self.store.appendAudit(
             AuditEvent(at: share.at, actor: actor, action: .incidentShared, target: "incident #\(incident.number)", address: address,
                        detail: "with \(peer.name) at \(tlp.rawValue)"))

@@ -21,7 +21,8 @@ extension IncidentService {
             if let incident = open["indicator:\(indicatorID)"] {
                 _ = try await self.store.linkEvents(
                     ids, to: incident.id,
-                    timeline: TimelineEntry(incidentID: incident.id, at: now, actor: Self.system, kind: .events, detail: "events matching \(indicator.pattern)"))
+                    timeline: TimelineEntry(incidentID: incident.id, at: now, actor: Self.system, kind: .events, detail: "events matching \(indicator.pattern)",
+                        phrase: Phrase("timeline.matched", ["pattern": indicator.pattern])))
                 continue
             }
             var events: [StoredEvent] = []

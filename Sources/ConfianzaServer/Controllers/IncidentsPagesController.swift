@@ -188,7 +188,7 @@ struct IncidentsPagesController {
         let timeline = try await self.store.timeline(incidentID: incident.id).reversed().map { entry -> [String: Any] in
             [
                 "at": TimeFormat.minute(entry.at), "actor": entry.actor, "kind": self.t("incident.timeline.\(entry.kind.rawValue)", context),
-                "detail": entry.detail, "isNote": entry.kind == .note,
+                "detail": entry.phrase.map { self.views.localizer.say($0, context.language) } ?? entry.detail, "isNote": entry.kind == .note,
             ]
         }
         let tasks = try await self.store.tasks(incidentID: incident.id).map { task -> [String: Any] in

@@ -38,6 +38,21 @@ extension TextCatalogue {
     }
 }
 
+extension TextCatalogue {
+    /// A phrase the core recorded, in the reader's language: status and severity values under their labels.
+    func say(_ phrase: Phrase, _ language: Language) -> String {
+        var arguments = phrase.arguments
+        for (name, value) in phrase.arguments {
+            if name == "status" || name.hasSuffix("_status") {
+                arguments[name] = self.text("incident.status.\(value)", language)
+            } else if name == "severity" || name.hasSuffix("_severity") {
+                arguments[name] = self.text("severity.\(value)", language)
+            }
+        }
+        return self.text(phrase.key, language, arguments)
+    }
+}
+
 public enum ViewError: Error, Equatable, CustomStringConvertible {
     case badResource(String, String)
     case missingTemplate(String)

@@ -144,3 +144,14 @@ extension Migrations {
             "CREATE INDEX incident_organisations_organisation ON incident_organisations (organisation_id, incident_id)",
         ])
 }
+
+extension Migrations {
+    /// Timeline entries keep the key and placeholders of their wording, so pages say them in the reader's
+    /// language; the English text stays for the API. Entries recorded before keep only their English.
+    static let timelinePhrases = Migration(
+        version: 7, name: "incidents: timeline entries keep their wording's key",
+        common: [
+            "ALTER TABLE incident_timeline ADD COLUMN phrase_key TEXT",
+            "ALTER TABLE incident_timeline ADD COLUMN phrase_arguments TEXT",
+        ])
+}
