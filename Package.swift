@@ -103,7 +103,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            resources: [.copy("Resources/Templates"), .copy("Resources/Static"), .copy("Resources/openapi.json")],
+            resources: [.copy("Resources/Templates"), .copy("Resources/Static"), .copy("Resources/OpenAPI")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -26,11 +26,8 @@ public struct Views: Sendable {
         self.library = try await MustacheLibrary(directory: templates.path)
         self.localizer = texts
         let css = root.appendingPathComponent("Static/app.css")
-        let openAPI = root.appendingPathComponent("openapi.json")
         guard let cssData = try? Data(contentsOf: css) else { throw ViewError.badResource(css.path, "cannot be read") }
-        guard let openAPIData = try? Data(contentsOf: openAPI),
-            (try? JSONSerialization.jsonObject(with: openAPIData)) != nil
-        else { throw ViewError.badResource(openAPI.path, "cannot be read as JSON") }
+        let openAPIData = try OpenAPIDocument.load(root.appendingPathComponent("OpenAPI"))
         self.stylesheet = ByteBuffer(bytes: cssData)
         self.openAPI = ByteBuffer(bytes: openAPIData)
         // Every template the pages render is there and parsed, and nothing else lies in the folder unused.
