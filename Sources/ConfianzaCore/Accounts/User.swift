@@ -84,3 +84,8 @@ public struct APIToken: Sendable, Equatable, Identifiable {
         self.revokedAt = revokedAt
     }
 }
+
+extension User {
+    /// Whether incidents may be assigned to this user: an active analyst or admin.
+    public var canHandleIncidents: Bool { !self.disabled && self.role.includes(.analyst) }
+}

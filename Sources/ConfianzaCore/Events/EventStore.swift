@@ -62,6 +62,10 @@ public struct IngestRun: Sendable, Equatable, Identifiable {
         self.source = source
         self.actor = actor
     }
+
+    /// Its records are read with a mapping file (`csv:…`), which only the command line is given: its
+    /// quarantine is re-processed there (`confianza quarantine reprocess`), not from the pages or the API.
+    public var needsMappingFile: Bool { self.format.hasPrefix("csv:") }
 }
 
 /// An event ready to store: its de-duplication key and window, how often it was seen in the batch,

@@ -106,9 +106,14 @@ public struct Incident: Sendable, Equatable, Identifiable {
 
     /// Past a due date it has not met: triage for a new incident, resolution for any open one.
     public func isOverdue(at now: Date) -> Bool {
-        if self.status == .new && now > self.triageDue { return true }
-        return self.status.isOpen && now > self.resolveDue
+        self.isTriageOverdue(at: now) || self.isResolveOverdue(at: now)
     }
+
+    /// Still new after its triage due date.
+    public func isTriageOverdue(at now: Date) -> Bool { self.status == .new && now > self.triageDue }
+
+    /// Still open after its resolution due date.
+    public func isResolveOverdue(at now: Date) -> Bool { self.status.isOpen && now > self.resolveDue }
 
     /// Triaged late, or not triaged yet and already late.
     public func triageBreached(at now: Date) -> Bool {

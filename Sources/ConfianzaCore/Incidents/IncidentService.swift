@@ -164,7 +164,7 @@ public struct IncidentService: Sendable {
             guard let user = try await self.store.user(named: username), !user.disabled else {
                 throw IncidentError.invalid(field: "assignee", reason: .init("incident.error.assignee_unknown", english: "'\(username)' is not an active user", ["user": username]))
             }
-            guard user.role.includes(.analyst) else { throw IncidentError.invalid(field: "assignee", reason: .init("incident.error.assignee_viewer", english: "'\(username)' is a viewer; assign an analyst", ["user": username])) }
+            guard user.canHandleIncidents else { throw IncidentError.invalid(field: "assignee", reason: .init("incident.error.assignee_viewer", english: "'\(username)' is a viewer; assign an analyst", ["user": username])) }
         }
         guard incident.assignee != username else { return incident }
         incident.assignee = username

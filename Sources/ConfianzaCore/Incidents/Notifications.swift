@@ -8,6 +8,9 @@ public struct OutboxMessage: Sendable, Equatable, Identifiable {
     /// have reached the server: it becomes `uncertain` and is never sent again on its own.
     public enum State: String, Sendable, Codable, CaseIterable {
         case pending, sending, sent, failed, uncertain
+
+        /// Someone may send it again: it failed, or whether it arrived is unknown.
+        public var canBeSentAgain: Bool { self == .failed || self == .uncertain }
     }
 
     public var id: UUID

@@ -205,7 +205,7 @@ extension IncidentService {
             throw IncidentError.notFound("notice \(messageID)")
         }
         let from = message.state
-        guard from == .failed || from == .uncertain else {
+        guard from.canBeSentAgain else {
             throw IncidentError.invalid(
                 field: "notice",
                 reason: .init(

@@ -377,7 +377,7 @@ public final class IngestPipeline: Sendable {
         let format: FeedFormat
         if let given {
             format = given
-        } else if run.format.hasPrefix("csv:") {
+        } else if run.needsMappingFile {
             throw IngestError.needsFormat("\(run.fileName) was read with a CSV mapping file: name it again with csv:MAPPING.json")
         } else {
             do { format = try FeedFormat(run.format) } catch { throw IngestError.needsFormat(error.description) }

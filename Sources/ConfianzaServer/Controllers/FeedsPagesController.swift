@@ -54,7 +54,7 @@ struct FeedsPagesController {
         }
         var data: [String: Any] = [
             "run": self.summary(run, context), "quarantine": quarantine, "hasQuarantine": !quarantine.isEmpty,
-            "canReprocess": !quarantine.isEmpty && run.finishedAt != nil && user.role.includes(.analyst) && !run.format.hasPrefix("csv:"),
+            "canReprocess": !quarantine.isEmpty && run.finishedAt != nil && user.role.includes(.analyst) && !run.needsMappingFile,
         ]
         let parameters = request.uri.queryParameters
         if let resolved = parameters["resolved"].flatMap({ Int(String($0)) }), let still = parameters["still"].flatMap({ Int(String($0)) }) {

@@ -69,7 +69,7 @@ struct IncidentsPagesController {
         let overdue = try await self.store.incidentCounts(at: now).overdue
         let parameters = request.uri.queryParameters
         let status = parameters["status"].map(String.init) ?? "open"
-        let analysts = try await self.store.users().filter { !$0.disabled && $0.role.includes(.analyst) }.map(\.username)
+        let analysts = try await self.store.users().filter(\.canHandleIncidents).map(\.username)
         let data: [String: Any] = [
             "incidents": rows, "hasIncidents": !rows.isEmpty, "overdueCount": overdue, "hasOverdue": overdue > 0,
             "sorts": IncidentQuery.Order.allCases.map { ["value": $0.rawValue, "label": self.t("incidents.sort.\($0.rawValue)", context), "selected": $0 == query.order] as [String: Any] },
@@ -202,10 +202,10 @@ struct IncidentsPagesController {
                 "feed": event["feed.name"]?.description ?? "", "count": stored.count,
             ]
         }
-        let analysts = try await self.store.users().filter { !$0.disabled && $0.role.includes(.analyst) }.map(\.username)
+        let analysts = try await self.store.users().filter(\.canHandleIncidents).map(\.username)
         let outbox = try await self.store.outboxMessages(incidentID: incident.id).map { message -> [String: Any] in
             [
-                "id": message.id.uuidString, "canResend": message.state == .failed || message.state == .uncertain,
+                "id": message.id.uuidString, "canResend": message.state.canBeSentAgain,
                 "recipient": message.recipient, "state": message.state.rawValue, "stateLabel": self.t("outbox.\(message.state.rawValue)", context),
                 "attempts": message.attempts, "error": message.lastError ?? "", "sent": message.sentAt.map(TimeFormat.minute) ?? "",
             ]
@@ -221,8 +221,8 @@ struct IncidentsPagesController {
         summary["taxonomy"] = incident.taxonomy
         summary["triageDue"] = TimeFormat.minute(incident.triageDue)
         summary["resolveDue"] = TimeFormat.minute(incident.resolveDue)
-        summary["triageOverdue"] = incident.status == .new && now > incident.triageDue
-        summary["resolveOverdue"] = incident.status.isOpen && now > incident.resolveDue
+        summary["triageOverdue"] = incident.isTriageOverdue(at: now)
+        summary["resolveOverdue"] = incident.isResolveOverdue(at: now)
         let data: [String: Any] = [
             "incident": summary, "timeline": timeline, "outbox": outbox, "hasOutbox": !outbox.isEmpty,
             "peers": peers.map { ["value": $0.id.uuidString, "label": "\($0.name) (≤ \($0.tlpCeiling.rawValue))"] }, "hasPeers": !peers.isEmpty,
