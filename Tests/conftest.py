@@ -1,5 +1,6 @@
 """Shared fixtures for the interop and browser tests: a real `confianza` binary, real servers on
 loopback, real users made with the command line."""
+import json
 import os
 import re
 import signal
@@ -150,3 +151,19 @@ def smtp():
     server.controller.start()
     yield server
     server.controller.stop()
+
+
+def seed_reports(tmp_path, database: str, organisation: dict, analyst: str, reports: dict) -> None:
+    """One organisation (with its assets and contacts) imported, an analyst made, and report files
+    ingested ({file name: content}) with the command line, as an operator would."""
+    constituency = tmp_path / "constituency.json"
+    constituency.write_text(json.dumps({"format": "confianza-constituency", "version": 1, "organisations": [organisation]}))
+    imported = run_cli("constituency", "import", str(constituency), "--database", database)
+    assert imported.returncode == 0, imported.stderr
+    made = run_cli("user", "create", analyst, "--role", "analyst", "--password-stdin", "--database", database, stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    for name, content in reports.items():
+        report = tmp_path / name
+        report.write_text(content)
+        ingested = run_cli("ingest", str(report), "--database", database)
+        assert ingested.returncode == 0, ingested.stderr

@@ -2,13 +2,12 @@
 queue, the incident page and a refusal read in French — and the organisation's French-speaking contact
 receives the notice in French on a local SMTP server."""
 import email
-import json
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from chromium import browser, sign_in, submit_and_wait  # noqa: F401 (browser is a fixture)
-from conftest import PASSWORD, Server, free_port, run_cli
+from conftest import Server, free_port, seed_reports
 
 
 REPORT = ('"timestamp","severity","ip","protocol","port","hostname","tag","asn","geo","region","city"\r\n'
@@ -17,17 +16,11 @@ REPORT = ('"timestamp","severity","ip","protocol","port","hostname","tag","asn",
 
 
 def test_an_analyst_works_an_incident_in_french(tmp_path, admin_db, smtp, browser):
-    constituency = tmp_path / "constituency.json"
-    constituency.write_text(json.dumps({"format": "confianza-constituency", "version": 1, "organisations": [
-        {"name": "Agence de l'Informatique de l'État", "sector": "government", "country": "SN", "kind": "public",
-         "assets": [{"kind": "prefix", "value": "198.51.100.0/24"}],
-         "contacts": [{"name": "Sécurité", "email": "securite@adie.example", "language": "fr", "role": "security"}]}]}))
-    assert run_cli("constituency", "import", str(constituency), "--database", admin_db).returncode == 0
-    assert run_cli("user", "create", "awa", "--role", "analyst", "--password-stdin", "--database", admin_db,
-                   stdin=PASSWORD + "\n").returncode == 0
-    report = tmp_path / "2024-05-01-scan_dns-sn.csv"
-    report.write_text(REPORT)
-    assert run_cli("ingest", str(report), "--database", admin_db).returncode == 0
+    seed_reports(tmp_path, admin_db, {
+        "name": "Agence de l'Informatique de l'État", "sector": "government", "country": "SN", "kind": "public",
+        "assets": [{"kind": "prefix", "value": "198.51.100.0/24"}],
+        "contacts": [{"name": "Sécurité", "email": "securite@adie.example", "language": "fr", "role": "security"}]},
+        analyst="awa", reports={"2024-05-01-scan_dns-sn.csv": REPORT})
 
     server = Server(admin_db, free_port(), extra=("--smtp-url", smtp.url, "--mail-from", "cert@cert.example", "--incident-tag", "CERTsn"))
     try:

@@ -6,7 +6,7 @@ import json
 
 import requests
 
-from conftest import PASSWORD, Server, csrf_token, free_port, login, run_cli
+from conftest import Server, csrf_token, free_port, login, run_cli, seed_reports
 
 
 REPORT = ('"timestamp","severity","ip","protocol","port","hostname","tag","asn","geo","region","city"\r\n'
@@ -26,18 +26,12 @@ def german_folder(root):
 
 
 def test_french_and_a_fourth_language_reach_the_pages_and_the_mail(tmp_path, admin_db, smtp):
-    constituency = tmp_path / "constituency.json"
-    constituency.write_text(json.dumps({"format": "confianza-constituency", "version": 1, "organisations": [
-        {"name": "ADIE", "sector": "government", "country": "SN", "kind": "public",
-         "assets": [{"kind": "prefix", "value": "198.51.100.0/24"}],
-         "contacts": [{"name": "Sécurité", "email": "securite@adie.example", "language": "fr", "role": "security"},
-                      {"name": "Partner", "email": "partner@adie.example", "language": "de", "role": "abuse"}]}]}))
-    assert run_cli("constituency", "import", str(constituency), "--database", admin_db).returncode == 0
-    assert run_cli("user", "create", "ana", "--role", "analyst", "--password-stdin", "--database", admin_db,
-                   stdin=PASSWORD + "\n").returncode == 0
-    report = tmp_path / "2024-05-01-scan_dns-sn.csv"
-    report.write_text(REPORT)
-    assert run_cli("ingest", str(report), "--database", admin_db).returncode == 0
+    seed_reports(tmp_path, admin_db, {
+        "name": "ADIE", "sector": "government", "country": "SN", "kind": "public",
+        "assets": [{"kind": "prefix", "value": "198.51.100.0/24"}],
+        "contacts": [{"name": "Sécurité", "email": "securite@adie.example", "language": "fr", "role": "security"},
+                     {"name": "Partner", "email": "partner@adie.example", "language": "de", "role": "abuse"}]},
+        analyst="ana", reports={"2024-05-01-scan_dns-sn.csv": REPORT})
     locales = german_folder(tmp_path / "locales")
 
     server = Server(admin_db, free_port(), extra=("--smtp-url", smtp.url, "--mail-from", "cert@cert.example",
