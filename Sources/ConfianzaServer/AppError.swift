@@ -107,14 +107,12 @@ public enum AppError: Error, Equatable, Sendable {
         }
     }
 
-    /// Maps incident handling's errors to what the client sees; `text` is what it says (the English
-    /// sentence unless a page gives the reader's language).
-    static func from(_ error: IncidentError, saying text: String? = nil) -> AppError {
-        let text = text ?? error.description
-        return switch error {
-        case .invalid(let field, _): .invalidFields([FieldError(field: field, reason: text)])
-        case .transition: .conflict(text, field: "status")
-        case .notFound: .notFound(text)
+    /// Maps incident handling's errors to what the client sees.
+    static func from(_ error: IncidentError) -> AppError {
+        switch error {
+        case .invalid(let field, _): .invalidFields([FieldError(field: field, reason: error.description)])
+        case .transition: .conflict(error.description, field: "status")
+        case .notFound: .notFound(error.description)
         }
     }
 

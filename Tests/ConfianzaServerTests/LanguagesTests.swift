@@ -50,6 +50,33 @@ import Testing
         }
     }
 
+    /// Refusals of the constituency's and the accounts' rules are said in the reader's language too.
+    @Test func constituencyAndAccountRefusalsInFrenchAndSpanish() async throws {
+        try await TestApp.run { client, _ in
+            let browser = Browser(client)
+            try await browser.login("ana")
+            try await browser.get("/constituency/new")
+            #expect(try await browser.post("/language", [("language", "fr"), ("next", "/constituency/new")]).status == .seeOther)
+            try await browser.get("/constituency/new")
+            let country = try await browser.post(
+                "/constituency", [("name", "ADIE"), ("sector", "government"), ("country", "XX"), ("kind", "public"), ("tlpCeiling", "TLP:AMBER")])
+            #expect(country.status == .badRequest)
+            #expect(country.text.contains("Pays « XX » : ce n&#39;est pas un code de pays ISO 3166-1 alpha-2 (comme UY, KE, ES)."))
+            let sector = try await browser.post(
+                "/constituency", [("name", "ADIE"), ("sector", "banking"), ("country", "SN"), ("kind", "public"), ("tlpCeiling", "TLP:AMBER")])
+            #expect(sector.text.contains("Secteur « banking » : choisissez parmi government, finance"))
+            try await browser.get("/account")
+            let password = try await browser.post("/account/password", [("currentPassword", "not it at all"), ("newPassword", "a brand new phrase")])
+            #expect(password.text.contains("Le mot de passe actuel est erroné."))
+            let token = try await browser.post("/account/tokens", [("name", "")])
+            #expect(token.text.contains("Donnez un nom au jeton."))
+            #expect(try await browser.post("/language", [("language", "es"), ("next", "/account")]).status == .seeOther)
+            try await browser.get("/account")
+            let spanish = try await browser.post("/account/tokens", [("name", "")])
+            #expect(spanish.text.contains("Dé un nombre al token."))
+        }
+    }
+
     /// A folder with a German translation of a few texts and its own notice, laid over the bundled ones.
     static func germanFolder() throws -> URL {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("confianza-locales-\(UUID().uuidString)")

@@ -1,16 +1,16 @@
 /// Why an account operation was refused, in words the user can act on.
-public enum AccountError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum AccountError: ExplainedError, Equatable {
     case invalidUsername(String)
     case usernameTaken(String)
-    case invalidDisplayName(String)
-    case weakPassword(String)
+    case invalidDisplayName(Refusal)
+    case weakPassword(Refusal)
     /// Wrong password, unknown user or disabled account: one answer for all three.
     case invalidCredentials
     case rateLimited(retryAfterSeconds: Int)
     case unknownUser(String)
     case lastAdmin
     case forbidden(required: Role)
-    case invalidTokenName(String)
+    case invalidTokenName(Refusal)
     case tokenNotFound
     case wrongCurrentPassword
 
@@ -20,17 +20,33 @@ public enum AccountError: Error, Equatable, Sendable, CustomStringConvertible {
             "username '\(name)' is not valid: use 2 to 64 characters, lower-case letters, digits, '.', '_' or '-', "
                 + "starting with a letter or digit"
         case .usernameTaken(let name): "username '\(name)' is already taken"
-        case .invalidDisplayName(let reason): "display name is not valid: \(reason)"
-        case .weakPassword(let reason): "password is not acceptable: \(reason)"
+        case .invalidDisplayName(let reason): "display name is not valid: \(reason.english)"
+        case .weakPassword(let reason): "password is not acceptable: \(reason.english)"
         case .invalidCredentials: "unknown username or wrong password"
         case .rateLimited(let seconds):
             "too many failed logins: try again in \(max(1, (seconds + 59) / 60)) minute(s)"
         case .unknownUser(let name): "no user named '\(name)'"
         case .lastAdmin: "this is the last active admin: make another admin first"
         case .forbidden(let role): "this needs the \(role.rawValue) role"
-        case .invalidTokenName(let reason): "token name is not valid: \(reason)"
+        case .invalidTokenName(let reason): "token name is not valid: \(reason.english)"
         case .tokenNotFound: "no such active token"
         case .wrongCurrentPassword: "the current password is wrong"
+        }
+    }
+
+    /// The same in the locale files' words, for pages.
+    public var phrase: Phrase? {
+        switch self {
+        case .invalidUsername(let name): Phrase("account.error.username", ["name": name])
+        case .usernameTaken(let name): Phrase("account.error.username_taken", ["name": name])
+        case .invalidDisplayName(let reason), .weakPassword(let reason), .invalidTokenName(let reason): reason.phrase([:])
+        case .invalidCredentials: Phrase("login.failed")
+        case .rateLimited(let seconds): Phrase("login.rate_limited", ["minutes": String(max(1, (seconds + 59) / 60))])
+        case .unknownUser(let name): Phrase("account.error.unknown_user", ["name": name])
+        case .lastAdmin: Phrase("account.error.last_admin")
+        case .forbidden(let role): Phrase("account.error.forbidden", ["role": role.rawValue])
+        case .tokenNotFound: Phrase("account.error.token_not_found")
+        case .wrongCurrentPassword: Phrase("account.error.wrong_current_password")
         }
     }
 

@@ -61,23 +61,24 @@ public struct AccountService: Sendable {
 
     public func validatePassword(_ password: String, username: String) throws(AccountError) {
         if password.count < self.policy.minimumPasswordLength {
-            throw .weakPassword("use at least \(self.policy.minimumPasswordLength) characters")
+            throw .weakPassword(
+                .init("account.error.password_short", english: "use at least \(self.policy.minimumPasswordLength) characters", ["min": String(self.policy.minimumPasswordLength)]))
         }
         if password.utf8.count > 72 {
-            throw .weakPassword("use at most 72 bytes (bcrypt ignores the rest)")
+            throw .weakPassword(.init("account.error.password_long", english: "use at most 72 bytes (bcrypt ignores the rest)"))
         }
         if password.lowercased().contains(username.lowercased()) {
-            throw .weakPassword("do not include the username")
+            throw .weakPassword(.init("account.error.password_username", english: "do not include the username"))
         }
         if Set(password).count < 4 {
-            throw .weakPassword("use more different characters")
+            throw .weakPassword(.init("account.error.password_repetitive", english: "use more different characters"))
         }
     }
 
     static func validateDisplayName(_ name: String) throws(AccountError) {
-        guard name.count <= 100 else { throw .invalidDisplayName("use at most 100 characters") }
+        guard name.count <= 100 else { throw .invalidDisplayName(.init("account.error.display_name_long", english: "use at most 100 characters")) }
         guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw .invalidDisplayName("control characters are not allowed")
+            throw .invalidDisplayName(.init("account.error.display_name_control", english: "control characters are not allowed"))
         }
     }
 
@@ -259,10 +260,10 @@ public struct AccountService: Sendable {
     /// Makes an API token for a user. Returns the stored token and its secret, which is shown once.
     public func createAPIToken(for user: User, name rawName: String, address: String) async throws -> (APIToken, String) {
         let name = rawName.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty else { throw AccountError.invalidTokenName("give the token a name") }
-        guard name.count <= 100 else { throw AccountError.invalidTokenName("use at most 100 characters") }
+        guard !name.isEmpty else { throw AccountError.invalidTokenName(.init("account.error.token_name_empty", english: "give the token a name")) }
+        guard name.count <= 100 else { throw AccountError.invalidTokenName(.init("account.error.token_name_long", english: "use at most 100 characters")) }
         guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw AccountError.invalidTokenName("control characters are not allowed")
+            throw AccountError.invalidTokenName(.init("account.error.token_name_control", english: "control characters are not allowed"))
         }
         let secret = "cfz_" + Secrets.randomToken()
         let token = APIToken(

@@ -11,32 +11,32 @@ public enum LookupQuery: Sendable, Equatable, CustomStringConvertible {
     /// (`hxxp://`, `example[.]org`) are accepted, since that is how indicators travel.
     public static func parse(_ input: String) throws(ConstituencyError) -> LookupQuery {
         var text = input.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { throw .invalid(field: "query", value: input, reason: "is empty") }
+        guard !text.isEmpty else { throw .invalid(field: "query", value: input, reason: .init("constituency.error.empty", english: "is empty")) }
         for (defanged, plain) in [("[.]", "."), ("(.)", "."), ("[:]", ":"), ("hxxp", "http"), ("[://]", "://")] {
             text = text.replacingOccurrences(of: defanged, with: plain, options: .caseInsensitive)
         }
         if text.contains("://") {
             guard let components = URLComponents(string: text), var host = components.host, !host.isEmpty else {
-                throw .invalid(field: "query", value: input, reason: "not a URL with a host")
+                throw .invalid(field: "query", value: input, reason: .init("constituency.error.url", english: "not a URL with a host"))
             }
             if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
             if let address = try? IPAddress(host) { return .address(address.unmapped) }
             do { return .domain(try Validation.domain(host, field: "query")) } catch {
-                throw .invalid(field: "query", value: input, reason: "the URL's host is neither an address nor a domain")
+                throw .invalid(field: "query", value: input, reason: .init("constituency.error.url_host", english: "the URL's host is neither an address nor a domain"))
             }
         }
         if text.uppercased().hasPrefix("AS") || text.allSatisfy(\.isNumber) {
             do { return .asn(try Validation.asn(text)) } catch {
-                throw .invalid(field: "query", value: input, reason: "not an AS number (AS1 to AS4294967295)")
+                throw .invalid(field: "query", value: input, reason: .init("constituency.error.asn", english: "not an AS number (AS1 to AS4294967295)"))
             }
         }
         if text.contains(":") || text.split(separator: ".").allSatisfy({ $0.allSatisfy(\.isNumber) }) {
             do { return .address(try IPAddress(text).unmapped) } catch {
-                throw .invalid(field: "query", value: input, reason: error.description)
+                throw .invalid(field: "query", value: input, reason: "\(error.description)")
             }
         }
         do { return .domain(try Validation.domain(text, field: "query")) } catch {
-            throw .invalid(field: "query", value: input, reason: "not an address, AS number, domain or URL")
+            throw .invalid(field: "query", value: input, reason: .init("constituency.error.query", english: "not an address, AS number, domain or URL"))
         }
     }
 

@@ -151,7 +151,7 @@ public enum Asset: Sendable, Hashable, CustomStringConvertible {
         let text = value.trimmedSpaces == value ? value : value.trimmingCharacters(in: .whitespaces)
         switch kind {
         case .prefix:
-            do { return .prefix(try IPPrefix(text)) } catch { throw .invalid(field: "value", value: text, reason: error.description) }
+            do { return .prefix(try IPPrefix(text)) } catch { throw .invalid(field: "value", value: text, reason: "\(error.description)") }
         case .asn: return .asn(try Validation.asn(text))
         case .domain: return .domain(try Validation.domain(text))
         case .country: return .country(try Validation.country(text, field: "value"))
@@ -175,18 +175,28 @@ public struct OwnedAsset: Sendable, Equatable, Identifiable {
 }
 
 /// Why constituency data was refused, naming the field.
-public enum ConstituencyError: Error, Equatable, Sendable, CustomStringConvertible {
-    case invalid(field: String, value: String, reason: String)
+public enum ConstituencyError: ExplainedError, Equatable {
+    case invalid(field: String, value: String, reason: Refusal)
     case duplicate(String)
     case unknownOrganisation(String)
     case notFound(String)
 
     public var description: String {
         switch self {
-        case .invalid(let field, let value, let reason): "\(field) '\(value)': \(reason)"
+        case .invalid(let field, let value, let reason): "\(field) '\(value)': \(reason.english)"
         case .duplicate(let what): "\(what) is already recorded"
         case .unknownOrganisation(let name): "no organisation named '\(name)'"
         case .notFound(let what): "\(what) not found"
+        }
+    }
+
+    /// The same in the locale files' words, for pages (a duplicate names its kind and value in English).
+    public var phrase: Phrase? {
+        switch self {
+        case .invalid(let field, let value, let reason): reason.phrase(["field": field, "value": value])
+        case .duplicate(let what): Phrase("constituency.error.duplicate", ["what": what])
+        case .unknownOrganisation(let name): Phrase("constituency.error.unknown_organisation", ["name": name])
+        case .notFound: Phrase("constituency.error.not_found")
         }
     }
 

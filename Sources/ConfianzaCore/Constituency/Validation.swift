@@ -17,7 +17,7 @@ public enum Validation {
     public static func country(_ text: String, field: String = "country") throws(ConstituencyError) -> String {
         let code = text.trimmingCharacters(in: .whitespaces).uppercased()
         guard Self.countries.contains(code) else {
-            throw .invalid(field: field, value: text, reason: "not an ISO 3166-1 alpha-2 country code (such as UY, KE, ES)")
+            throw .invalid(field: field, value: text, reason: .init("constituency.error.country", english: "not an ISO 3166-1 alpha-2 country code (such as UY, KE, ES)"))
         }
         return code
     }
@@ -28,11 +28,11 @@ public enum Validation {
         throws(ConstituencyError) -> String
     {
         let value = multiline ? text.trimmingCharacters(in: .whitespacesAndNewlines) : text.trimmingCharacters(in: .whitespaces)
-        if required && value.isEmpty { throw .invalid(field: field, value: text, reason: "is required") }
-        if value.count > limit { throw .invalid(field: field, value: String(text.prefix(40)) + "…", reason: "use at most \(limit) characters") }
+        if required && value.isEmpty { throw .invalid(field: field, value: text, reason: .init("constituency.error.required", english: "is required")) }
+        if value.count > limit { throw .invalid(field: field, value: String(text.prefix(40)) + "…", reason: .init("constituency.error.too_long", english: "use at most \(limit) characters", ["limit": String(limit)])) }
         let allowed: Set<Unicode.Scalar> = multiline ? ["\n", "\r", "\t"] : []
         if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !allowed.contains($0) }) {
-            throw .invalid(field: field, value: text, reason: "control characters are not allowed")
+            throw .invalid(field: field, value: text, reason: .init("constituency.error.control", english: "control characters are not allowed"))
         }
         return value
     }
@@ -42,7 +42,7 @@ public enum Validation {
         var digits = text.trimmingCharacters(in: .whitespaces)
         if digits.uppercased().hasPrefix("AS") { digits.removeFirst(2) }
         guard !digits.isEmpty, digits.count <= 10, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let number = UInt32(digits), number > 0
-        else { throw .invalid(field: "value", value: text, reason: "not an AS number (AS1 to AS4294967295)") }
+        else { throw .invalid(field: "value", value: text, reason: .init("constituency.error.asn", english: "not an AS number (AS1 to AS4294967295)")) }
         return number
     }
 
@@ -51,25 +51,25 @@ public enum Validation {
     public static func domain(_ text: String, field: String = "value") throws(ConstituencyError) -> String {
         var name = text.trimmingCharacters(in: .whitespaces).lowercased()
         if name.hasSuffix(".") { name.removeLast() }
-        guard !name.isEmpty else { throw .invalid(field: field, value: text, reason: "is empty") }
+        guard !name.isEmpty else { throw .invalid(field: field, value: text, reason: .init("constituency.error.empty", english: "is empty")) }
         guard name.unicodeScalars.allSatisfy(\.isASCII) else {
-            throw .invalid(field: field, value: text, reason: "write internationalised names in their xn-- (punycode) form")
+            throw .invalid(field: field, value: text, reason: .init("constituency.error.punycode", english: "write internationalised names in their xn-- (punycode) form"))
         }
-        guard name.utf8.count <= 253 else { throw .invalid(field: field, value: text, reason: "a domain name has at most 253 characters") }
+        guard name.utf8.count <= 253 else { throw .invalid(field: field, value: text, reason: .init("constituency.error.domain_long", english: "a domain name has at most 253 characters")) }
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
         for label in labels {
             guard (1...63).contains(label.count) else {
-                throw .invalid(field: field, value: text, reason: "each label between dots has 1 to 63 characters")
+                throw .invalid(field: field, value: text, reason: .init("constituency.error.label_length", english: "each label between dots has 1 to 63 characters"))
             }
             guard label.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }) else {
-                throw .invalid(field: field, value: text, reason: "use letters, digits, '-' and '_' only")
+                throw .invalid(field: field, value: text, reason: .init("constituency.error.label_characters", english: "use letters, digits, '-' and '_' only"))
             }
             guard label.first != "-", label.last != "-" else {
-                throw .invalid(field: field, value: text, reason: "a label may not start or end with '-'")
+                throw .invalid(field: field, value: text, reason: .init("constituency.error.label_hyphen", english: "a label may not start or end with '-'"))
             }
         }
         if labels.count == 4, labels.allSatisfy({ $0.allSatisfy(\.isNumber) }) {
-            throw .invalid(field: field, value: text, reason: "this is an IP address: record it as a prefix")
+            throw .invalid(field: field, value: text, reason: .init("constituency.error.address_not_domain", english: "this is an IP address: record it as a prefix"))
         }
         return name
     }
@@ -80,12 +80,12 @@ public enum Validation {
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64,
             parts[0].unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 32 && !"()<>,;:\\\"[]".unicodeScalars.contains($0) })
-        else { throw .invalid(field: "email", value: text, reason: "not an e-mail address (name@example.org)") }
+        else { throw .invalid(field: "email", value: text, reason: .init("constituency.error.email", english: "not an e-mail address (name@example.org)")) }
         let domain: String
         do { domain = try Self.domain(String(parts[1]), field: "email") } catch {
-            throw .invalid(field: "email", value: text, reason: "not an e-mail address (name@example.org)")
+            throw .invalid(field: "email", value: text, reason: .init("constituency.error.email", english: "not an e-mail address (name@example.org)"))
         }
-        guard domain.contains(".") else { throw .invalid(field: "email", value: text, reason: "the domain has no dot") }
+        guard domain.contains(".") else { throw .invalid(field: "email", value: text, reason: .init("constituency.error.email_domain", english: "the domain has no dot")) }
         return "\(parts[0])@\(domain)"
     }
 
@@ -93,7 +93,7 @@ public enum Validation {
     public static func language(_ text: String) throws(ConstituencyError) -> String {
         let code = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard code.count == 2, code.unicodeScalars.allSatisfy({ $0.value >= 97 && $0.value <= 122 }) else {
-            throw .invalid(field: "language", value: text, reason: "use an ISO 639-1 code such as en, es, fr, ar")
+            throw .invalid(field: "language", value: text, reason: .init("constituency.error.language", english: "use an ISO 639-1 code such as en, es, fr, ar"))
         }
         return code
     }
@@ -101,9 +101,9 @@ public enum Validation {
     public static func pgpKey(_ text: String?) throws(ConstituencyError) -> String? {
         guard let text = text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
         guard text.hasPrefix("-----BEGIN PGP PUBLIC KEY BLOCK-----"), text.hasSuffix("-----END PGP PUBLIC KEY BLOCK-----") else {
-            throw .invalid(field: "pgpKey", value: String(text.prefix(40)), reason: "paste an ASCII-armoured OpenPGP public key block")
+            throw .invalid(field: "pgpKey", value: String(text.prefix(40)), reason: .init("constituency.error.pgp", english: "paste an ASCII-armoured OpenPGP public key block"))
         }
-        guard text.utf8.count <= 64 * 1024 else { throw .invalid(field: "pgpKey", value: "…", reason: "is larger than 64 KiB") }
+        guard text.utf8.count <= 64 * 1024 else { throw .invalid(field: "pgpKey", value: "…", reason: .init("constituency.error.pgp_large", english: "is larger than 64 KiB")) }
         return text
     }
 
@@ -114,7 +114,7 @@ public enum Validation {
             let token = item.trimmingCharacters(in: .whitespaces)
             guard !token.isEmpty else { continue }
             guard token.count <= 100, token.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) })
-            else { throw .invalid(field: field, value: token, reason: "use letters, digits, '-', '_' or '.'") }
+            else { throw .invalid(field: field, value: token, reason: .init("constituency.error.token", english: "use letters, digits, '-', '_' or '.'")) }
             if !result.contains(token) { result.append(token) }
         }
         return result
@@ -124,7 +124,7 @@ public enum Validation {
     where T.RawValue == String {
         let value = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard let result = T(rawValue: value) else {
-            throw .invalid(field: field, value: text, reason: "use one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .invalid(field: field, value: text, reason: .init("constituency.error.choice", english: "use one of \(T.allCases.map(\.rawValue).joined(separator: ", "))", ["choices": T.allCases.map(\.rawValue).joined(separator: ", ")]))
         }
         return result
     }
@@ -142,7 +142,7 @@ public enum Validation {
     }
     public static func tlp(_ text: String, field: String = "tlpCeiling") throws(ConstituencyError) -> TLP {
         guard let tlp = TLP(label: text) else {
-            throw .invalid(field: field, value: text, reason: "use TLP:CLEAR, TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT or TLP:RED")
+            throw .invalid(field: field, value: text, reason: .init("constituency.error.tlp", english: "use TLP:CLEAR, TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT or TLP:RED"))
         }
         return tlp
     }

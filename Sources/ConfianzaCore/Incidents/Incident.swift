@@ -273,39 +273,14 @@ public struct IncidentQuery: Sendable, Equatable {
 /// Why an incident change was refused.
 ///
 /// `description` is the English sentence for the command line, the API and the logs; pages say the
-/// same in the reader's language through ``message``, whose key names a text in the locale files.
-public enum IncidentError: Error, Equatable, Sendable, CustomStringConvertible {
+/// same in the reader's language through ``phrase``.
+public enum IncidentError: ExplainedError, Equatable {
     case invalid(field: String, reason: Reason)
     case transition(from: IncidentStatus, to: IncidentStatus)
     case notFound(String)
 
-    /// What is wrong with a field: an English sentence, and, where the locale files have it, the key of
-    /// the same sentence in every language with its arguments. Two reasons are equal when they say the
-    /// same thing in English.
-    public struct Reason: Sendable, Equatable, CustomStringConvertible, ExpressibleByStringInterpolation {
-        public let key: String?
-        public let english: String
-        public let arguments: [String: String]
-
-        public init(_ key: String, english: String, _ arguments: [String: String] = [:]) {
-            self.key = key
-            self.english = english
-            self.arguments = arguments
-        }
-
-        public init(stringLiteral value: String) {
-            self.key = nil
-            self.english = value
-            self.arguments = [:]
-        }
-
-        public init(stringInterpolation: DefaultStringInterpolation) {
-            self.init(stringLiteral: String(stringInterpolation: stringInterpolation))
-        }
-
-        public var description: String { self.english }
-        public static func == (lhs: Reason, rhs: Reason) -> Bool { lhs.english == rhs.english }
-    }
+    /// What is wrong with a field (see ``Refusal``).
+    public typealias Reason = Refusal
 
     public var description: String {
         switch self {
@@ -316,14 +291,16 @@ public enum IncidentError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The refusal as a locale key and its arguments, for pages; `nil` where only English exists.
-    /// Status names are given as keys (`status`, `next`) for the page to translate.
-    public var message: (key: String, arguments: [String: String])? {
+    /// The refusal in the locale files' words, for pages; `nil` where only English exists. Statuses are
+    /// given raw (`from_status`, `to_status`, `allowed_statuses`) for the page to show under their labels.
+    public var phrase: Phrase? {
         switch self {
-        case .invalid(let field, let reason): reason.key.map { ($0, reason.arguments.merging(["field": field]) { mine, _ in mine }) }
+        case .invalid(let field, let reason): reason.key.map { Phrase($0, reason.arguments.merging(["field": field]) { mine, _ in mine }) }
         case .transition(let from, let to):
-            ("incident.error.transition", ["from": from.rawValue, "to": to.rawValue, "allowed": from.allowedNext.map(\.rawValue).joined(separator: ",")])
-        case .notFound: ("incident.error.not_found", [:])
+            Phrase(
+                "incident.error.transition",
+                ["from_status": from.rawValue, "to_status": to.rawValue, "allowed_statuses": from.allowedNext.map(\.rawValue).joined(separator: ",")])
+        case .notFound: Phrase("incident.error.not_found")
         }
     }
 

@@ -28,3 +28,42 @@ public struct Phrase: Sendable, Hashable, Codable {
         self.init(key, object ?? [:])
     }
 }
+
+/// An error whose refusal pages can say in the reader's language: `description` is the English
+/// sentence (command line, API, logs), ``phrase`` the same in the locale files' words where they have it.
+public protocol ExplainedError: Error, Sendable, CustomStringConvertible {
+    var phrase: Phrase? { get }
+}
+
+/// Why a value was refused: an English sentence, and, where the locale files have it, the key of the
+/// same sentence in every language with its placeholders. Two refusals are equal when they say the
+/// same thing in English. A plain string literal is a refusal with English only.
+public struct Refusal: Sendable, Equatable, CustomStringConvertible, ExpressibleByStringInterpolation {
+    public let key: String?
+    public let english: String
+    public let arguments: [String: String]
+
+    public init(_ key: String, english: String, _ arguments: [String: String] = [:]) {
+        self.key = key
+        self.english = english
+        self.arguments = arguments
+    }
+
+    public init(stringLiteral value: String) {
+        self.key = nil
+        self.english = value
+        self.arguments = [:]
+    }
+
+    public init(stringInterpolation: DefaultStringInterpolation) {
+        self.init(stringLiteral: String(stringInterpolation: stringInterpolation))
+    }
+
+    public var description: String { self.english }
+    public static func == (lhs: Refusal, rhs: Refusal) -> Bool { lhs.english == rhs.english }
+
+    /// The refusal as a phrase, with more placeholders (the field, the value).
+    public func phrase(_ more: [String: String]) -> Phrase? {
+        self.key.map { Phrase($0, self.arguments.merging(more) { mine, _ in mine }) }
+    }
+}

@@ -81,7 +81,7 @@ struct AccountController {
                 address: context.address)
         } catch let error as AccountError {
             return try await self.render(
-                request: request, context: context, flash: .init(kind: .error, text: error.description), status: .badRequest)
+                request: request, context: context, flash: .init(kind: .error, text: self.views.localizer.say(error, context.language)), status: .badRequest)
         }
         var response = Response.redirect(to: "/login?password-changed=1", type: .normal)
         response.setCookie(IdentityMiddleware.expiredSessionCookie(secure: self.configuration.secureCookies))
@@ -95,7 +95,7 @@ struct AccountController {
             return try await self.render(request: request, context: context, newToken: (token.name, secret))
         } catch let error as AccountError {
             return try await self.render(
-                request: request, context: context, flash: .init(kind: .error, text: error.description), status: .badRequest)
+                request: request, context: context, flash: .init(kind: .error, text: self.views.localizer.say(error, context.language)), status: .badRequest)
         }
     }
 

@@ -63,7 +63,7 @@ struct AdminController {
         } catch let error as AccountError {
             let status = AppError.from(error).status
             return try await self.renderUsers(
-                request: request, context: context, flash: .init(kind: .error, text: error.description), status: status)
+                request: request, context: context, flash: .init(kind: .error, text: self.views.localizer.say(error, context.language)), status: status)
         }
     }
 

@@ -179,7 +179,7 @@ struct ConstituencyPagesController {
         } catch let error as ConstituencyError {
             return try self.renderForm(
                 draft, heading: self.t("constituency.new", context), action: "/constituency", cancel: "/constituency", request: request,
-                context: context, flash: .init(kind: .error, text: error.description), status: AppError.from(error).status)
+                context: context, flash: .init(kind: .error, text: self.views.localizer.say(error, context.language)), status: AppError.from(error).status)
         }
     }
 
@@ -203,7 +203,7 @@ struct ConstituencyPagesController {
             if case .notFound = error { throw error }
             return try self.renderForm(
                 draft, heading: draft.name, action: path, cancel: path, request: request, context: context,
-                flash: .init(kind: .error, text: error.description), status: AppError.from(error).status)
+                flash: .init(kind: .error, text: self.views.localizer.say(error, context.language)), status: AppError.from(error).status)
         }
     }
 
@@ -230,7 +230,7 @@ struct ConstituencyPagesController {
         } catch let error as ConstituencyError {
             if case .notFound = error { throw error }
             return try await self.renderOrganisation(
-                id, request: request, context: context, flash: .init(kind: .error, text: error.description), assetValue: value,
+                id, request: request, context: context, flash: .init(kind: .error, text: self.views.localizer.say(error, context.language)), assetValue: value,
                 assetKind: kind, status: AppError.from(error).status)
         }
     }
@@ -289,7 +289,7 @@ struct ConstituencyPagesController {
             return try self.renderContactForm(
                 draft, organisation: organisation, heading: self.t("org.add_contact", context),
                 action: "/constituency/\(organisation.id.uuidString)/contacts", request: request, context: context,
-                flash: .init(kind: .error, text: error.description), status: AppError.from(error).status)
+                flash: .init(kind: .error, text: self.views.localizer.say(error, context.language)), status: AppError.from(error).status)
         }
     }
 
@@ -318,7 +318,7 @@ struct ConstituencyPagesController {
             return try self.renderContactForm(
                 draft, organisation: organisation, heading: self.t("org.edit_contact", context),
                 action: "/constituency/\(organisation.id.uuidString)/contacts/\(contactID.uuidString)", request: request, context: context,
-                flash: .init(kind: .error, text: error.description), status: AppError.from(error).status)
+                flash: .init(kind: .error, text: self.views.localizer.say(error, context.language)), status: AppError.from(error).status)
         }
     }
 

@@ -55,7 +55,7 @@ struct PeersController {
                     taxiiSecret: form["taxiiSecret"] ?? ""))
             return Response.redirect(to: "/peers", type: .normal)
         } catch let error as IncidentError {
-            return try await self.render(request: request, context: context, flash: .init(kind: .error, text: error.description), status: .unprocessableContent, form: form)
+            return try await self.render(request: request, context: context, flash: .init(kind: .error, text: self.views.localizer.say(error, context.language)), status: .unprocessableContent, form: form)
         } catch StoreError.duplicate {
             return try await self.render(
                 request: request, context: context, flash: .init(kind: .error, text: "a peer named '\(form["name"] ?? "")' is already recorded"), status: .conflict,

@@ -29,10 +29,10 @@ struct ErrorMiddleware: RouterMiddleware {
         if case .unauthenticated = appError {
             return Response.redirect(to: "/login", type: .normal)
         }
-        // A refusal of the incident rules is said in the reader's language on a page.
-        if let error = error as? IncidentError {
-            let page = AppError.from(error, saying: self.views.localizer.say(error, context.language))
-            return self.views.errorPage(page, context: context, request: request, reference: reference)
+        // A refusal of a module's rules is said in the reader's language on a page.
+        if let explained = error as? any ExplainedError, explained.phrase != nil {
+            return self.views.errorPage(
+                appError, context: context, request: request, reference: reference, saying: self.views.localizer.say(explained, context.language))
         }
         return self.views.errorPage(appError, context: context, request: request, reference: reference)
     }

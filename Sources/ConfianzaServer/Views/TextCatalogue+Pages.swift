@@ -16,37 +16,29 @@ extension TextCatalogue {
         return table
     }
 
-    /// A refusal of the incident rules in the reader's language: from the locale files where they say
-    /// it, else the English sentence.
-    func say(_ error: IncidentError, _ language: Language) -> String {
-        guard let (key, arguments) = error.message else { return error.description }
-        var filled = arguments
-        switch error {
-        case .transition:
-            // Status names as the reader calls them.
-            func label(_ status: String) -> String { self.text("incident.status.\(status)", language) }
-            filled["from"] = label(arguments["from"] ?? "")
-            filled["to"] = label(arguments["to"] ?? "")
-            filled["allowed"] = (arguments["allowed"] ?? "").split(separator: ",").map { label(String($0)) }
-                .joined(separator: self.text("incident.error.or", language))
-        case .invalid:
-            if let status = arguments["status"] { filled["status"] = self.text("incident.status.\(status)", language) }
-            if let state = arguments["state"] { filled["state"] = self.text("outbox.\(state)", language) }
-        case .notFound: break
-        }
-        return self.text(key, language, filled)
+    /// A refusal in the reader's language: from the locale files where they say it, else the English sentence.
+    func say(_ error: any ExplainedError, _ language: Language) -> String {
+        error.phrase.map { self.say($0, language) } ?? error.description
     }
-}
 
-extension TextCatalogue {
-    /// A phrase the core recorded, in the reader's language: status and severity values under their labels.
+    /// A phrase the core recorded, in the reader's language. By their names, placeholders holding raw
+    /// values are shown under their labels: `status`/`*_status` (`incident.status.…`), `*_statuses` (a
+    /// comma-separated list, joined with "or"), `severity`/`*_severity`, `field` (`field.…`), `state`
+    /// (`outbox.…`), `role` (`role.…`).
     func say(_ phrase: Phrase, _ language: Language) -> String {
         var arguments = phrase.arguments
         for (name, value) in phrase.arguments {
             if name == "status" || name.hasSuffix("_status") {
                 arguments[name] = self.text("incident.status.\(value)", language)
+            } else if name.hasSuffix("_statuses") {
+                arguments[name] = value.split(separator: ",").map { self.text("incident.status.\($0)", language) }
+                    .joined(separator: self.text("incident.error.or", language))
             } else if name == "severity" || name.hasSuffix("_severity") {
                 arguments[name] = self.text("severity.\(value)", language)
+            } else if name == "field" || name == "state" || name == "role" {
+                let key = ["field": "field.", "state": "outbox.", "role": "role."][name, default: ""] + value
+                let label = self.text(key, language)
+                arguments[name] = label == key ? value : label
             }
         }
         return self.text(phrase.key, language, arguments)

@@ -114,8 +114,8 @@ public struct Views: Sendable {
         return items
     }
 
-    /// An error as a page, in the request's language.
-    func errorPage(_ error: AppError, context: AppContext, request: Request, reference: String?) -> Response {
+    /// An error as a page, in the request's language; `saying` is the refusal already said in it.
+    func errorPage(_ error: AppError, context: AppContext, request: Request, reference: String?, saying: String? = nil) -> Response {
         let language = context.language
         let heading: String
         let message: String
@@ -131,7 +131,7 @@ public struct Views: Sendable {
             message = self.localizer.text("error.csrf", language)
         default:
             heading = self.localizer.text("error.title", language)
-            message = error.detail
+            message = saying ?? error.detail
         }
         var data: [String: Any] = ["heading": heading, "message": message]
         if let reference { data["reference"] = reference }
