@@ -33,18 +33,16 @@ struct IncidentDashboardController {
     @Sendable func dashboard(request: Request, context: AppContext) async throws -> Response {
         _ = try context.requireUser()
         let metrics = try await self.store.incidentMetrics(at: Date())
-        let data: [String: Any] = [
-            "total": metrics.total, "open": metrics.open, "overdue": metrics.overdue, "triageBreaches": metrics.triageBreaches,
-            "resolveBreaches": metrics.resolveBreaches,
-            "ackMedian": self.duration(metrics.timeToAcknowledge?.median, context), "ackP90": self.duration(metrics.timeToAcknowledge?.p90, context),
-            "resolveMedian": self.duration(metrics.timeToResolve?.median, context), "resolveP90": self.duration(metrics.timeToResolve?.p90, context),
-            "byType": SVGChart.bars(id: "chart-type", title: self.t("dashboard.by_type", context), items: metrics.byType.prefix(15).map { ($0.name, $0.count) }),
-            "bySector": SVGChart.bars(
-                id: "chart-sector", title: self.t("dashboard.by_sector", context),
-                items: metrics.bySector.map { (self.sectorName($0.name, context), $0.count) }),
-            "byMonth": SVGChart.bars(id: "chart-month", title: self.t("dashboard.by_month", context), items: metrics.byMonth.map { ($0.name, $0.count) }),
-        ]
-        return try self.views.page("incident_dashboard", title: self.t("dashboard.title", context), data: data, context: context, request: request)
+        let page = IncidentDashboardPage(
+            total: metrics.total, open: metrics.open, overdue: metrics.overdue, triageBreaches: metrics.triageBreaches,
+            resolveBreaches: metrics.resolveBreaches,
+            ackMedian: self.duration(metrics.timeToAcknowledge?.median, context), ackP90: self.duration(metrics.timeToAcknowledge?.p90, context),
+            resolveMedian: self.duration(metrics.timeToResolve?.median, context), resolveP90: self.duration(metrics.timeToResolve?.p90, context),
+            byType: SVGChart.bars(id: "chart-type", title: self.t("dashboard.by_type", context), items: metrics.byType.prefix(15).map { ($0.name, $0.count) }),
+            bySector: SVGChart.bars(
+                id: "chart-sector", title: self.t("dashboard.by_sector", context), items: metrics.bySector.map { (self.sectorName($0.name, context), $0.count) }),
+            byMonth: SVGChart.bars(id: "chart-month", title: self.t("dashboard.by_month", context), items: metrics.byMonth.map { ($0.name, $0.count) }))
+        return try self.views.page("incident_dashboard", title: self.t("dashboard.title", context), page: page, context: context, request: request)
     }
 
     private func sectorName(_ name: String, _ context: AppContext) -> String {

@@ -45,16 +45,8 @@ struct IncidentsPagesController {
         self.views.localizer.text(key, context.language, arguments)
     }
 
-    private func row(_ incident: Incident, names: [UUID: String], now: Date, context: AppContext) -> [String: Any] {
-        [
-            "number": incident.number, "title": incident.title, "severity": incident.severity.rawValue,
-            "severityLabel": self.t("severity.\(incident.severity.rawValue)", context), "status": incident.status.rawValue,
-            "statusLabel": self.t("incident.status.\(incident.status.rawValue)", context), "assignee": incident.assignee ?? "",
-            "organisations": incident.organisations.compactMap { names[$0] }.joined(separator: ", "), "events": incident.eventCount,
-            "type": incident.type, "created": TimeFormat.minute(incident.createdAt),
-            "due": TimeFormat.minute(IncidentQuery.nextDue(incident)),
-            "overdue": incident.isOverdue(at: now), "tlp": incident.tlp.rawValue,
-        ]
+    private func row(_ incident: Incident, names: [UUID: String], now: Date, context: AppContext) -> IncidentRow {
+        IncidentRow(incident, organisations: names, now: now, texts: self.views.localizer, language: context.language)
     }
 
     @Sendable func queue(request: Request, context: AppContext) async throws -> Response {
@@ -64,27 +56,22 @@ struct IncidentsPagesController {
         let now = Date()
         let found = try await self.store.incidents(matching: query)
         let names = try await ConstituencyIndexReader(store: self.store).organisations()
-        let rows = found.map { self.row($0, names: names, now: now, context: context) }
-        // Overdue among all open incidents, not only this page's.
-        let overdue = try await self.store.incidentCounts(at: now).overdue
         let parameters = request.uri.queryParameters
         let status = parameters["status"].map(String.init) ?? "open"
-        let analysts = try await self.store.users().filter(\.canHandleIncidents).map(\.username)
-        let data: [String: Any] = [
-            "incidents": rows, "hasIncidents": !rows.isEmpty, "overdueCount": overdue, "hasOverdue": overdue > 0,
-            "sorts": IncidentQuery.Order.allCases.map { ["value": $0.rawValue, "label": self.t("incidents.sort.\($0.rawValue)", context), "selected": $0 == query.order] as [String: Any] },
-            "canAct": user.role.includes(.analyst),
-            "statuses": (["open", "all"] + IncidentStatus.allCases.map(\.rawValue)).map { value in
-                ["value": value, "label": self.t("incident.status.\(value)", context), "selected": value == status] as [String: Any]
+        let page = IncidentQueuePage(
+            incidents: found.map { self.row($0, names: names, now: now, context: context) },
+            overdueCount: try await self.store.incidentCounts(at: now).overdue, canAct: user.role.includes(.analyst),
+            statuses: (["open", "all"] + IncidentStatus.allCases.map(\.rawValue)).map {
+                Choice(value: $0, label: self.t("incident.status.\($0)", context), selected: $0 == status)
             },
-            "severities": Severity.allCases.map {
-                ["value": $0.rawValue, "label": self.t("severity.\($0.rawValue)", context), "selected": $0 == query.severity] as [String: Any]
+            severities: Severity.allCases.map { Choice(value: $0.rawValue, label: self.t("severity.\($0.rawValue)", context), selected: $0 == query.severity) },
+            sorts: IncidentQuery.Order.allCases.map {
+                Choice(value: $0.rawValue, label: self.t("incidents.sort.\($0.rawValue)", context), selected: $0 == query.order)
             },
-            "assignee": parameters["assignee"].map(String.init) ?? "",
-            "analysts": analysts.map { ["value": $0] },
-            "moves": IncidentStatus.allCases.map { ["value": $0.rawValue, "label": self.t("incident.status.\($0.rawValue)", context)] },
-        ]
-        return try self.views.page("incidents", title: self.t("incidents.title", context), data: data, context: context, request: request)
+            assignee: parameters["assignee"].map(String.init) ?? "",
+            analysts: try await self.store.users().filter(\.canHandleIncidents).map { Choice(value: $0.username, label: $0.username) },
+            moves: IncidentStatus.allCases.map { Choice(value: $0.rawValue, label: self.t("incident.status.\($0.rawValue)", context)) })
+        return try self.views.page("incidents", title: self.t("incidents.title", context), page: page, context: context, request: request)
     }
 
     /// Several incidents at once: assign them, or move them (each move checked on its own).
@@ -216,13 +203,7 @@ struct IncidentsPagesController {
             ["id": share.id.uuidString, "peer": peerNames[share.peerID] ?? "?", "tlp": share.tlp.rawValue, "at": TimeFormat.minute(share.at), "actor": share.actor]
         }
         let linked = try await self.store.linkedIncidents(incident.id).map { ["number": $0.number, "title": $0.title, "status": self.t("incident.status.\($0.status.rawValue)", context)] as [String: Any] }
-        var summary = self.row(incident, names: names, now: now, context: context)
-        summary["pap"] = incident.pap.rawValue
-        summary["taxonomy"] = incident.taxonomy
-        summary["triageDue"] = TimeFormat.minute(incident.triageDue)
-        summary["resolveDue"] = TimeFormat.minute(incident.resolveDue)
-        summary["triageOverdue"] = incident.isTriageOverdue(at: now)
-        summary["resolveOverdue"] = incident.isResolveOverdue(at: now)
+        let summary = self.row(incident, names: names, now: now, context: context)
         let data: [String: Any] = [
             "incident": summary, "timeline": timeline, "outbox": outbox, "hasOutbox": !outbox.isEmpty,
             "peers": peers.map { ["value": $0.id.uuidString, "label": "\($0.name) (≤ \($0.tlpCeiling.rawValue))"] }, "hasPeers": !peers.isEmpty,

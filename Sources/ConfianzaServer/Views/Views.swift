@@ -54,6 +54,14 @@ public struct Views: Sendable {
         var text: String
     }
 
+    /// Renders `template` with typed data inside the layout: the template opens with `{{#page}}`, and
+    /// reads `page`'s stored properties by name (the texts `t` and the form token `csrf` beside them).
+    func page<Page: Sendable>(
+        _ template: String, title: String, page: Page, context: AppContext, request: Request, flash: Flash? = nil, status: HTTPResponse.Status = .ok
+    ) throws -> Response {
+        try self.page(template, title: title, data: ["page": page], context: context, request: request, flash: flash, status: status)
+    }
+
     /// Renders `template` with `data` inside the layout.
     func page(
         _ template: String, title: String, data: [String: Any] = [:], context: AppContext, request: Request,
