@@ -23,10 +23,15 @@ extension SQLStore {
     ///   ``StoreError/migrationFailed(version:reason:)`` when a step fails (that step is rolled back).
     @discardableResult
     public func migrate() async throws -> [Int] {
+        try await self.migrate(upTo: Migrations.latest)
+    }
+
+    /// Applies the steps up to `version` only (tests use it to build a database as an older release left it).
+    func migrate(upTo version: Int) async throws -> [Int] {
         try await self.withDatabase { db in
             if !self.isSQLite { try await db.raw("SELECT pg_advisory_lock(\(unsafeRaw: Self.migrationLockKey))").run() }
             do {
-                let applied = try await self.migrateLocked(db)
+                let applied = try await self.migrateLocked(db, upTo: version)
                 if !self.isSQLite { try await db.raw("SELECT pg_advisory_unlock(\(unsafeRaw: Self.migrationLockKey))").run() }
                 return applied
             } catch {
@@ -39,12 +44,12 @@ extension SQLStore {
     /// An arbitrary constant naming Confianza's migration lock.
     private static let migrationLockKey = "7438291"
 
-    private func migrateLocked(_ db: any SQLDatabase) async throws -> [Int] {
+    private func migrateLocked(_ db: any SQLDatabase, upTo version: Int) async throws -> [Int] {
         try await Self.createVersionTable(db)
         let current = try await Self.currentVersion(db)
         if current > Migrations.latest { throw StoreError.schemaTooNew(found: current, supported: Migrations.latest) }
         var applied: [Int] = []
-        for migration in Migrations.all where migration.version > current {
+        for migration in Migrations.all where migration.version > current && migration.version <= version {
             try await db.raw(self.isSQLite ? "BEGIN IMMEDIATE" : "BEGIN").run()
             do {
                 // Another process may have applied it since we looked.

@@ -114,6 +114,48 @@ import Testing
         }
     }
 
+    /// Migration 6 moves each incident's comma-separated organisations into the join table, in order,
+    /// and the incidents read back as they were (on a database an older release left at version 5).
+    @Test(arguments: TestBackend.available)
+    func incidentOrganisationsMoveToTheirTable(backend: TestBackend) async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func check(_ location: DatabaseLocation) async throws {
+            let store = try await SQLStore.open(location, logger: TestDatabase.logger)
+            try await store.withRunning(migrate: false) { store in
+                #expect(try await store.migrate(upTo: 5) == [1, 2, 3, 4, 5])
+                let a = UUID(), b = UUID(), c = UUID()
+                let rows: [(String, Int, String)] = [
+                    (UUID().uuidString, 1, "\(b.uuidString),\(a.uuidString)"), (UUID().uuidString, 2, ""), (UUID().uuidString, 3, c.uuidString),
+                    (UUID().uuidString, 4, "\(a.uuidString),\(a.uuidString),\(c.uuidString)"),
+                ]
+                try await store.withDatabase { db in
+                    for (id, number, organisations) in rows {
+                        try await db.raw(
+                            """
+                            INSERT INTO incidents (id, number, title, taxonomy, type, severity, tlp, pap, organisations, status, created_at, updated_at,
+                                triage_due, resolve_due, event_count)
+                            VALUES (\(bind: id), \(bind: number), 'old', 'fraud', 'phishing', 'high', 'TLP:AMBER', 'PAP:AMBER', \(bind: organisations),
+                                'new', 0, 0, 1, 2, 0)
+                            """
+                        ).run()
+                    }
+                }
+                #expect(try await store.migrate() == Array(6...SQLStore.latestSchemaVersion))
+                #expect(try await store.incident(number: 1)?.organisations == [b, a], "in their order")
+                #expect(try await store.incident(number: 2)?.organisations == [])
+                #expect(try await store.incident(number: 3)?.organisations == [c])
+                #expect(try await store.incident(number: 4)?.organisations == [a, c], "a repeated organisation once")
+                #expect(try await store.incidents(matching: IncidentQuery(organisation: a, limit: 10)).map(\.number).sorted() == [1, 4])
+            }
+        }
+        if backend == .sqlite {
+            try await check(.sqlite(path: directory.appendingPathComponent("old.db").path))
+        } else {
+            try await TestDatabase.withPostgresDatabase { try await check($0) }
+        }
+    }
+
     @Test func unwritableOrMissingPlacesGiveOneClearLine() async throws {
         await #expect(throws: StoreError.unavailable("cannot create /nonexistent/dir/x.db: folder /nonexistent/dir does not exist")) {
             _ = try await SQLStore.open(.sqlite(path: "/nonexistent/dir/x.db"), logger: TestDatabase.logger)
