@@ -215,6 +215,34 @@ import Testing
     }
 }
 
+/// A digest lists every new incident of the organisation, past any page size (read 1,000 at a time).
+@Suite struct LargeDigestTests {
+    @Test(arguments: TestBackend.available)
+    func aDigestListsEveryNewIncident(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let clock = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+            let constituency = ConstituencyService(store: store)
+            let bank = try await constituency.createOrganisation(OrganisationDraft(name: "Banco", sector: "finance", country: "UY", kind: "public"))
+            _ = try await constituency.addContact(
+                organisationID: bank.id, ContactDraft(name: "CISO", email: "ciso@banco.example", language: "en", role: "security", frequency: "daily"))
+            let service = IncidentService(store: store, now: { clock.withLock { $0 } })
+            #expect(try await service.queueDigests(tag: "CERTuy", texts: TestTexts.catalogue) == 0, "the first period starts")
+            let created = clock.withLock { $0 }.addingTimeInterval(3600)
+            let incidents = (0..<10_050).map { index in
+                Incident(
+                    title: "Scan \(index)", taxonomy: "information-gathering", type: "scanner", severity: .low, tlp: .amber, organisations: [bank.id],
+                    createdAt: created, triageDue: created, resolveDue: created)
+            }
+            _ = try await store.applyGrouping(newIncidents: incidents, links: [:], timeline: [])
+            clock.withLock { $0 = $0.addingTimeInterval(86400) }
+            #expect(try await service.queueDigests(tag: "CERTuy", texts: TestTexts.catalogue) == 1)
+            let digest = try #require(try await store.dueMessages(at: clock.withLock { $0 }, limit: 10).first)
+            #expect(digest.subject == "[CERTuy] Daily digest: 10050 incident(s) for Banco")
+            #expect(digest.attachment.split(separator: "\r\n").count == 10_051, "a header and every incident (a page of 10,000 used to be read, and the rest left out without a word)")
+        }
+    }
+}
+
 /// Notices and digests are written from each language's mail templates: French as bundled, a language
 /// the platform does not speak in English.
 @Suite struct NoticeLanguageTests {

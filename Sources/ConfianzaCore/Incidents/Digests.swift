@@ -81,7 +81,7 @@ extension IncidentService {
                 }
                 guard now.timeIntervalSince(since) >= period else { continue }
                 if incidents == nil {
-                    incidents = try await self.store.incidents(matching: IncidentQuery(organisation: organisation.id, limit: 10_000))
+                    incidents = try await self.allIncidents(of: organisation.id)
                 }
                 let listed = DigestPlanner.incidents(for: contact, organisation: organisation, among: incidents ?? [], since: since, until: now)
                 let message = DigestPlanner.message(contact: contact, organisation: organisation, incidents: listed, tag: tag, texts: texts, now: now)
@@ -96,5 +96,15 @@ extension IncidentService {
             }
         }
         return queued
+    }
+
+    /// Every incident of an organisation, read a page at a time: a digest lists all that are new, however many.
+    func allIncidents(of organisation: UUID) async throws -> [Incident] {
+        var all: [Incident] = []
+        while true {
+            let page = try await self.store.incidents(matching: IncidentQuery(organisation: organisation, limit: 1000, offset: all.count))
+            all += page
+            if page.count < 1000 { return all }
+        }
     }
 }
