@@ -45,10 +45,14 @@ public struct IncidentSharing: Sendable {
         return objects
     }
 
-    /// The STIX bundle a peer receives: nothing above its TLP ceiling.
-    public func bundle(_ incident: Incident, forPeer peerID: UUID) async throws -> String {
+    /// Nothing marked above this leaves for a peer, whatever its ceiling: TLP:RED goes to named people, by hand.
+    public static let peerMaximum = TLP.amberStrict
+
+    /// The STIX bundle a peer receives when the analyst shares at `tlp`: nothing above the marking chosen,
+    /// the peer's ceiling, or ``peerMaximum``.
+    public func bundle(_ incident: Incident, forPeer peerID: UUID, at tlp: TLP) async throws -> String {
         guard let peer = try await self.store.peer(id: peerID) else { throw IncidentError.notFound("peer \(peerID)") }
-        return try await self.bundle([incident], ceiling: peer.tlpCeiling).text
+        return try await self.bundle([incident], ceiling: min(tlp, peer.tlpCeiling, Self.peerMaximum)).text
     }
 
     /// Shares an incident with a peer at a marking. The markings are checked by
@@ -57,7 +61,7 @@ public struct IncidentSharing: Sendable {
     /// recorded and the reason is given.
     @discardableResult
     public func share(_ incident: Incident, with peerID: UUID, tlp: TLP, by actor: String, address: String) async throws -> Share {
-        let content = try await self.bundle(incident, forPeer: peerID)
+        let content = try await self.bundle(incident, forPeer: peerID, at: tlp)
         guard let peer = try await self.store.peer(id: peerID), let url = peer.taxiiURL, let collection = peer.taxiiCollection,
             tlp <= peer.tlpCeiling, tlp >= incident.tlp
         else {

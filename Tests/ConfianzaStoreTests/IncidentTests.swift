@@ -161,6 +161,38 @@ import Testing
     }
 }
 
+/// What leaves for a peer is what the analyst chose: the bundle is written at the lowest of the marking
+/// chosen, the peer's ceiling and TLP:AMBER+STRICT (issue 12, item 3).
+@Suite struct ShareContentTests {
+    @Test(arguments: TestBackend.available)
+    func theBundleKeepsToTheMarkingChosen(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let (pipeline, _) = try await IncidentTests.setUp(store)
+            func marked(_ ip: String, _ tlp: String) -> String {
+                #"{"source.ip":"\#(ip)","classification.type":"c2-server","time.source":"2024-05-01T10:00:00+00:00","feed.name":"F","tlp":"\#(tlp)"}"#
+            }
+            _ = try await IncidentTests.ingest(
+                pipeline, [marked("198.51.100.10", "TLP:GREEN"), marked("198.51.100.11", "TLP:AMBER"), marked("198.51.100.12", "TLP:RED")],
+                name: "marked.jsonl")
+            let events = try await store.latestEvents(limit: 10).map(\.id)
+            #expect(events.count == 3)
+            let service = IncidentService(store: store)
+            let incident = try await service.create(.init(title: "Botnet C2", type: "c2-server", severity: .high, tlp: .green), events: events, by: "ana")
+            let peer = try await service.savePeer(PeerDraft(name: "CERT.br", country: "BR", contact: "cert@cert.br", tlpCeiling: "TLP:RED"))
+            let sharing = IncidentSharing(store: store, incidents: service, producer: "CERTuy")
+            let green = try await sharing.share(incident, with: peer.id, tlp: .green, by: "ana", address: "192.0.2.9")
+            #expect(green.content.contains("198.51.100.10"))
+            #expect(!green.content.contains("198.51.100.11"), "shared at GREEN: nothing AMBER leaves, though the peer may receive more")
+            #expect(!green.content.contains("TLP:AMBER") && !green.content.contains("198.51.100.12"))
+            let red = try await sharing.share(incident, with: peer.id, tlp: .red, by: "ana", address: "192.0.2.9")
+            #expect(red.content.contains("198.51.100.11"))
+            #expect(!red.content.contains("198.51.100.12"), "no TLP:RED object ever goes to a peer's tools")
+            let shared = try await store.timeline(incidentID: incident.id).filter { $0.kind == .share }.map(\.detail)
+            #expect(shared == ["shared with CERT.br (BR) at TLP:GREEN", "shared with CERT.br (BR) at TLP:RED"], "the timeline says what was chosen")
+        }
+    }
+}
+
 @Suite struct MergeSplitTests {
     @Test(arguments: TestBackend.available)
     func incidentsMergeAndSplitKeepingEveryEvent(backend: TestBackend) async throws {

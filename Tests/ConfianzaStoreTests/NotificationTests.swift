@@ -175,6 +175,9 @@ import Testing
         #expect(EventsCSV.cell("-1") == "'-1")
         #expect(EventsCSV.cell("a,b") == "\"a,b\"")
         #expect(EventsCSV.cell("192.0.2.1") == "192.0.2.1")
+        // OWASP's list includes a leading tab and carriage return (issue 12, item 6).
+        #expect(EventsCSV.cell("\t=1+1") == "'\t=1+1")
+        #expect(EventsCSV.cell("\r=1+1") == "\"'\r=1+1\"")
     }
 }
 

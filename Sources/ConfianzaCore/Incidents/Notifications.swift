@@ -141,8 +141,8 @@ public enum NotificationText {
     }
 }
 
-/// Events as CSV for a notice, spreadsheet-safe: a value starting with `=`, `+`, `-` or `@` is
-/// prefixed with `'` so a spreadsheet does not run it as a formula.
+/// Events as CSV for a notice, spreadsheet-safe: a value starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return is prefixed with `'` so a spreadsheet does not run it as a formula (OWASP's list).
 public enum EventsCSV {
     public static let columns = [
         "time.source", "classification.type", "source.ip", "source.port", "source.asn", "source.fqdn", "source.url", "destination.port",
@@ -160,7 +160,7 @@ public enum EventsCSV {
 
     public static func cell(_ text: String) -> String {
         var value = text
-        if let first = value.first, "=+-@".contains(first) { value = "'" + value }
+        if let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { value = "'" + value }
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

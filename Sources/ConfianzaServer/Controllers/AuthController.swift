@@ -17,8 +17,12 @@ struct AuthController {
     }
 
     /// Only same-site paths are followed after login, never another site.
+    /// Where to go after signing in: a local path only (no scheme, no host, no `//` or `\\` anywhere, no
+    /// control character), else the overview.
     static func safeNext(_ value: String?) -> String {
-        guard let value, value.hasPrefix("/"), !value.hasPrefix("//"), !value.contains("\\"), value.count < 512 else { return "/" }
+        guard let value, value.hasPrefix("/"), !value.contains("//"), !value.contains("\\"), value.utf8.count < 512,
+            !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "\u{7F}" })
+        else { return "/" }
         return value
     }
 

@@ -55,7 +55,8 @@ enum FeedRequests {
         return id
     }
 
-    static func query(_ request: Request) throws(AppError) -> EventQuery {
+    /// The events filters of a request; `limit` may go up to `maximumLimit` (1,000 for lists, 100,000 for the export).
+    static func query(_ request: Request, maximumLimit: Int = 1000) throws(AppError) -> EventQuery {
         let parameters = request.uri.queryParameters
         func value(_ name: String) -> String? {
             parameters[Substring(name)].map { String($0).trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
@@ -96,7 +97,9 @@ enum FeedRequests {
             query.organisation = id
         }
         if let limit = value("limit") {
-            guard let number = Int(limit), (1...1000).contains(number) else { throw .badRequest("limit must be from 1 to 1000", field: "limit") }
+            guard let number = Int(limit), (1...maximumLimit).contains(number) else {
+                throw .badRequest("limit must be from 1 to \(maximumLimit)", field: "limit")
+            }
             query.limit = number
         }
         if let offset = value("offset") {

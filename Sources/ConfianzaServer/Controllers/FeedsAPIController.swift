@@ -163,15 +163,9 @@ struct FeedsAPIController {
     /// CSV, with the same filters as the list (up to 100,000 events).
     @Sendable func export(request: Request, context: AppContext) async throws -> Response {
         _ = try context.requireUser()
-        var query = try FeedRequests.query(request)
         let parameters = request.uri.queryParameters
-        query.limit = 100_000
-        if let limit = parameters["limit"].map(String.init) {
-            guard let number = Int(limit), (1...100_000).contains(number) else {
-                throw AppError.badRequest("limit must be from 1 to 100000", field: "limit")
-            }
-            query.limit = number
-        }
+        var query = try FeedRequests.query(request, maximumLimit: 100_000)
+        if parameters["limit"] == nil { query.limit = 100_000 }
         let format = parameters["format"].map(String.init) ?? "jsonl"
         if format == "stix" { return try await FeedRequests.stix(query: query, request: request, store: self.store, producer: self.producer) }
         let events = try await self.store.events(matching: query)

@@ -66,8 +66,9 @@ struct IdentityMiddleware: RouterMiddleware {
     ) async throws -> Response {
         var request = request
         if self.configuration.trustProxy, let name = HTTPField.Name("X-Forwarded-For"), let forwarded = request.headers[name] {
-            let first = forwarded.split(separator: ",").first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
-            if !first.isEmpty { context.address = first }
+            // The proxy appends the address it saw: the right-most entry. Those to its left came from the client, who may write anything.
+            let last = forwarded.split(separator: ",").last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+            if !last.isEmpty { context.address = last }
         }
         let path = request.uri.path
         let cookies = request.cookies
