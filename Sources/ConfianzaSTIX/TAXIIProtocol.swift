@@ -171,23 +171,27 @@ public struct TAXIIFilters: Sendable {
             case "match[spec_version]":
                 query.specVersions = try Self.list(name, value)
             case "match[version]":
+                // Values are or-ed (TAXII 2.1 §3.4.1): `first,last` asks for both ends of each object's history.
                 let items = try Self.list(name, value)
                 if items.contains("all") {
                     query.versions = .all
-                } else if items == ["last"] {
-                    query.versions = .last
-                } else if items == ["first"] {
-                    query.versions = .first
-                } else {
-                    var versions: [Int64] = []
-                    for item in items {
+                    continue
+                }
+                var rules: [STIXVersionMatch] = []
+                var versions: [Int64] = []
+                for item in items {
+                    switch item {
+                    case "last": if !rules.contains(.last) { rules.append(.last) }
+                    case "first": if !rules.contains(.first) { rules.append(.first) }
+                    default:
                         guard let micros = STIXObjects.micros(item) else {
                             throw .badRequest("match[version]: '\(item.prefix(40))' is not first, last, all or a timestamp")
                         }
                         versions.append(micros)
                     }
-                    query.versions = .at(versions)
                 }
+                if !versions.isEmpty { rules.append(.at(versions)) }
+                query.versions = rules.count == 1 ? rules[0] : .anyOf(rules)
             default: break
             }
         }
@@ -205,23 +209,28 @@ public struct TAXIIFilters: Sendable {
 /// The bodies of TAXII responses, written straight as JSON text: a page of 1,000 objects is copied,
 /// never parsed again.
 public enum TAXIIBody {
-    /// `{"more":…,"next":…,"objects":[`: what comes before the objects themselves.
+    /// `{"more":…,"next":…,"objects":[`: what comes before the objects themselves. With nothing to return
+    /// the envelope is `{"more":false}`: when present, `objects` holds one or more (TAXII 2.1 §3.7).
     public static func objectsHead(_ records: ArraySlice<STIXObjectRecord>, more: Bool) -> String {
         var out = "{\"more\":\(more)"
         if more, let last = records.last { out += ",\"next\":\"\(TAXIICursor.encode(last.dateAdded))\"" }
-        return out + ",\"objects\":["
+        return records.isEmpty ? out : out + ",\"objects\":["
     }
+
+    /// What closes an objects page opened by ``objectsHead(_:more:)``.
+    public static func objectsTail(_ records: ArraySlice<STIXObjectRecord>) -> String { records.isEmpty ? "}" : "]}" }
 
     public static func manifest(_ records: ArraySlice<STIXObjectRecord>, more: Bool) -> String {
         var fields: [String: JSONValue] = ["more": .bool(more)]
         if more, let last = records.last { fields["next"] = .string(TAXIICursor.encode(last.dateAdded)) }
-        fields["objects"] = .array(
+        // When present, `objects` holds one or more (TAXII 2.1 §3.6): an empty manifest leaves it out.
+        if !records.isEmpty { fields["objects"] = .array(
             records.map { record in
                 .object([
                     "id": .string(record.id), "date_added": .string(STIXObjects.text(micros: record.dateAdded)), "version": .string(STIXObjects.versionText(record)),
                     "media_type": .string(TAXIIMediaType.stix),
                 ])
-            })
+            }) }
         return JSONValue.object(fields).text
     }
 

@@ -232,18 +232,9 @@ extension SQLStore {
         if let ids = query.ids { sql.in("id", ids) }
         if let types = query.types { sql.in("type", types) }
         if let specs = query.specVersions { sql.in("spec_version", specs) }
-        switch query.versions {
-        case .last: sql.add(" AND is_latest = 1")
-        case .all: break
-        case .first: sql.add(" AND version = (SELECT MIN(s.version) FROM stix_objects s WHERE s.id = o.id)")
-        case .at(let versions):
-            sql.add(" AND version IN (")
-            for (index, version) in versions.enumerated() {
-                if index > 0 { sql.add(",") }
-                sql.bind(.integer(version))
-            }
-            if versions.isEmpty { sql.add("NULL") }
-            sql.add(")")
+        if query.versions != .all {
+            sql.add(" AND ")
+            Self.versionCondition(query.versions, into: &sql)
         }
         sql.add(" ORDER BY date_added LIMIT ")
         sql.bind(.integer(Int64(max(0, query.limit))))
@@ -262,6 +253,31 @@ extension SQLStore {
             sql.bind(.text(Self.sourceKey(peer)))
             sql.add(" OR tlp_rank <= ")
             sql.bind(.integer(Int64(STIXVisibility.peerSharingLimit.rank)))
+            sql.add(")")
+        }
+    }
+
+    /// `match[version]` as a condition on `stix_objects o`.
+    private static func versionCondition(_ rule: STIXVersionMatch, into sql: inout SQLText) {
+        switch rule {
+        case .last: sql.add("is_latest = 1")
+        case .all: sql.add("1 = 1")
+        case .first: sql.add("version = (SELECT MIN(s.version) FROM stix_objects s WHERE s.id = o.id)")
+        case .at(let versions):
+            sql.add("version IN (")
+            for (index, version) in versions.enumerated() {
+                if index > 0 { sql.add(",") }
+                sql.bind(.integer(version))
+            }
+            if versions.isEmpty { sql.add("NULL") }
+            sql.add(")")
+        case .anyOf(let rules):
+            sql.add("(")
+            for (index, rule) in rules.enumerated() {
+                if index > 0 { sql.add(" OR ") }
+                Self.versionCondition(rule, into: &sql)
+            }
+            if rules.isEmpty { sql.add("1 = 0") }
             sql.add(")")
         }
     }

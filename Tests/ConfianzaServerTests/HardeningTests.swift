@@ -1,4 +1,5 @@
 import ConfianzaCore
+import ConfianzaSTIX
 import ConfianzaServer
 import ConfianzaTestSupport
 import Foundation
@@ -92,6 +93,52 @@ import Testing
                 }
             }
             #expect(checked >= 20, "the document states bounds on the lists' limits and offsets")
+        }
+    }
+}
+
+/// TAXII as the specification says (issue 12, item 7): an answer with nothing to return leaves `objects`
+/// out, and `match[version]` takes several values, or-ed.
+@Suite struct TAXIIConformanceTests {
+    static func version(_ n: Int, modified: String) -> JSONValue {
+        .object([
+            "type": .string("indicator"), "spec_version": .string("2.1"), "id": .string("indicator--\(String(format: "%08d", n))-0000-4000-8000-000000000000"),
+            "created": .string("2024-05-01T00:00:00.000Z"), "modified": .string(modified),
+            "pattern": .string("[ipv4-addr:value = '198.51.100.\(n)']"), "pattern_type": .string("stix"), "valid_from": .string("2024-05-01T00:00:00Z"),
+            "object_marking_refs": .array([.string(STIXMarking.id(.green))]),
+        ])
+    }
+
+    @Test func emptyAnswersLeaveObjectsOutAndVersionsAreOred() async throws {
+        try await TestApp.run { client, dependencies in
+            let setup = try await TAXIIHTTPTests.setUp(dependencies.store)
+            let base = "/taxii2/root/collections/\(setup.collection.id.uuidString.lowercased())/"
+            let headers = TAXIIHTTPTests.basic(setup.token)
+            for endpoint in ["objects/", "manifest/"] {
+                let empty = try await client.execute(uri: base + endpoint, method: .get, headers: headers)
+                #expect(empty.status == .ok)
+                #expect(try TAXIIHTTPTests.json(empty)["objects"] == nil, "\(endpoint): nothing to return, no objects member")
+                #expect(try TAXIIHTTPTests.json(empty)["more"] == .bool(false))
+            }
+            var post = headers
+            post[.contentType] = TAXIIMediaType.taxii
+            for modified in ["2024-05-01T00:00:00.000Z", "2024-05-02T00:00:00.000Z", "2024-05-03T00:00:00.000Z"] {
+                let added = try await client.execute(
+                    uri: base + "objects/", method: .post, headers: post, body: TAXIIHTTPTests.envelope([Self.version(1, modified: modified)]))
+                #expect(added.status == .accepted)
+            }
+            func versions(_ match: String) async throws -> [String] {
+                let page = try await client.execute(uri: base + "objects/?match[version]=\(match)", method: .get, headers: headers)
+                #expect(page.status == .ok, "\(match)")
+                guard case .array(let objects)? = try TAXIIHTTPTests.json(page)["objects"] else { return [] }
+                return objects.compactMap { if case .object(let o) = $0, case .string(let m)? = o["modified"] { m } else { nil } }.sorted()
+            }
+            #expect(try await versions("first,last") == ["2024-05-01T00:00:00.000Z", "2024-05-03T00:00:00.000Z"])
+            #expect(try await versions("last,2024-05-02T00:00:00.000Z") == ["2024-05-02T00:00:00.000Z", "2024-05-03T00:00:00.000Z"])
+            #expect(try await versions("first,all").count == 3, "all is all")
+            #expect(try await versions("last") == ["2024-05-03T00:00:00.000Z"])
+            let bad = try await client.execute(uri: base + "objects/?match[version]=first,soon", method: .get, headers: headers)
+            #expect(bad.status == .badRequest)
         }
     }
 }

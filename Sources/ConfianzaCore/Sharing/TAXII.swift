@@ -99,6 +99,8 @@ public enum STIXVersionMatch: Sendable, Equatable {
     case last, first, all
     /// Exact versions, as microseconds.
     case at([Int64])
+    /// Any of these (`match[version]=first,last`): each is `last`, `first` or `at`.
+    indirect case anyOf([STIXVersionMatch])
 }
 
 /// Who may see which stored objects. TLP is enforced here, once, for every endpoint: an object above
@@ -271,6 +273,9 @@ extension STIXVersionMatch {
             guard let first = records.map(\.version).min() else { return [] }
             return records.filter { $0.version == first }
         case .at(let versions): return records.filter { versions.contains($0.version) }
+        case .anyOf(let rules):
+            let kept = rules.flatMap { $0.select(records) }
+            return records.filter { record in kept.contains { $0.version == record.version && $0.sourcePeer == record.sourcePeer } }
         }
     }
 }

@@ -250,7 +250,7 @@ struct TAXIIController {
             first = false
             buffer.writeString(record.json)
         }
-        buffer.writeString("]}")
+        buffer.writeString(TAXIIBody.objectsTail(records))
         var response = Self.respond("", dates: records, emptyAt: emptyAt)
         response.body = .init(byteBuffer: buffer)
         return response
