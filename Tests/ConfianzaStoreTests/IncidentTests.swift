@@ -142,6 +142,11 @@ import Testing
             await #expect(throws: IncidentError.invalid(field: "taxiiURL", reason: "must be the peer's TAXII API root, https://…")) {
                 try await service.savePeer(PeerDraft(name: "X", country: "AR", contact: "x@x.ar", taxiiURL: "ftp://x"))
             }
+            // Issue 12, item 6: a peer's TAXII server is reached over TLS, plain HTTP only on this machine.
+            await #expect(throws: IncidentError.invalid(field: "taxiiURL", reason: "must use https:// (plain http only to this machine)")) {
+                try await service.savePeer(PeerDraft(name: "Y", country: "AR", contact: "y@y.ar", taxiiURL: "http://taxii.y.ar/api1/"))
+            }
+            #expect(try await service.savePeer(PeerDraft(name: "Local", country: "AR", contact: "l@l.ar", taxiiURL: "http://127.0.0.1:9000/api1/")).taxiiURL != nil)
             let kept = try await service.savePeer(PeerDraft(name: "CERT.br", country: "BR", contact: "cert@cert.br", tlpCeiling: "amber"), existing: peer)
             #expect(kept.taxiiSecret == "s3cret", "an empty credential keeps the one recorded")
             let incident = try await service.create(.init(title: "Botnet C2", type: "c2-server", severity: .high, tlp: .green), by: "ana")
@@ -156,7 +161,7 @@ import Testing
             #expect(try await store.timeline(incidentID: incident.id).last?.detail == "shared with CERT.br (BR) at TLP:AMBER")
             let audit = try await store.auditEntries(limit: 5, before: nil).first
             #expect(audit?.event.action == .incidentShared && audit?.event.detail == "with CERT.br at TLP:AMBER")
-            #expect(try await store.peers().map(\.name) == ["CERT.br"])
+            #expect(try await store.peers().map(\.name) == ["CERT.br", "Local"])
         }
     }
 }
@@ -189,6 +194,61 @@ import Testing
             #expect(!red.content.contains("198.51.100.12"), "no TLP:RED object ever goes to a peer's tools")
             let shared = try await store.timeline(incidentID: incident.id).filter { $0.kind == .share }.map(\.detail)
             #expect(shared == ["shared with CERT.br (BR) at TLP:GREEN", "shared with CERT.br (BR) at TLP:RED"], "the timeline says what was chosen")
+        }
+    }
+}
+
+/// Notices respect each event's marking (issue 12, item 2): an organisation's notice carries only the
+/// events routed to it at or below its ceiling, and an incident's marking rises when a stricter event joins.
+@Suite struct NoticeMarkingTests {
+    static func marked(_ ip: String, _ tlp: String, time: String = "2024-05-01T10:00:00+00:00") -> String {
+        #"{"source.ip":"\#(ip)","classification.type":"c2-server","time.source":"\#(time)","feed.name":"F","tlp":"\#(tlp)"}"#
+    }
+
+    @Test(arguments: TestBackend.available)
+    func aNoticeCarriesOnlyTheOrganisationsEventsWithinItsCeiling(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let (pipeline, orgs) = try await IncidentTests.setUp(store)
+            let constituency = pipeline.constituency
+            _ = try await constituency.addContact(organisationID: orgs[0], ContactDraft(name: "IT", email: "it@hospital.example", language: "en", role: "abuse"))
+            _ = try await constituency.addContact(organisationID: orgs[1], ContactDraft(name: "SOC", email: "soc@bank.example", language: "en", role: "abuse"))
+            _ = try await IncidentTests.ingest(
+                pipeline,
+                [Self.marked("198.51.100.10", "TLP:GREEN"), Self.marked("198.51.100.11", "TLP:RED"), Self.marked("198.51.100.200", "TLP:GREEN"),
+                 Self.marked("203.0.113.5", "TLP:GREEN")],
+                name: "marked.jsonl")
+            let events = try await store.latestEvents(limit: 10).map(\.id)
+            let service = IncidentService(store: store)
+            let incident = try await service.create(
+                .init(title: "C2 traffic", type: "c2-server", severity: .high, tlp: .green, organisations: orgs), events: events, by: "ana")
+            let plan = try await service.notify(incident.id, by: "ana", texts: TestTexts.catalogue)
+            let hospital = try #require(plan.messages.first { $0.recipient == "it@hospital.example" })
+            #expect(hospital.attachment.contains("198.51.100.10"))
+            #expect(!hospital.attachment.contains("198.51.100.11"), "a TLP:RED event does not go to an AMBER-ceiling organisation")
+            #expect(!hospital.attachment.contains("198.51.100.200"), "the bank's event is not the hospital's to read")
+            #expect(!hospital.attachment.contains("203.0.113.5"), "an event routed to nobody goes to nobody")
+            let bank = try #require(plan.messages.first { $0.recipient == "soc@bank.example" })
+            #expect(bank.attachment.contains("198.51.100.200") && !bank.attachment.contains("198.51.100.10"))
+            #expect(plan.skipped.contains("Hospital: 1 events above the organisation's ceiling TLP:AMBER"))
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func aStricterEventRaisesTheIncidentsMarking(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let (pipeline, _) = try await IncidentTests.setUp(store)
+            let service = IncidentService(store: store)
+            let first = try await IncidentTests.ingest(pipeline, [Self.marked("198.51.100.10", "TLP:GREEN")], name: "first.jsonl")
+            try await service.group(runID: first.run)
+            let incident = try #require(try await store.incidents(matching: IncidentQuery()).first)
+            #expect(incident.tlp == .green)
+            let second = try await IncidentTests.ingest(
+                pipeline, [Self.marked("198.51.100.12", "TLP:AMBER+STRICT", time: "2024-05-01T11:00:00+00:00")], name: "second.jsonl")
+            try await service.group(runID: second.run)
+            let raised = try #require(try await store.incident(id: incident.id))
+            #expect(raised.eventCount == 2)
+            #expect(raised.tlp == .amberStrict)
+            #expect(try await store.timeline(incidentID: incident.id).last?.detail == "TLP:GREEN → TLP:AMBER+STRICT (a stricter event joined)")
         }
     }
 }

@@ -203,6 +203,22 @@ public struct IncidentService: Sendable {
         return incident
     }
 
+    /// Raises an incident's marking to `tlp` when it is looser (never lowers it), as the system.
+    func raiseTLP(_ id: UUID, to tlp: TLP, at: Date) async throws {
+        var incident = try await self.require(id)
+        guard tlp > incident.tlp else { return }
+        let from = incident.tlp
+        incident.tlp = tlp
+        incident.updatedAt = at
+        try await self.store.updateIncident(
+            incident,
+            timeline: [
+                TimelineEntry(
+                    incidentID: id, at: at, actor: Self.system, kind: .tlp, detail: "\(from.rawValue) → \(tlp.rawValue) (a stricter event joined)",
+                    phrase: Phrase("timeline.tlp_raised", ["from": from.rawValue, "to": tlp.rawValue]))
+            ])
+    }
+
     public func addNote(_ id: UUID, _ text: String, by actor: String) async throws {
         var incident = try await self.require(id)
         let note = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -347,12 +363,15 @@ public struct IncidentService: Sendable {
             var created: [Incident] = []
             var links: [UUID: [Int64]] = [:]
             var entries: [TimelineEntry] = []
+            var raised: [(Incident, TLP)] = []
             for key in order {
                 guard let (organisation, events) = groups[key] else { continue }
                 if let incident = open[key] {
                     links[incident.id, default: []] += events.map(\.id)
                     entries.append(TimelineEntry(incidentID: incident.id, at: at, actor: Self.system, kind: .events, detail: "events joined by the grouping rule: \(events.count)",
                             phrase: Phrase("timeline.grouped", ["count": String(events.count)])))
+                    // A stricter event raises the incident's marking: what is sent about it must not be looser than what it holds.
+                    if let stricter = events.compactMap(\.tlp).max(), stricter > incident.tlp { raised.append((incident, stricter)) }
                     continue
                 }
                 let type = events[0].type
@@ -370,6 +389,7 @@ public struct IncidentService: Sendable {
                         phrase: Phrase("timeline.created", ["severity": severity.rawValue, "type": type, "title": title])))
             }
             let added = try await self.store.applyGrouping(newIncidents: created, links: links, timeline: entries)
+            for (incident, tlp) in raised { try await self.raiseTLP(incident.id, to: tlp, at: at) }
             opened += created.count
             joined += added.values.reduce(0, +)
         }

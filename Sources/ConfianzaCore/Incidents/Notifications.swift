@@ -87,6 +87,12 @@ public enum NotificationPlanner {
                     "timeline.skip_ceiling", ["organisation": organisation.name, "tlp": incident.tlp.rawValue, "ceiling": organisation.tlpCeiling.rawValue])
                 continue
             }
+            let withheld = events.filter { $0.organisations.contains(organisation.id) && Self.marking($0, incident) > organisation.tlpCeiling }.count
+            if withheld > 0 {
+                skip(
+                    "\(organisation.name): \(withheld) events above the organisation's ceiling \(organisation.tlpCeiling.rawValue)",
+                    "timeline.skip_events_ceiling", ["organisation": organisation.name, "count": String(withheld), "ceiling": organisation.tlpCeiling.rawValue])
+            }
             let theirs = contacts.filter { $0.organisationID == organisation.id }
             if theirs.isEmpty { skip("\(organisation.name): no contact", "timeline.skip_no_contact", ["organisation": organisation.name]) }
             for contact in theirs {
@@ -107,7 +113,7 @@ public enum NotificationPlanner {
                     skip("\(contact.email): not \(incident.type)", "timeline.skip_type", ["email": contact.email, "type": incident.type])
                     continue
                 }
-                let mine = events.filter { $0.organisations.contains(organisation.id) || $0.organisations.isEmpty }
+                let mine = Self.events(events, for: organisation, incident: incident)
                 let text = NotificationText.make(
                     incident: incident, organisation: organisation, contact: contact, eventCount: mine.count, tag: tag, texts: texts)
                 messages.append(
@@ -118,6 +124,17 @@ public enum NotificationPlanner {
             }
         }
         return NotificationPlan(messages: messages, skipped: skipped, skippedPhrases: phrases)
+    }
+
+    /// An event's marking: its own, else the incident's.
+    static func marking(_ event: StoredEvent, _ incident: Incident) -> TLP {
+        event.event["tlp"].flatMap { TLP(label: $0.description) } ?? incident.tlp
+    }
+
+    /// The events an organisation's notice carries: those routed to it, at or below its ceiling. Events
+    /// routed to nobody, or to another organisation of the incident, are not theirs to read.
+    public static func events(_ events: [StoredEvent], for organisation: Organisation, incident: Incident) -> [StoredEvent] {
+        events.filter { $0.organisations.contains(organisation.id) && Self.marking($0, incident) <= organisation.tlpCeiling }
     }
 }
 

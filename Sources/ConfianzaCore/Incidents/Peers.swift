@@ -109,8 +109,14 @@ extension IncidentService {
         guard let tlp = TLP(label: draft.tlpCeiling) else { throw IncidentError.invalid(field: "tlpCeiling", reason: "must be a TLP 2.0 label") }
         let url = draft.taxiiURL.trimmingCharacters(in: .whitespaces)
         if !url.isEmpty {
-            guard let parsed = URLComponents(string: url), let scheme = parsed.scheme?.lowercased(), scheme == "https" || scheme == "http", parsed.host != nil else {
+            guard let parsed = URLComponents(string: url), let scheme = parsed.scheme?.lowercased(), scheme == "https" || scheme == "http",
+                let host = parsed.host, !host.isEmpty
+            else {
                 throw IncidentError.invalid(field: "taxiiURL", reason: "must be the peer's TAXII API root, https://…")
+            }
+            // Credentials and shared content go to the peer over TLS; plain HTTP only to this machine (a test peer).
+            guard scheme == "https" || ["localhost", "127.0.0.1", "::1", "[::1]"].contains(host.lowercased()) else {
+                throw IncidentError.invalid(field: "taxiiURL", reason: "must use https:// (plain http only to this machine)")
             }
         }
         func optional(_ text: String) -> String? {
