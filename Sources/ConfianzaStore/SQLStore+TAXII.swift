@@ -264,13 +264,8 @@ extension SQLStore {
         case .all: sql.add("1 = 1")
         case .first: sql.add("version = (SELECT MIN(s.version) FROM stix_objects s WHERE s.id = o.id)")
         case .at(let versions):
-            sql.add("version IN (")
-            for (index, version) in versions.enumerated() {
-                if index > 0 { sql.add(",") }
-                sql.bind(.integer(version))
-            }
-            if versions.isEmpty { sql.add("NULL") }
-            sql.add(")")
+            sql.add("version IN ")
+            sql.list(versions.map { .integer($0) })
         case .anyOf(let rules):
             sql.add("(")
             for (index, rule) in rules.enumerated() {
@@ -444,10 +439,16 @@ struct SQLText {
 
     /// ` AND column IN (…)`; an empty list matches nothing.
     mutating func `in`(_ column: String, _ values: [String]) {
-        self.add(" AND \(column) IN (")
+        self.add(" AND \(column) IN ")
+        self.list(values.map { .text($0) })
+    }
+
+    /// `(…)` of bound values; an empty list is `(NULL)`, which `IN` matches with nothing.
+    mutating func list(_ values: [EventColumn]) {
+        self.add("(")
         for (index, value) in values.enumerated() {
             if index > 0 { self.add(",") }
-            self.bind(.text(value))
+            self.bind(value)
         }
         if values.isEmpty { self.add("NULL") }
         self.add(")")
