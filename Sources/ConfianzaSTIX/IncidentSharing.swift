@@ -50,9 +50,8 @@ public struct IncidentSharing: Sendable {
 
     /// The STIX bundle a peer receives when the analyst shares at `tlp`: nothing above the marking chosen,
     /// the peer's ceiling, or ``peerMaximum``.
-    public func bundle(_ incident: Incident, forPeer peerID: UUID, at tlp: TLP) async throws -> String {
-        guard let peer = try await self.store.peer(id: peerID) else { throw IncidentError.notFound("peer \(peerID)") }
-        return try await self.bundle([incident], ceiling: min(tlp, peer.tlpCeiling, Self.peerMaximum)).text
+    public func bundle(_ incident: Incident, for peer: Peer, at tlp: TLP) async throws -> String {
+        try await self.bundle([incident], ceiling: min(tlp, peer.tlpCeiling, Self.peerMaximum)).text
     }
 
     /// Shares an incident with a peer at a marking. The markings are checked by
@@ -61,10 +60,9 @@ public struct IncidentSharing: Sendable {
     /// recorded and the reason is given.
     @discardableResult
     public func share(_ incident: Incident, with peerID: UUID, tlp: TLP, by actor: String, address: String) async throws -> Share {
-        let content = try await self.bundle(incident, forPeer: peerID, at: tlp)
-        guard let peer = try await self.store.peer(id: peerID), let url = peer.taxiiURL, let collection = peer.taxiiCollection,
-            tlp <= peer.tlpCeiling, tlp >= incident.tlp
-        else {
+        guard let peer = try await self.store.peer(id: peerID) else { throw IncidentError.notFound("peer \(peerID)") }
+        let content = try await self.bundle(incident, for: peer, at: tlp)
+        guard let url = peer.taxiiURL, let collection = peer.taxiiCollection, tlp <= peer.tlpCeiling, tlp >= incident.tlp else {
             // No server to send to, or a share the markings forbid: `share` records it or refuses it.
             return try await self.incidents.share(incident.id, with: peerID, tlp: tlp, content: content, by: actor, address: address)
         }

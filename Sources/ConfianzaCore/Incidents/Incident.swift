@@ -295,7 +295,7 @@ public enum IncidentError: ExplainedError, Equatable {
     /// given raw (`from_status`, `to_status`, `allowed_statuses`) for the page to show under their labels.
     public var phrase: Phrase? {
         switch self {
-        case .invalid(let field, let reason): reason.key.map { Phrase($0, reason.arguments.merging(["field": field]) { mine, _ in mine }) }
+        case .invalid(let field, let reason): reason.phrase(["field": field])
         case .transition(let from, let to):
             Phrase(
                 "incident.error.transition",
