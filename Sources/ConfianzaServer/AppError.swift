@@ -89,6 +89,7 @@ public enum AppError: Error, Equatable, Sendable {
         switch error {
         case .invalidCredentials: .unauthenticated
         case .rateLimited(let seconds): .rateLimited(retryAfterSeconds: seconds)
+        case .busy: .unavailable(error.description)
         case .forbidden: .forbidden(error.description)
         case .unknownUser, .tokenNotFound: .notFound(error.description)
         case .usernameTaken, .lastAdmin: .conflict(error.description, field: error.field)
@@ -144,6 +145,7 @@ public enum AppError: Error, Equatable, Sendable {
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if case .unauthenticated = self { headers[.wwwAuthenticate] = "Bearer realm=\"confianza\"" }
         if case .rateLimited(let seconds) = self { headers[.retryAfter] = "\(seconds)" }
+        if case .unavailable = self { headers[.retryAfter] = "5" }
         return Response(status: self.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

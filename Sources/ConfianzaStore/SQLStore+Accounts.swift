@@ -223,19 +223,31 @@ extension SQLStore {
 
     // MARK: login throttling
 
-    public func recordLoginFailure(keys: [String], at date: Date) async throws {
-        guard !keys.isEmpty else { return }
-        try await self.withTransaction { db in
+    public func countLoginAttempt(
+        _ attempt: String, keys: [String], at date: Date, since: Date, admit: @Sendable ([LoginAttempts]) -> Bool
+    ) async throws -> [LoginAttempts] {
+        guard !keys.isEmpty else { return [] }
+        return try await self.withTransaction { db in
+            var found: [LoginAttempts] = []
             for key in keys {
-                try await db.raw("INSERT INTO login_failures (key, at) VALUES (\(bind: key), \(bind: Millis(date)))").run()
+                // PostgreSQL: attempts under one key are counted one at a time (SQLite has one writer anyway).
+                if !self.isSQLite { try await db.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: key)))").run() }
+                let row = try await db.raw(
+                    "SELECT COUNT(*) AS n, MAX(at) AS latest FROM login_failures WHERE key = \(bind: key) AND at >= \(bind: Millis(since))"
+                ).first()
+                found.append(LoginAttempts(count: try row?.decode(column: "n", as: Int.self) ?? 0, latest: try row.flatMap { try Millis.optionalDate($0, "latest") }))
             }
+            guard admit(found) else { return found }
+            for key in keys {
+                try await db.raw("INSERT INTO login_failures (key, at, attempt) VALUES (\(bind: key), \(bind: Millis(date)), \(bind: attempt))").run()
+            }
+            return found
         }
     }
 
-    public func loginFailureCount(key: String, since date: Date) async throws -> Int {
+    public func forgetLoginAttempt(_ attempt: String, key: String) async throws {
         try await self.withDatabase { db in
-            try await db.raw("SELECT COUNT(*) AS n FROM login_failures WHERE key = \(bind: key) AND at >= \(bind: Millis(date))")
-                .first()?.decode(column: "n", as: Int.self) ?? 0
+            try await db.raw("DELETE FROM login_failures WHERE key = \(bind: key) AND attempt = \(bind: attempt)").run()
         }
     }
 

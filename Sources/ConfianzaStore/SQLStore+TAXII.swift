@@ -144,7 +144,7 @@ extension SQLStore {
 
     // MARK: objects
 
-    private static let objectColumns = ["date_added", "id", "type", "spec_version", "version", "version_text", "tlp_rank", "source_peer", "is_latest", "json"]
+    private static let objectColumns = ["date_added", "id", "type", "spec_version", "version", "version_text", "tlp_rank", "source_peer", "private_to", "json"]
 
     public func addSTIXObjects(_ records: [STIXObjectRecord], now: Date) async throws -> [STIXAddOutcome] {
         guard !records.isEmpty else { return [] }
@@ -153,27 +153,29 @@ extension SQLStore {
             if !self.isSQLite { try await db.raw("LOCK TABLE stix_objects IN EXCLUSIVE MODE").run() }
             let highest = try await db.raw("SELECT MAX(date_added) AS m FROM stix_objects").first()?.decode(column: "m", as: Int64?.self) ?? 0
             var next = max(Int64((now.timeIntervalSince1970 * 1_000_000).rounded(.down)), highest + 1)
-            // What is held of these ids: each sender's copy of each version with its marking, and the
-            // newest version of each id.
+            // What is held of these ids: each sender's copy of each version with its marking, and who put
+            // each id here first (its creator, whose line of versions is the shared one; a creator who
+            // deleted every version of theirs leaves the id to whoever sends it next).
             var heldRank: [String: Int] = [:]
-            var newestHeld: [String: Int64] = [:]
+            var creator: [String: (dateAdded: Int64, source: String)] = [:]
             let ids = Array(Set(records.map(\.id)))
             for chunk in ids.chunked(500) {
                 let rows = try await db.raw(
-                    "SELECT id, version, source_peer, tlp_rank FROM stix_objects WHERE id IN (\(SQLList(chunk.map { SQLBind($0) })))"
+                    "SELECT date_added, id, version, source_peer, private_to, tlp_rank FROM stix_objects WHERE id IN (\(SQLList(chunk.map { SQLBind($0) })))"
                 ).all()
                 for row in rows {
                     let id = try row.decode(column: "id", as: String.self)
                     let version = try row.decode(column: "version", as: Int64.self)
                     let source = try row.decode(column: "source_peer", as: String.self)
+                    let dateAdded = try row.decode(column: "date_added", as: Int64.self)
                     heldRank["\(id)|\(version)|\(source)"] = try row.decode(column: "tlp_rank", as: Int.self)
-                    newestHeld[id] = max(newestHeld[id] ?? .min, version)
+                    let shared = try row.decode(column: "private_to", as: String.self).isEmpty
+                    if shared, creator[id].map({ dateAdded < $0.dateAdded }) ?? true { creator[id] = (dateAdded, source) }
                 }
             }
             var outcomes: [STIXAddOutcome] = []
             var relaxed: [(String, Int64, String)] = []
             var fresh: [STIXObjectRecord] = []
-            var newest = newestHeld
             for var record in records {
                 let source = Self.sourceKey(record.sourcePeer)
                 let key = "\(record.id)|\(record.version)|\(source)"
@@ -190,19 +192,18 @@ extension SQLStore {
                     }
                     outcome = .relaxed
                 }
+                // Our own versions and the creator's are shared; anyone else's is the sender's own copy.
+                let first = creator[record.id]?.source ?? source
+                if creator[record.id] == nil { creator[record.id] = (next, source) }
+                record.privateTo = source.isEmpty || source == first ? nil : record.sourcePeer
                 heldRank[key] = record.tlp.rank
                 record.dateAdded = next
                 next += 1
                 fresh.append(record)
-                newest[record.id] = max(newest[record.id] ?? .min, record.version)
                 outcomes.append(outcome)
             }
             for (id, version, source) in relaxed {
                 try await db.raw("DELETE FROM stix_objects WHERE id = \(bind: id) AND version = \(bind: version) AND source_peer = \(bind: source)").run()
-            }
-            // Older versions held stop being the latest.
-            for (id, version) in newest where (newestHeld[id].map { $0 < version } ?? false) {
-                try await db.raw("UPDATE stix_objects SET is_latest = 0 WHERE id = \(bind: id) AND version < \(bind: version)").run()
             }
             for chunk in fresh.chunked(400) {
                 try await self.insertRows(
@@ -210,8 +211,7 @@ extension SQLStore {
                     rows: chunk.map { r in
                         [
                             .integer(r.dateAdded), .text(r.id), .text(r.type), .text(r.specVersion), .integer(r.version), .text(r.versionText),
-                            .integer(Int64(r.tlp.rank)), .text(Self.sourceKey(r.sourcePeer)), .integer(r.version == newest[r.id] ? 1 : 0),
-                            .text(r.json),
+                            .integer(Int64(r.tlp.rank)), .text(Self.sourceKey(r.sourcePeer)), .text(Self.sourceKey(r.privateTo)), .text(r.json),
                         ]
                     }, db: db)
             }
@@ -223,20 +223,20 @@ extension SQLStore {
         var sql = SQLText(
             query.pageOnly
                 ? "SELECT date_added, json FROM stix_objects o WHERE "
-                : "SELECT date_added, id, type, spec_version, version, version_text, tlp_rank, source_peer, is_latest, json FROM stix_objects o WHERE ")
+                : "SELECT date_added, id, type, spec_version, version, version_text, tlp_rank, source_peer, private_to, json FROM stix_objects o WHERE ")
         Self.where(query.visibility, into: &sql)
         if let bound = query.lowerBound {
-            sql.add(" AND date_added > ")
+            sql.add(" AND o.date_added > ")
             sql.bind(.integer(bound))
         }
-        if let ids = query.ids { sql.in("id", ids) }
-        if let types = query.types { sql.in("type", types) }
-        if let specs = query.specVersions { sql.in("spec_version", specs) }
+        if let ids = query.ids { sql.in("o.id", ids) }
+        if let types = query.types { sql.in("o.type", types) }
+        if let specs = query.specVersions { sql.in("o.spec_version", specs) }
         if query.versions != .all {
             sql.add(" AND ")
-            Self.versionCondition(query.versions, into: &sql)
+            Self.versionCondition(query.versions, visibility: query.visibility, into: &sql)
         }
-        sql.add(" ORDER BY date_added LIMIT ")
+        sql.add(" ORDER BY o.date_added LIMIT ")
         sql.bind(.integer(Int64(max(0, query.limit))))
         if query.pageOnly {
             return try await self.withReader { db, connection in try await self.pageRows(sql, db: db, sqlite: connection) }
@@ -244,33 +244,47 @@ extension SQLStore {
         return try await self.withReader { db, connection in try await self.objectRows(sql, db: db, sqlite: connection) }
     }
 
-    /// Visibility as SQL: the one place TLP is enforced for the SQL stores (``STIXVisibility/allows(_:)`` is its twin).
-    private static func `where`(_ visibility: STIXVisibility, into sql: inout SQLText) {
-        sql.add("tlp_rank <= ")
+    /// Visibility as SQL, for rows of `stix_objects` under `alias`: the one place TLP is enforced for the
+    /// SQL stores (``STIXVisibility/allows(_:)`` is its twin).
+    private static func `where`(_ visibility: STIXVisibility, alias: String = "o", into sql: inout SQLText) {
+        sql.add("\(alias).tlp_rank <= ")
         sql.bind(.integer(Int64(visibility.ceiling.rank)))
-        if let peer = visibility.peerID {
-            sql.add(" AND (source_peer = '' OR source_peer = ")
-            sql.bind(.text(Self.sourceKey(peer)))
-            sql.add(" OR tlp_rank <= ")
-            sql.bind(.integer(Int64(STIXVisibility.peerSharingLimit.rank)))
-            sql.add(")")
+        guard let peer = visibility.peerID else {
+            sql.add(" AND \(alias).private_to = ''")
+            return
         }
+        sql.add(" AND ((\(alias).private_to = '' AND (\(alias).source_peer = '' OR \(alias).source_peer = ")
+        sql.bind(.text(Self.sourceKey(peer)))
+        sql.add(" OR \(alias).tlp_rank <= ")
+        sql.bind(.integer(Int64(STIXVisibility.peerSharingLimit.rank)))
+        sql.add(")) OR \(alias).private_to = ")
+        sql.bind(.text(Self.sourceKey(peer)))
+        sql.add(")")
     }
 
-    /// `match[version]` as a condition on `stix_objects o`.
-    private static func versionCondition(_ rule: STIXVersionMatch, into sql: inout SQLText) {
+    /// `match[version]` as a condition on `stix_objects o`. `last` and `first` are the newest and oldest
+    /// version the reader may see in the row's lineage: a version they may not see changes nothing in
+    /// what they get, so no answer tells whether one is held.
+    private static func versionCondition(_ rule: STIXVersionMatch, visibility: STIXVisibility, into sql: inout SQLText) {
         switch rule {
-        case .last: sql.add("is_latest = 1")
+        case .last, .first:
+            sql.add("NOT EXISTS (SELECT 1 FROM stix_objects n WHERE n.id = o.id AND n.private_to = o.private_to AND n.version \(rule == .last ? ">" : "<") o.version AND ")
+            Self.where(visibility, alias: "n", into: &sql)
+            sql.add(")")
         case .all: sql.add("1 = 1")
-        case .first: sql.add("version = (SELECT MIN(s.version) FROM stix_objects s WHERE s.id = o.id)")
         case .at(let versions):
-            sql.add("version IN ")
+            // An object without a version (a cyber-observable) is named by when it was added, as the
+            // manifest names it.
+            sql.add("(o.version IN ")
             sql.list(versions.map { .integer($0) })
+            sql.add(" OR (o.version_text = '' AND o.date_added IN ")
+            sql.list(versions.map { .integer($0) })
+            sql.add("))")
         case .anyOf(let rules):
             sql.add("(")
             for (index, rule) in rules.enumerated() {
                 if index > 0 { sql.add(" OR ") }
-                Self.versionCondition(rule, into: &sql)
+                Self.versionCondition(rule, visibility: visibility, into: &sql)
             }
             if rules.isEmpty { sql.add("1 = 0") }
             sql.add(")")
@@ -280,16 +294,13 @@ extension SQLStore {
     public func deleteSTIXObject(id: String, visibility: STIXVisibility, sentBy: UUID?, versions: STIXVersionMatch, specVersions: [String]?) async throws -> Int {
         try await self.withTransaction { db in
             var sql = SQLText(
-                "SELECT date_added, id, type, spec_version, version, version_text, tlp_rank, source_peer, is_latest, '' AS json FROM stix_objects WHERE id = ")
+                "SELECT date_added, id, type, spec_version, version, version_text, tlp_rank, source_peer, private_to, '' AS json FROM stix_objects WHERE id = ")
             sql.bind(.text(id))
-            let all = try await self.objectRows(sql, db: db, sqlite: self.writer)
-            let chosen = versions.select(all).filter { record in
-                visibility.allows(record) && (specVersions?.contains(record.specVersion) ?? true) && (sentBy.map { record.sourcePeer == $0 } ?? true)
+            let visible = try await self.objectRows(sql, db: db, sqlite: self.writer).filter(visibility.allows)
+            let chosen = versions.select(visible).filter { record in
+                (specVersions?.contains(record.specVersion) ?? true) && (sentBy.map { record.sourcePeer == $0 } ?? true)
             }
             for record in chosen { try await db.raw("DELETE FROM stix_objects WHERE date_added = \(bind: record.dateAdded)").run() }
-            if !chosen.isEmpty, let newest = all.filter({ r in !chosen.contains { $0.dateAdded == r.dateAdded } }).map(\.version).max() {
-                try await db.raw("UPDATE stix_objects SET is_latest = CASE WHEN version = \(bind: newest) THEN 1 ELSE 0 END WHERE id = \(bind: id)").run()
-            }
             return chosen.count
         }
     }
@@ -339,13 +350,11 @@ extension SQLStore {
                 guard values.count == 10, case .integer(let dateAdded) = values[0].data, case .text(let id) = values[1].data,
                     case .text(let type) = values[2].data, case .text(let spec) = values[3].data, case .integer(let version) = values[4].data,
                     case .text(let versionText) = values[5].data, case .integer(let rank) = values[6].data, let tlp = TLP(rank: rank),
-                    case .integer(let latest) = values[8].data, case .text(let json) = values[9].data
+                    case .text(let peer) = values[7].data, case .text(let owner) = values[8].data, case .text(let json) = values[9].data
                 else { throw StoreError.corrupt("a stix_objects row") }
-                var source: UUID?
-                if case .text(let peer) = values[7].data, !peer.isEmpty { source = UUID(uuidString: peer) }
                 return STIXObjectRecord(
                     id: id, type: type, specVersion: spec, version: Int64(version), versionText: versionText, dateAdded: Int64(dateAdded), tlp: tlp,
-                    sourcePeer: source, json: json, isLatest: latest != 0)
+                    sourcePeer: UUID(uuidString: peer), json: json, privateTo: UUID(uuidString: owner))
             }
         }
         return try await db.raw(sql.postgres).all().map { row in
@@ -356,7 +365,7 @@ extension SQLStore {
                 specVersion: try row.decode(column: "spec_version", as: String.self), version: try row.decode(column: "version", as: Int64.self),
                 versionText: try row.decode(column: "version_text", as: String.self), dateAdded: try row.decode(column: "date_added", as: Int64.self),
                 tlp: tlp, sourcePeer: UUID(uuidString: try row.decode(column: "source_peer", as: String.self)),
-                json: try row.decode(column: "json", as: String.self), isLatest: try row.decode(column: "is_latest", as: Int.self) != 0)
+                json: try row.decode(column: "json", as: String.self), privateTo: UUID(uuidString: try row.decode(column: "private_to", as: String.self)))
         }
     }
 

@@ -65,21 +65,88 @@ final class TestClock: Sendable {
         }
     }
 
+    /// Failures on an account lock it out from that address only, with a wait that doubles with each
+    /// further failure; the account's owner signs in from elsewhere meanwhile (issue 12, item 4).
     @Test(arguments: TestBackend.available)
-    func tooManyFailuresForAnAccountAreThrottledThenForgiven(backend: TestBackend) async throws {
+    func failuresLockAnAccountFromThatAddressOnlyWithBackOff(backend: TestBackend) async throws {
         try await Fixture.run(backend) { f in
             _ = try await f.makeAdmin()
+            func attempt(_ password: String, from address: String) async throws { _ = try await f.service.login(username: "root", password: password, address: address) }
             for _ in 0..<5 {
-                await #expect(throws: AccountError.invalidCredentials) {
-                    try await f.service.login(username: "root", password: "not the password", address: "192.0.2.3")
-                }
+                await #expect(throws: AccountError.invalidCredentials) { try await attempt("not the password", from: "192.0.2.3") }
             }
-            await #expect(throws: AccountError.rateLimited(retryAfterSeconds: 900)) {
-                try await f.service.login(username: "root", password: "correct horse battery", address: "192.0.2.4")
-            }
+            await #expect(throws: AccountError.rateLimited(retryAfterSeconds: 30)) { try await attempt("correct horse battery", from: "192.0.2.3") }
+            // Somebody else cannot keep root out: root signs in from its own address.
+            try await attempt("correct horse battery", from: "192.0.2.4")
+            // Waiting the time given is enough (a refused attempt is not counted); each further failure doubles the wait.
+            f.clock.advance(31)
+            await #expect(throws: AccountError.invalidCredentials) { try await attempt("not the password", from: "192.0.2.3") }
+            await #expect(throws: AccountError.rateLimited(retryAfterSeconds: 60)) { try await attempt("not the password", from: "192.0.2.3") }
+            f.clock.advance(61)
+            await #expect(throws: AccountError.invalidCredentials) { try await attempt("not the password", from: "192.0.2.3") }
+            await #expect(throws: AccountError.rateLimited(retryAfterSeconds: 120)) { try await attempt("correct horse battery", from: "192.0.2.3") }
+            // After the window, the address starts afresh; a success clears its count.
             f.clock.advance(15 * 60 + 1)
-            _ = try await f.service.login(username: "root", password: "correct horse battery", address: "192.0.2.4")
+            try await attempt("correct horse battery", from: "192.0.2.3")
+            for _ in 0..<4 {
+                await #expect(throws: AccountError.invalidCredentials) { try await attempt("not the password", from: "192.0.2.3") }
+            }
+            try await attempt("correct horse battery", from: "192.0.2.3")
         }
+    }
+
+    /// A burst of sign-ins at once: the attempts are counted before any password is checked, so no more
+    /// than the limit reach bcrypt, and the checks run a few at a time off the request threads.
+    @Test(arguments: TestBackend.available)
+    func aBurstOfAttemptsCannotAllReachThePasswordCheck(backend: TestBackend) async throws {
+        try await Fixture.run(backend) { f in
+            _ = try await f.makeAdmin()
+            let counting = CountingHasher(BcryptHasher(cost: 4))
+            let service = AccountService(store: f.store, hasher: counting, gate: PasswordGate(concurrent: 1, waiting: 1000), now: { [clock = f.clock] in clock.now })
+            let outcomes = await withTaskGroup(of: String.self) { group in
+                for _ in 0..<100 {
+                    group.addTask {
+                        do {
+                            _ = try await service.login(username: "root", password: "not the password", address: "198.51.100.1")
+                            return "signed in"
+                        } catch let error as AccountError {
+                            if case .rateLimited = error { return "rate limited" }
+                            return error == .invalidCredentials ? "refused" : "\(error)"
+                        } catch { return "\(error)" }
+                    }
+                }
+                var all: [String] = []
+                for await outcome in group { all.append(outcome) }
+                return all
+            }
+            #expect(outcomes.filter { $0 == "refused" }.count == 5, "\(Set(outcomes))")
+            #expect(outcomes.filter { $0 == "rate limited" }.count == 95)
+            #expect(counting.verifications == 5, "only the admitted attempts were hashed")
+            #expect(counting.mostAtOnce == 1)
+        }
+    }
+
+    /// More sign-ins than the gate holds are refused at once as busy, not queued without end.
+    @Test func theGateRefusesWhatItCannotHold() async throws {
+        let gate = PasswordGate(concurrent: 1, waiting: 2)
+        let hold = DispatchSemaphore(value: 0)
+        let started = AsyncStream<Void>.makeStream()
+        let blocker = Task {
+            try await gate.run {
+                started.continuation.yield()
+                hold.wait()  // holds the one place until the test lets go
+                return true
+            }
+        }
+        for await _ in started.stream { break }
+        let waiting = (0..<2).map { _ in Task { try await gate.run { true } } }
+        while await gate.load.waiting < 2 { await Task.yield() }
+        await #expect(throws: AccountError.busy) { _ = try await gate.run { true } }
+        hold.signal()
+        #expect(try await blocker.value)
+        for task in waiting { #expect(try await task.value) }
+        let load = await gate.load
+        #expect(load.running == 0 && load.waiting == 0)
     }
 
     @Test(arguments: TestBackend.available)
@@ -91,7 +158,7 @@ final class TestClock: Sendable {
                     try await f.service.login(username: "guess\(index)", password: "not the password", address: "198.51.100.7")
                 }
             }
-            await #expect(throws: AccountError.rateLimited(retryAfterSeconds: 900)) {
+            await #expect(throws: AccountError.rateLimited(retryAfterSeconds: 30)) {
                 try await f.service.login(username: "root", password: "correct horse battery", address: "198.51.100.7")
             }
             _ = try await f.service.login(username: "root", password: "correct horse battery", address: "198.51.100.8")
@@ -257,5 +324,28 @@ final class TestClock: Sendable {
         #expect(Secrets.constantTimeEquals("same", "same"))
         #expect(!Secrets.constantTimeEquals("same", "sane"))
         #expect(!Secrets.constantTimeEquals("same", "same+"))
+    }
+}
+
+/// A hasher that counts its verifications and how many ran at once.
+final class CountingHasher: PasswordHasher, @unchecked Sendable {
+    private let inner: BcryptHasher
+    private let lock = NSLock()
+    private var running = 0
+    private(set) var verifications = 0
+    private(set) var mostAtOnce = 0
+
+    init(_ inner: BcryptHasher) { self.inner = inner }
+
+    func hash(_ password: String) -> String { self.inner.hash(password) }
+
+    func verify(_ password: String, hash: String) -> Bool {
+        self.lock.withLock {
+            self.running += 1
+            self.verifications += 1
+            self.mostAtOnce = max(self.mostAtOnce, self.running)
+        }
+        defer { self.lock.withLock { self.running -= 1 } }
+        return self.inner.verify(password, hash: hash)
     }
 }

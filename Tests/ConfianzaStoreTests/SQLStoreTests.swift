@@ -156,6 +156,48 @@ import Testing
         }
     }
 
+    /// Migration 8 sorts the objects an older release held: a peer's version of an id another source
+    /// put there first becomes that peer's own copy, so the rewrite the issue found stops at upgrade.
+    @Test(arguments: TestBackend.available)
+    func heldObjectsAreSortedIntoTheirSourcesLines(backend: TestBackend) async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func check(_ location: DatabaseLocation) async throws {
+            let store = try await SQLStore.open(location, logger: TestDatabase.logger)
+            try await store.withRunning(migrate: false) { store in
+                _ = try await store.migrate(upTo: 7)
+                let peer = UUID().uuidString.lowercased()
+                let id = "indicator--00000000-0000-4000-8000-000000000001"
+                let theirs = "indicator--00000000-0000-4000-8000-000000000002"
+                // Ours first, then the peer's 2099 version of it; an object the peer created, then ours of it.
+                let rows: [(Int64, String, Int64, String, Int)] = [
+                    (1, id, 100, "", 0), (2, id, 4_070_908_800_000_000, peer, 1), (3, theirs, 100, peer, 0), (4, theirs, 200, "", 1),
+                ]
+                try await store.withDatabase { db in
+                    for (added, objectID, version, source, latest) in rows {
+                        try await db.raw(
+                            """
+                            INSERT INTO stix_objects (date_added, id, type, spec_version, version, version_text, tlp_rank, source_peer, is_latest, json)
+                            VALUES (\(bind: added), \(bind: objectID), 'indicator', '2.1', \(bind: version), '', 1, \(bind: source), \(bind: latest), '{}')
+                            """
+                        ).run()
+                    }
+                }
+                #expect(try await store.migrate() == Array(8...SQLStore.latestSchemaVersion))
+                let everyone = STIXVisibility(ceiling: .green, peerID: UUID())
+                let read = try await store.stixObjects(STIXObjectQuery(visibility: everyone, versions: .last, limit: 10))
+                #expect(read.map(\.dateAdded) == [1, 4], "ours stays the latest for others; ours of the peer's object is shared")
+                let sender = try await store.stixObjects(STIXObjectQuery(visibility: STIXVisibility(ceiling: .green, peerID: UUID(uuidString: peer)), versions: .last, limit: 10))
+                #expect(sender.map(\.dateAdded) == [1, 2, 4])
+            }
+        }
+        if backend == .sqlite {
+            try await check(.sqlite(path: directory.appendingPathComponent("old.db").path))
+        } else {
+            try await TestDatabase.withPostgresDatabase { try await check($0) }
+        }
+    }
+
     @Test func unwritableOrMissingPlacesGiveOneClearLine() async throws {
         await #expect(throws: StoreError.unavailable("cannot create /nonexistent/dir/x.db: folder /nonexistent/dir does not exist")) {
             _ = try await SQLStore.open(.sqlite(path: "/nonexistent/dir/x.db"), logger: TestDatabase.logger)

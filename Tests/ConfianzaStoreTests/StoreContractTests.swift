@@ -109,19 +109,25 @@ import Testing
     }
 
     @Test(arguments: TestBackend.available)
-    func loginFailuresCountWithinTheWindow(backend: TestBackend) async throws {
+    func loginAttemptsCountWithinTheWindow(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { store in
-            for minute in 0..<3 {
-                try await store.recordLoginFailure(
-                    keys: ["user:ana", "address:192.0.2.9"], at: Self.t0.addingTimeInterval(Double(minute) * 60))
+            let keys = ["user:ana|address:192.0.2.9", "address:192.0.2.9"]
+            func count(since: Date, keys: [String] = keys, admit: Bool = false) async throws -> [Int] {
+                try await store.countLoginAttempt("probe", keys: keys, at: Self.t0, since: since) { _ in admit }.map(\.count)
             }
-            #expect(try await store.loginFailureCount(key: "user:ana", since: Self.t0) == 3)
-            #expect(try await store.loginFailureCount(key: "user:ana", since: Self.t0.addingTimeInterval(61)) == 1)
-            #expect(try await store.loginFailureCount(key: "address:192.0.2.9", since: Self.t0) == 3)
-            try await store.clearLoginFailures(key: "user:ana")
-            #expect(try await store.loginFailureCount(key: "user:ana", since: Self.t0) == 0)
-            try await store.pruneLoginFailures(before: Self.t0.addingTimeInterval(90))
-            #expect(try await store.loginFailureCount(key: "address:192.0.2.9", since: Self.t0) == 1)
+            for minute in 0..<3 {
+                let earlier = try await store.countLoginAttempt("a\(minute)", keys: keys, at: Self.t0.addingTimeInterval(Double(minute) * 60), since: Self.t0) { _ in true }
+                #expect(earlier.map(\.count) == [minute, minute])
+                #expect(earlier[0].latest == (minute == 0 ? nil : Self.t0.addingTimeInterval(Double(minute - 1) * 60)))
+            }
+            #expect(try await count(since: Self.t0) == [3, 3], "an attempt not admitted is not counted")
+            #expect(try await count(since: Self.t0.addingTimeInterval(61)) == [1, 1])
+            try await store.forgetLoginAttempt("a2", key: "address:192.0.2.9")
+            #expect(try await count(since: Self.t0) == [3, 2], "a success takes back its own attempt only")
+            try await store.clearLoginFailures(key: keys[0])
+            #expect(try await count(since: Self.t0) == [0, 2])
+            try await store.pruneLoginFailures(before: Self.t0.addingTimeInterval(30))
+            #expect(try await count(since: Self.t0) == [0, 1])
         }
     }
 

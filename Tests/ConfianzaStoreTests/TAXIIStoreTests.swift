@@ -210,17 +210,95 @@ import Testing
             let unknown = try await service.add(JSONValue.object(["objects": .array([sco("198.51.100.67")])]).text, to: collection, by: requester)
             #expect(known.successes.map(\.message) == unknown.successes.map(\.message), "the same answer whether we hold it or not")
             #expect(known.successes.first?.message == nil)
-            // A reads its copy; B (GREEN) sees A's GREEN copy; ours is still RED and still ours.
+            // A reads its copy; it is A's own (we put the id here first), so B sees nothing of it, and
+            // ours is still RED and still ours.
             let id = Self.id(held)
             #expect(try await store.stixObjects(STIXObjectQuery(visibility: requester.visibility(in: collection), ids: [id])).map(\.sourcePeer) == [a.id])
-            #expect(try await store.stixObjects(STIXObjectQuery(visibility: STIXVisibility(ceiling: .green, peerID: b.id), ids: [id])).count == 1)
+            #expect(try await store.stixObjects(STIXObjectQuery(visibility: STIXVisibility(ceiling: .green, peerID: b.id), ids: [id])).isEmpty)
             let copies = try await store.stixObjects(STIXObjectQuery(visibility: STIXVisibility(ceiling: .red, peerID: nil), ids: [id], versions: .all))
-            #expect(Set(copies.map(\.tlp)) == [.red, .green] && copies.count == 2)
+            #expect(copies.map(\.tlp) == [.red] && copies.map(\.sourcePeer) == [nil])
             // Sending its own copy again is "already held"; deleting removes only its copy.
             let again = try await service.add(JSONValue.object(["objects": .array([held])]).text, to: collection, by: requester)
             #expect(again.successes.first?.message == "already held")
             #expect(try await store.deleteSTIXObject(id: id, visibility: requester.visibility(in: collection), sentBy: a.id, versions: .all, specVersions: nil) == 1)
             #expect(try await store.stixObjects(STIXObjectQuery(visibility: STIXVisibility(ceiling: .red, peerID: nil), ids: [id], versions: .all)).map(\.tlp) == [.red])
+        }
+    }
+
+    /// Versions belong to their source (issue 12, item 1): a peer that sends a newer version of an object
+    /// another source put here first (ours, or another peer's) keeps it as its own copy; every other
+    /// reader goes on seeing the creator's line. The creator may add versions; "last" and "first" are
+    /// per reader, so a version a reader may not see changes nothing in what it gets.
+    @Test(arguments: TestBackend.available)
+    func versionsBelongToTheirSource(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let service = TAXIIService(store: store, now: { Self.start })
+            let a = Self.peer("a", ceiling: .amber)
+            let b = Self.peer("b", ceiling: .amber)
+            let c = Self.peer("c", ceiling: .green)
+            for peer in [a, b, c] { try await store.insertPeer(peer) }
+            let collection = TAXIICollection(title: "Green", alias: "green", tlp: .green, createdAt: Self.start)
+            try await store.insertCollection(collection)
+            func requester(_ peer: Peer) -> TAXIIRequester {
+                .peer(peer, grants: [TAXIIGrant(collectionID: collection.id, peerID: peer.id, canRead: true, canWrite: true)])
+            }
+            func send(_ object: JSONValue, by peer: Peer) async throws -> TAXIIStatus {
+                try await service.add(JSONValue.object(["objects": .array([object])]).text, to: collection, by: requester(peer))
+            }
+            func versions(_ id: String, for peer: Peer?, _ match: STIXVersionMatch = .last) async throws -> [String] {
+                let visibility = peer.map { requester($0).visibility(in: collection) } ?? STIXVisibility(ceiling: .green, peerID: nil)
+                return try await store.stixObjects(STIXObjectQuery(visibility: visibility, ids: [id], versions: match)).map(\.versionText)
+            }
+            // Ours, GREEN; A sends the same id modified in 2099, revoked.
+            let ours = Self.indicator(1, tlp: .green, modified: "2024-05-01T00:00:00.000Z")
+            _ = try await service.publish([ours], tlp: .green)
+            guard case .object(var forged) = Self.indicator(1, tlp: .green, modified: "2099-01-01T00:00:00.000Z") else { return }
+            forged["revoked"] = .bool(true)
+            let status = try await send(.object(forged), by: a)
+            #expect(status.successes.count == 1 && status.failures.isEmpty)
+            let id = Self.id(ours)
+            for reader in [b, c] as [Peer?] + [nil] {
+                #expect(try await versions(id, for: reader) == ["2024-05-01T00:00:00.000Z"], "others read ours, not A's")
+                #expect(try await versions(id, for: reader, .all) == ["2024-05-01T00:00:00.000Z"])
+            }
+            #expect(Set(try await versions(id, for: a)) == ["2024-05-01T00:00:00.000Z", "2099-01-01T00:00:00.000Z"], "A reads ours and its own copy")
+
+            // A creates an object: its next version is everyone's; B's version of it is B's own.
+            _ = try await send(Self.indicator(2, tlp: .green, modified: "2024-05-01T00:00:00.000Z"), by: a)
+            _ = try await send(Self.indicator(2, tlp: .green, modified: "2024-05-02T00:00:00.000Z"), by: a)
+            _ = try await send(Self.indicator(2, tlp: .green, modified: "2024-05-03T00:00:00.000Z"), by: b)
+            let created = Self.id(Self.indicator(2, tlp: .green))
+            #expect(try await versions(created, for: c) == ["2024-05-02T00:00:00.000Z"])
+            #expect(try await versions(created, for: c, .first) == ["2024-05-01T00:00:00.000Z"])
+            #expect(try await versions(created, for: nil) == ["2024-05-02T00:00:00.000Z"])
+            #expect(Set(try await versions(created, for: b)) == ["2024-05-02T00:00:00.000Z", "2024-05-03T00:00:00.000Z"])
+            // We may add a version to a peer's object: ours are always shared.
+            _ = try await service.publish([Self.indicator(2, tlp: .green, modified: "2024-05-04T00:00:00.000Z")], tlp: .green)
+            #expect(try await versions(created, for: c) == ["2024-05-04T00:00:00.000Z"])
+
+            // "last" is the newest version the reader may see: a newer AMBER one changes nothing for C.
+            _ = try await service.publish([Self.indicator(3, tlp: .green, modified: "2024-05-01T00:00:00.000Z")], tlp: .green)
+            _ = try await service.publish([Self.indicator(3, tlp: .amber, modified: "2024-05-02T00:00:00.000Z")], tlp: .green)
+            let layered = Self.id(Self.indicator(3, tlp: .green))
+            #expect(try await versions(layered, for: c) == ["2024-05-01T00:00:00.000Z"])
+            #expect(try await store.stixObjects(STIXObjectQuery(visibility: STIXVisibility(ceiling: .amber, peerID: nil), ids: [layered])).map(\.versionText)
+                == ["2024-05-02T00:00:00.000Z"])
+
+            // No oracle: what A is told and what A then reads are the same whether we hold an id (RED
+            // included) or not.
+            let red = Self.indicator(4, tlp: .red)
+            _ = try await service.publish([red], tlp: .red)
+            func probe(_ id: String) async throws -> (String, [String]) {
+                guard case .object(var fields) = Self.indicator(4, tlp: .green, modified: "2099-01-01T00:00:00.000Z") else { return ("", []) }
+                fields["id"] = .string(id)
+                let status = try await send(.object(fields), by: a)
+                let text = TAXIIBody.status(status).replacingOccurrences(of: status.id.uuidString.lowercased(), with: "")
+                    .replacingOccurrences(of: id, with: "ID")
+                return (text, try await versions(id, for: a, .all))
+            }
+            let held = try await probe(Self.id(red))
+            let absent = try await probe("indicator--00000000-0000-4000-8000-000000000005")
+            #expect(held.0 == absent.0 && held.1 == absent.1)
         }
     }
 

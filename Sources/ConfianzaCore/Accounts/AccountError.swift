@@ -7,6 +7,8 @@ public enum AccountError: ExplainedError, Equatable {
     /// Wrong password, unknown user or disabled account: one answer for all three.
     case invalidCredentials
     case rateLimited(retryAfterSeconds: Int)
+    /// Too many sign-ins are being checked at once: try again in a moment.
+    case busy
     case unknownUser(String)
     case lastAdmin
     case forbidden(required: Role)
@@ -23,8 +25,9 @@ public enum AccountError: ExplainedError, Equatable {
         case .invalidDisplayName(let reason): "display name is not valid: \(reason.english)"
         case .weakPassword(let reason): "password is not acceptable: \(reason.english)"
         case .invalidCredentials: "unknown username or wrong password"
-        case .rateLimited(let seconds):
-            "too many failed logins: try again in \(max(1, (seconds + 59) / 60)) minute(s)"
+        case .rateLimited(let seconds) where seconds < 60: "too many failed logins: try again in \(max(1, seconds)) seconds"
+        case .rateLimited(let seconds): "too many failed logins: try again in \((seconds + 59) / 60) minute(s)"
+        case .busy: "too many sign-ins at this moment: try again in a few seconds"
         case .unknownUser(let name): "no user named '\(name)'"
         case .lastAdmin: "this is the last active admin: make another admin first"
         case .forbidden(let role): "this needs the \(role.rawValue) role"
@@ -41,7 +44,9 @@ public enum AccountError: ExplainedError, Equatable {
         case .usernameTaken(let name): Phrase("account.error.username_taken", ["name": name])
         case .invalidDisplayName(let reason), .weakPassword(let reason), .invalidTokenName(let reason): reason.phrase([:])
         case .invalidCredentials: Phrase("login.failed")
-        case .rateLimited(let seconds): Phrase("login.rate_limited", ["minutes": String(max(1, (seconds + 59) / 60))])
+        case .rateLimited(let seconds) where seconds < 60: Phrase("login.rate_limited_seconds", ["seconds": String(max(1, seconds))])
+        case .rateLimited(let seconds): Phrase("login.rate_limited", ["minutes": String((seconds + 59) / 60)])
+        case .busy: Phrase("login.busy")
         case .unknownUser(let name): Phrase("account.error.unknown_user", ["name": name])
         case .lastAdmin: Phrase("account.error.last_admin")
         case .forbidden(let role): Phrase("account.error.forbidden", ["role": role.rawValue])
@@ -59,7 +64,7 @@ public enum AccountError: ExplainedError, Equatable {
         case .invalidTokenName: "name"
         case .wrongCurrentPassword: "currentPassword"
         case .lastAdmin: "role"
-        case .invalidCredentials, .rateLimited, .forbidden, .tokenNotFound: nil
+        case .invalidCredentials, .rateLimited, .busy, .forbidden, .tokenNotFound: nil
         }
     }
 }

@@ -20,11 +20,24 @@ public struct AccountPolicy: Sendable {
     /// How long a session may live at most, used or not.
     public var sessionMaximumLifetime: TimeInterval = 7 * 24 * 3600
     public var failureWindow: TimeInterval = 15 * 60
+    /// Failed attempts on one account from one address before that address must wait.
     public var maxFailuresPerAccount = 5
+    /// Failed attempts from one address, on any accounts, before it must wait.
     public var maxFailuresPerAddress = 20
+    /// The first wait; each further attempt doubles it, up to ``failureWindow``.
+    public var firstWait: TimeInterval = 30
     public var minimumPasswordLength = 12
 
     public init() {}
+
+    /// Seconds still to wait before another attempt, given the attempts counted before it (`nil`: none).
+    func wait(after attempts: LoginAttempts, limit: Int, at date: Date) -> Int? {
+        guard attempts.count >= limit, let latest = attempts.latest else { return nil }
+        let doublings = min(attempts.count - limit, 20)
+        let wait = min(self.failureWindow, self.firstWait * Double(1 << doublings))
+        let left = latest.addingTimeInterval(wait).timeIntervalSince(date)
+        return left > 0 ? Int(left.rounded(.up)) : nil
+    }
 }
 
 /// The rules for users, sessions and API tokens. Every security-relevant change lands in the audit log.
@@ -35,16 +48,19 @@ public struct AccountService: Sendable {
     public let store: Storage
     public let policy: AccountPolicy
     private let hasher: any PasswordHasher
+    /// Where passwords are checked (shared by every copy of this service).
+    public let gate: PasswordGate
     private let now: @Sendable () -> Date
     /// A hash to check against when the user does not exist, so both answers take as long.
     private let decoyHash: String
 
     public init(
-        store: Storage, hasher: any PasswordHasher, policy: AccountPolicy = AccountPolicy(),
+        store: Storage, hasher: any PasswordHasher, policy: AccountPolicy = AccountPolicy(), gate: PasswordGate = PasswordGate(),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.hasher = hasher
+        self.gate = gate
         self.policy = policy
         self.now = now
         self.decoyHash = hasher.hash(Secrets.randomToken(bytes: 12))
@@ -161,7 +177,9 @@ public struct AccountService: Sendable {
     /// A user changes their own password, proving they know the current one. Every session of the user
     /// ends, the current one included: they sign in again with the new password.
     public func changePassword(user: User, current: String, new: String, address: String) async throws {
-        guard self.hasher.verify(current, hash: user.passwordHash) else { throw AccountError.wrongCurrentPassword }
+        let hasher = self.hasher
+        let hash = user.passwordHash
+        guard try await self.gate.run({ hasher.verify(current, hash: hash) }) else { throw AccountError.wrongCurrentPassword }
         try self.validatePassword(new, username: user.username)
         var changed = user
         changed.passwordHash = self.hasher.hash(new)
@@ -189,32 +207,48 @@ public struct AccountService: Sendable {
 
     /// Checks a username and password and opens a session.
     ///
+    /// Every attempt is counted before the password is checked, under the account *from this address*
+    /// and under the address. After ``AccountPolicy/maxFailuresPerAccount`` failures an account is
+    /// refused from that address only, for a time that doubles with each further failure (from 30
+    /// seconds up to the failure window): nobody can keep a user locked out from elsewhere. A refused
+    /// attempt is not counted, so waiting the time given is enough. An address
+    /// with ``AccountPolicy/maxFailuresPerAddress`` failures, on any accounts, is refused the same way.
+    /// The password is checked through the ``PasswordGate``, off the request threads.
+    ///
     /// - Throws: ``AccountError/invalidCredentials`` for an unknown user, a wrong password or a disabled
-    ///   account alike; ``AccountError/rateLimited(retryAfterSeconds:)`` after too many failures for the
-    ///   account or the address within the policy's window.
+    ///   account alike; ``AccountError/rateLimited(retryAfterSeconds:)`` while refused;
+    ///   ``AccountError/busy`` when too many sign-ins are being checked at once.
     public func login(username rawName: String, password: String, address: String) async throws -> SignIn {
         let username = rawName.trimmingCharacters(in: .whitespaces).lowercased()
         let date = self.now()
         let since = date.addingTimeInterval(-self.policy.failureWindow)
-        let accountKey = "user:\(username)"
+        let pairKey = "user:\(username)|address:\(address)"
         let addressKey = "address:\(address)"
-        let accountFailures = try await self.store.loginFailureCount(key: accountKey, since: since)
-        let addressFailures = try await self.store.loginFailureCount(key: addressKey, since: since)
-        if accountFailures >= self.policy.maxFailuresPerAccount || addressFailures >= self.policy.maxFailuresPerAddress {
+        let attempt = Secrets.randomToken(bytes: 12)
+        let policy = self.policy
+        let wait: @Sendable ([LoginAttempts]) -> Int? = { earlier in
+            zip(earlier, [policy.maxFailuresPerAccount, policy.maxFailuresPerAddress]).compactMap { attempts, limit in
+                policy.wait(after: attempts, limit: limit, at: date)
+            }.max()
+        }
+        let earlier = try await self.store.countLoginAttempt(attempt, keys: [pairKey, addressKey], at: date, since: since) { wait($0) == nil }
+        if let wait = wait(earlier) {
             try await self.store.appendAudit(
                 AuditEvent(at: date, actor: nil, action: .loginRateLimited, target: username, address: address))
-            throw AccountError.rateLimited(retryAfterSeconds: Int(self.policy.failureWindow))
+            throw AccountError.rateLimited(retryAfterSeconds: wait)
         }
         let stored = try await self.store.user(named: username)
-        let passwordMatches = self.hasher.verify(password, hash: stored?.passwordHash ?? self.decoyHash)
+        let hasher = self.hasher
+        let hash = stored?.passwordHash ?? self.decoyHash
+        let passwordMatches = try await self.gate.run { hasher.verify(password, hash: hash) }
         guard let user = stored, passwordMatches, !user.disabled else {
-            try await self.store.recordLoginFailure(keys: [accountKey, addressKey], at: date)
             let reason = stored == nil ? "unknown user" : (passwordMatches ? "account disabled" : "wrong password")
             try await self.store.appendAudit(
                 AuditEvent(at: date, actor: nil, action: .loginFailed, target: username, address: address, detail: reason))
             throw AccountError.invalidCredentials
         }
-        try await self.store.clearLoginFailures(key: accountKey)
+        try await self.store.clearLoginFailures(key: pairKey)
+        try await self.store.forgetLoginAttempt(attempt, key: addressKey)
         let token = Secrets.randomToken()
         let session = Session(
             tokenHash: Secrets.digest(token), userID: user.id, csrfToken: Secrets.randomToken(),

@@ -74,12 +74,14 @@ public struct STIXObjectRecord: Sendable, Equatable {
     public var sourcePeer: UUID?
     /// The object, as compact JSON.
     public var json: String
-    /// Whether no newer version of this id is held.
-    public var isLatest: Bool
+    /// Set when a peer sent a version of an object another source put here first (us, or the peer that
+    /// created it): that version is the sender's own copy, which only the sender sees. Versions belong to
+    /// their source: nobody's version replaces the creator's for other readers.
+    public var privateTo: UUID?
 
     public init(
         id: String, type: String, specVersion: String, version: Int64, versionText: String, dateAdded: Int64 = 0, tlp: TLP, sourcePeer: UUID?,
-        json: String, isLatest: Bool = true
+        json: String, privateTo: UUID? = nil
     ) {
         self.id = id
         self.type = type
@@ -90,8 +92,12 @@ public struct STIXObjectRecord: Sendable, Equatable {
         self.tlp = tlp
         self.sourcePeer = sourcePeer
         self.json = json
-        self.isLatest = isLatest
+        self.privateTo = privateTo
     }
+
+    /// The versions of one id that follow each other: the shared line (ours and the creator's), or one
+    /// sender's own copies.
+    public var lineage: UUID? { self.privateTo }
 }
 
 /// Which versions of each object a TAXII request asks for (`match[version]`).
@@ -125,6 +131,7 @@ public struct STIXVisibility: Sendable, Equatable, Hashable {
 
     public func allows(_ record: STIXObjectRecord) -> Bool {
         guard record.tlp <= self.ceiling else { return false }
+        if let owner = record.privateTo { return owner == self.peerID }
         guard let peerID = self.peerID, let source = record.sourcePeer else { return true }
         return source == peerID || record.tlp <= Self.peerSharingLimit
     }
@@ -242,7 +249,8 @@ public protocol TAXIIStore: Sendable {
     func revokePeerTokens(peerID: UUID, at date: Date) async throws -> Int
 
     /// Adds objects (each with its marking and sender already worked out), giving each a `date_added`
-    /// later than any held and keeping `isLatest` right. Returns one outcome per record, in order.
+    /// later than any held. A peer's version of an object
+    /// another source put here first is kept as the peer's own copy (``STIXObjectRecord/privateTo``). Returns one outcome per record, in order.
     func addSTIXObjects(_ records: [STIXObjectRecord], now: Date) async throws -> [STIXAddOutcome]
     /// The matching records in `date_added` order, at most `query.limit`.
     func stixObjects(_ query: STIXObjectQuery) async throws -> [STIXObjectRecord]
@@ -264,15 +272,22 @@ public protocol TAXIIStore: Sendable {
 }
 
 extension STIXVersionMatch {
-    /// Picks the versions this rule keeps out of one object's records (all of the same id).
+    /// Picks the versions this rule keeps out of one object's records (all of the same id, and all that
+    /// the reader may see: `last` and `first` are the newest and oldest the reader sees, in each lineage,
+    /// so that a version the reader may not see changes nothing in what it gets).
     public func select(_ records: [STIXObjectRecord]) -> [STIXObjectRecord] {
         switch self {
         case .all: return records
-        case .last: return records.filter(\.isLatest)
-        case .first:
-            guard let first = records.map(\.version).min() else { return [] }
-            return records.filter { $0.version == first }
-        case .at(let versions): return records.filter { versions.contains($0.version) }
+        case .last, .first:
+            var chosen: [UUID?: Int64] = [:]
+            for record in records {
+                if let held = chosen[record.lineage], self == .last ? record.version <= held : record.version >= held { continue }
+                chosen[record.lineage] = record.version
+            }
+            return records.filter { chosen[$0.lineage] == $0.version }
+        case .at(let versions):
+            // An object without a version (a cyber-observable) is named by when it was added.
+            return records.filter { versions.contains($0.versionText.isEmpty ? $0.dateAdded : $0.version) }
         case .anyOf(let rules):
             let kept = rules.flatMap { $0.select(records) }
             return records.filter { record in kept.contains { $0.version == record.version && $0.sourcePeer == record.sourcePeer } }

@@ -32,9 +32,15 @@ public protocol AccountStore: Sendable {
     func revokeToken(id: UUID, userID: UUID, at date: Date) async throws -> Bool
     func markTokenUsed(id: UUID, at date: Date) async throws
 
-    /// Records one failed login under each key (for example `user:ana` and `address:192.0.2.1`).
-    func recordLoginFailure(keys: [String], at date: Date) async throws
-    func loginFailureCount(key: String, since date: Date) async throws -> Int
+    /// Counts sign-in attempt `attempt` under each key (for example `user:ana|address:192.0.2.1` and
+    /// `address:192.0.2.1`) before its password is checked, if `admit` accepts the attempts counted
+    /// under those keys since `since`, which are returned. Reading and counting are one step, so
+    /// attempts made at once cannot all pass on the same count.
+    func countLoginAttempt(
+        _ attempt: String, keys: [String], at date: Date, since: Date, admit: @Sendable ([LoginAttempts]) -> Bool
+    ) async throws -> [LoginAttempts]
+    /// Takes back an attempt counted under `key`: it succeeded.
+    func forgetLoginAttempt(_ attempt: String, key: String) async throws
     func clearLoginFailures(key: String) async throws
     /// Forgets failures older than `date`.
     func pruneLoginFailures(before date: Date) async throws
@@ -99,5 +105,16 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidConfiguration(let reason): "invalid database configuration: \(reason)"
         case .corrupt(let reason): "stored data is not readable: \(reason)"
         }
+    }
+}
+
+/// Earlier sign-in attempts under one key, within the window asked about.
+public struct LoginAttempts: Sendable, Equatable {
+    public var count: Int
+    public var latest: Date?
+
+    public init(count: Int, latest: Date?) {
+        self.count = count
+        self.latest = latest
     }
 }

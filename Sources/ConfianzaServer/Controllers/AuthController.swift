@@ -52,19 +52,24 @@ struct AuthController {
             }
             signIn = try await self.accounts.login(username: username, password: password, address: context.address)
         } catch let error as AccountError {
-            let text: String
             let status: HTTPResponse.Status
-            if case .rateLimited(let seconds) = error {
-                text = self.views.localizer.text("login.rate_limited", context.language, ["minutes": "\(max(1, (seconds + 59) / 60))"])
+            var retryAfter: Int?
+            switch error {
+            case .rateLimited(let seconds):
                 status = .tooManyRequests
-            } else {
-                text = self.views.localizer.text("login.failed", context.language)
-                status = .unauthorized
+                retryAfter = seconds
+            case .busy:
+                status = .serviceUnavailable
+                retryAfter = 5
+            default: status = .unauthorized
             }
-            return try self.views.page(
+            let text = self.views.localizer.say(error.phrase ?? Phrase("login.failed"), context.language)
+            var response = try self.views.page(
                 "login", title: self.views.localizer.text("login.title", context.language),
                 data: ["next": next, "username": String(username.prefix(64))], context: context, request: request,
                 flash: .init(kind: .error, text: text), status: status)
+            if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+            return response
         }
         var response = Response.redirect(to: next, type: .normal)
         response.setCookie(

@@ -192,7 +192,8 @@ struct TAXIIController {
         probe.limit = 1000
         let visible = try await self.store.stixObjects(probe)
         guard !visible.isEmpty else { throw TAXIIError.notFound("no object with that id in this collection matches the request") }
-        if let peer = requester.peer, visible.contains(where: { $0.sourcePeer != peer.id }) {
+        // A peer deletes only its own versions (the others stay for everyone else).
+        if let peer = requester.peer, !visible.contains(where: { $0.sourcePeer == peer.id }) {
             throw TAXIIError.forbidden("only objects your organisation added can be deleted")
         }
         _ = try await self.store.deleteSTIXObject(

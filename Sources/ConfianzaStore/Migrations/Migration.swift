@@ -25,7 +25,8 @@ struct Migration: Sendable {
 /// (or a change to one) adds a step at the end with the next version.
 enum Migrations {
     static let all: [Migration] = [
-        Self.accounts, Self.constituency, Self.feeds, Self.incidents, Self.taxii, Self.incidentOrganisations, Self.timelinePhrases,
+        Self.accounts, Self.constituency, Self.feeds, Self.incidents, Self.taxii, Self.incidentOrganisations, Self.timelinePhrases, Self.taxiiLineage,
+        Self.loginAttempts,
     ]
 
     static var latest: Int { Self.all.last?.version ?? 0 }

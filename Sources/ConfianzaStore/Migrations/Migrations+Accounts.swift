@@ -78,3 +78,11 @@ extension Migrations {
             "CREATE INDEX login_failures_key_at ON login_failures (key, at)",
         ])
 }
+
+extension Migrations {
+    /// Each sign-in attempt is counted before its password is checked, with an id, so that a success
+    /// takes back exactly its own attempt.
+    static let loginAttempts = Migration(
+        version: 9, name: "accounts: sign-in attempts are counted with an id",
+        common: ["ALTER TABLE login_failures ADD COLUMN attempt TEXT"])
+}
