@@ -26,21 +26,21 @@ extension SQLStore {
     private static let userColumns = "id, username, display_name, role, password_hash, language, disabled, created_at, password_changed_at"
 
     public func user(named username: String) async throws -> User? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT \(unsafeRaw: Self.userColumns) FROM users WHERE username = \(bind: username)").first()
                 .map(Self.decodeUser)
         }
     }
 
     public func user(id: UUID) async throws -> User? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT \(unsafeRaw: Self.userColumns) FROM users WHERE id = \(bind: id.uuidString)").first()
                 .map(Self.decodeUser)
         }
     }
 
     public func users() async throws -> [User] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT \(unsafeRaw: Self.userColumns) FROM users ORDER BY username").all().map(Self.decodeUser)
         }
     }
@@ -67,7 +67,7 @@ extension SQLStore {
     }
 
     public func userCount() async throws -> Int {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT COUNT(*) AS n FROM users").first()?.decode(column: "n", as: Int.self) ?? 0
         }
     }
@@ -103,7 +103,7 @@ extension SQLStore {
     }
 
     public func session(tokenHash: String) async throws -> Session? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             guard
                 let row = try await db.raw(
                     """
@@ -173,14 +173,14 @@ extension SQLStore {
     private static let tokenColumns = "id, user_id, name, token_hash, prefix, created_at, last_used_at, revoked_at"
 
     public func token(hash: String) async throws -> APIToken? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT \(unsafeRaw: Self.tokenColumns) FROM api_tokens WHERE token_hash = \(bind: hash)")
                 .first().map(Self.decodeToken)
         }
     }
 
     public func tokens(userID: UUID) async throws -> [APIToken] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw(
                 """
                 SELECT \(unsafeRaw: Self.tokenColumns) FROM api_tokens WHERE user_id = \(bind: userID.uuidString)

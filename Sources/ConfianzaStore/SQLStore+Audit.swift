@@ -17,7 +17,7 @@ extension SQLStore {
 
     public func auditEntries(limit: Int, before sequence: Int64?) async throws -> [AuditEntry] {
         let limit = max(0, min(limit, 10_000))
-        return try await self.withDatabase { db in
+        return try await self.withReading { db in
             let rows: [any SQLRow]
             if let sequence {
                 rows = try await db.raw(

@@ -9,14 +9,14 @@ extension SQLStore {
     private static let organisationColumns = "id, name, sector, country, kind, notes, tlp_ceiling, created_at, updated_at"
 
     public func organisations() async throws -> [Organisation] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT \(unsafeRaw: Self.organisationColumns) FROM organisations ORDER BY name_key").all()
                 .map(Self.decodeOrganisation)
         }
     }
 
     public func organisation(id: UUID) async throws -> Organisation? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT \(unsafeRaw: Self.organisationColumns) FROM organisations WHERE id = \(bind: id.uuidString)")
                 .first().map(Self.decodeOrganisation)
         }
@@ -88,7 +88,7 @@ extension SQLStore {
         "c.id, c.organisation_id, c.name, c.email, c.language, c.role, c.pgp_key, c.frequency, c.minimum_severity, c.classification_types, c.feeds"
 
     public func contacts(organisationID: UUID?) async throws -> [Contact] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             let rows: [any SQLRow]
             if let organisationID {
                 rows = try await db.raw(
@@ -185,7 +185,7 @@ extension SQLStore {
     // MARK: assets
 
     public func assets(organisationID: UUID?) async throws -> [OwnedAsset] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             let rows: [any SQLRow]
             if let organisationID {
                 rows = try await db.raw(
@@ -252,7 +252,7 @@ extension SQLStore {
     }
 
     public func constituencyRevision() async throws -> Int64 {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT revision FROM constituency_revision WHERE id = 1").first()?.decode(column: "revision", as: Int64.self) ?? 0
         }
     }

@@ -10,7 +10,7 @@ extension SQLStore {
         "id, file_name, file_hash, format, feed, started_at, finished_at, lines_read, events_stored, duplicates, quarantined, checkpoint_line, source, actor, header"
 
     public func ingestRun(hash: String, format: String, feed: String) async throws -> IngestRun? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw(
                 """
                 SELECT \(unsafeRaw: Self.runColumns) FROM ingest_runs
@@ -21,7 +21,7 @@ extension SQLStore {
     }
 
     public func ingestRun(id: UUID) async throws -> IngestRun? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT \(unsafeRaw: Self.runColumns) FROM ingest_runs WHERE id = \(bind: id.uuidString)").first().map(Self.decodeRun)
         }
     }
@@ -192,14 +192,14 @@ extension SQLStore {
     }
 
     public func ingestRuns(limit: Int) async throws -> [IngestRun] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT \(unsafeRaw: Self.runColumns) FROM ingest_runs ORDER BY started_at DESC LIMIT \(bind: max(0, limit))")
                 .all().map(Self.decodeRun)
         }
     }
 
     public func quarantined(runID: UUID, afterLine: Int, limit: Int) async throws -> [QuarantinedRecord] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw(
                 """
                 SELECT line, reason, raw FROM quarantine WHERE run_id = \(bind: runID.uuidString) AND line > \(bind: afterLine)
@@ -214,7 +214,7 @@ extension SQLStore {
     }
 
     public func eventCount() async throws -> Int {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT COUNT(*) AS n FROM events").first()?.decode(column: "n", as: Int.self) ?? 0
         }
     }
@@ -268,7 +268,7 @@ extension SQLStore {
     }
 
     public func event(id: Int64) async throws -> StoredEvent? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT \(unsafeRaw: Self.eventColumnList) FROM events WHERE id = \(bind: id)").first().map(Self.decodeEvent)
         }
     }

@@ -38,7 +38,7 @@ extension SQLStore {
     public func openIncidents(groupKeys: [String]) async throws -> [String: Incident] {
         var found: [String: Incident] = [:]
         for chunk in Array(Set(groupKeys)).sorted().chunked(500) {
-            let rows = try await self.withDatabase { db in
+            let rows = try await self.withReading { db in
                 let rows = try await db.raw(
                     """
                     SELECT \(unsafeRaw: Self.incidentColumnList) FROM incidents
@@ -107,7 +107,7 @@ extension SQLStore {
     }
 
     public func linkedIncidents(_ id: UUID) async throws -> [Incident] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             let rows = try await db.raw(
                 """
                 SELECT \(unsafeRaw: Self.incidentColumnList) FROM incidents WHERE id IN (

@@ -6,7 +6,7 @@ import SQLKit
 /// queue's overdue banner, `/metrics` and the dashboard read them here, never from a page of incidents.
 extension SQLStore {
     public func incidents(afterNumber number: Int, limit: Int) async throws -> [Incident] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             let rows = try await db.raw(
                 """
                 SELECT \(unsafeRaw: Self.incidentColumnList) FROM incidents WHERE number > \(bind: number)
@@ -49,7 +49,7 @@ extension SQLStore {
 
     public func incidentMetrics(at now: Date) async throws -> IncidentMetrics {
         let sqlite = self.isSQLite
-        return try await self.withDatabase { db in
+        return try await self.withReading { db in
             let counts = try await Self.incidentCounts(at: now, db: db)
             let acknowledge = try await Self.percentiles(of: "triaged_at", db: db)
             let resolve = try await Self.percentiles(of: "resolved_at", db: db)

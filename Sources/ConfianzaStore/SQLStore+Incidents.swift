@@ -103,7 +103,7 @@ extension SQLStore {
     }
 
     public func incident(id: UUID) async throws -> Incident? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await Self.incidents(
                 try await db.raw("SELECT \(unsafeRaw: Self.incidentColumnList) FROM incidents WHERE id = \(bind: id.uuidString)").all(), db: db
             ).first
@@ -111,7 +111,7 @@ extension SQLStore {
     }
 
     public func incident(number: Int) async throws -> Incident? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await Self.incidents(
                 try await db.raw("SELECT \(unsafeRaw: Self.incidentColumnList) FROM incidents WHERE number = \(bind: number)").all(), db: db
             ).first
@@ -177,7 +177,7 @@ extension SQLStore {
     }
 
     public func incidentEvents(incidentID: UUID, limit: Int) async throws -> [StoredEvent] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw(
                 """
                 SELECT \(unsafeRaw: Self.eventColumnList) FROM events
@@ -189,7 +189,7 @@ extension SQLStore {
     }
 
     public func timeline(incidentID: UUID) async throws -> [TimelineEntry] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw(
                 """
                 SELECT seq, incident_id, at, actor, kind, detail, phrase_key, phrase_arguments FROM incident_timeline
@@ -209,7 +209,7 @@ extension SQLStore {
     }
 
     public func tasks(incidentID: UUID) async throws -> [IncidentTask] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw(
                 "SELECT id, incident_id, title, assignee, done, created_at FROM incident_tasks WHERE incident_id = \(bind: incidentID.uuidString) ORDER BY created_at, title"
             ).all().map(Self.decodeTask)
@@ -217,7 +217,7 @@ extension SQLStore {
     }
 
     public func task(id: UUID) async throws -> IncidentTask? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT id, incident_id, title, assignee, done, created_at FROM incident_tasks WHERE id = \(bind: id.uuidString)")
                 .first().map(Self.decodeTask)
         }
@@ -254,7 +254,7 @@ extension SQLStore {
     }
 
     public func eventsAwaitingIncident(runID: UUID, afterID: Int64, limit: Int) async throws -> [IncidentCandidate] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw(
                 """
                 SELECT id, organisations, first_seen, feed, taxonomy, type, severity, tlp FROM events

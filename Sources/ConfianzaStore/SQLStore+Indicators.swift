@@ -52,7 +52,7 @@ extension SQLStore {
     }
 
     public func indicator(id: String) async throws -> Indicator? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT \(unsafeRaw: Self.indicatorColumns) FROM indicators WHERE id = \(bind: id)").first().map(Self.decodeIndicator)
         }
     }
@@ -67,7 +67,7 @@ extension SQLStore {
     public func indicatorMatches(runID: UUID, now: Date) async throws -> [(eventID: Int64, indicatorID: String)] {
         let at = Millis(now)
         let run = runID.uuidString
-        return try await self.withDatabase { db in
+        return try await self.withReading { db in
             let active: SQLQueryString =
                 "i.revoked = \(bind: false) AND i.valid_from <= \(bind: at) AND (i.valid_until IS NULL OR i.valid_until > \(bind: at))"
             let unseen: SQLQueryString = "NOT EXISTS (SELECT 1 FROM indicator_sightings s WHERE s.event_id = e.id AND s.indicator_id = i.id)"
@@ -114,7 +114,7 @@ extension SQLStore {
     public func sightingCounts(indicatorIDs: [String]) async throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for chunk in indicatorIDs.chunked(500) {
-            let rows = try await self.withDatabase { db in
+            let rows = try await self.withReading { db in
                 try await db.raw(
                     "SELECT indicator_id, COUNT(*) AS n FROM indicator_sightings WHERE indicator_id IN (\(SQLList(chunk.map { SQLBind($0) }))) GROUP BY indicator_id"
                 ).all()

@@ -17,7 +17,7 @@ extension SQLStore {
     }
 
     public func digestCursor(contactID: UUID) async throws -> Date? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT covered_until FROM digest_cursors WHERE contact_id = \(bind: contactID.uuidString)").first()
                 .map { try Millis.date($0, "covered_until") }
         }
@@ -49,7 +49,7 @@ extension SQLStore {
     }
 
     public func dueMessages(at date: Date, limit: Int) async throws -> [OutboxMessage] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw(
                 """
                 SELECT \(unsafeRaw: Self.outboxColumns) FROM outbox WHERE state = 'pending' AND next_attempt_at <= \(bind: Millis(date))
@@ -60,7 +60,7 @@ extension SQLStore {
     }
 
     public func outboxMessages(state: OutboxMessage.State, limit: Int) async throws -> [OutboxMessage] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw(
                 "SELECT \(unsafeRaw: Self.outboxColumns) FROM outbox WHERE state = \(bind: state.rawValue) ORDER BY created_at LIMIT \(bind: max(0, limit))"
             ).all().map(Self.decodeOutbox)
@@ -68,7 +68,7 @@ extension SQLStore {
     }
 
     public func outboxMessages(incidentID: UUID) async throws -> [OutboxMessage] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw(
                 "SELECT \(unsafeRaw: Self.outboxColumns) FROM outbox WHERE incident_id = \(bind: incidentID.uuidString) ORDER BY created_at, recipient"
             ).all().map(Self.decodeOutbox)

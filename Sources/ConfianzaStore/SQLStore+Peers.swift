@@ -43,13 +43,13 @@ extension SQLStore {
     }
 
     public func peer(id: UUID) async throws -> Peer? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT \(unsafeRaw: Self.peerColumns) FROM peers WHERE id = \(bind: id.uuidString)").first().map(Self.decodePeer)
         }
     }
 
     public func peers() async throws -> [Peer] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT \(unsafeRaw: Self.peerColumns) FROM peers ORDER BY name_key").all().map(Self.decodePeer)
         }
     }
@@ -68,7 +68,7 @@ extension SQLStore {
     }
 
     public func shares(incidentID: UUID) async throws -> [Share] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw(
                 "SELECT id, incident_id, peer_id, tlp, summary, content, actor, at FROM shares WHERE incident_id = \(bind: incidentID.uuidString) ORDER BY at"
             ).all().map { row in

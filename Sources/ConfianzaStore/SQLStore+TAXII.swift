@@ -25,14 +25,14 @@ extension SQLStore {
     }
 
     public func collections() async throws -> [TAXIICollection] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT id, title, description, alias, tlp, created_at FROM taxii_collections").all().map(Self.decodeCollection)
                 .sorted { $0.id.uuidString.lowercased() < $1.id.uuidString.lowercased() }
         }
     }
 
     public func collection(id: UUID) async throws -> TAXIICollection? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT id, title, description, alias, tlp, created_at FROM taxii_collections WHERE id = \(bind: id.uuidString)")
                 .first().map(Self.decodeCollection)
         }
@@ -70,14 +70,14 @@ extension SQLStore {
     }
 
     public func grants(peerID: UUID) async throws -> [TAXIIGrant] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT collection_id, peer_id, can_read, can_write FROM taxii_grants WHERE peer_id = \(bind: peerID.uuidString) ORDER BY collection_id")
                 .all().map(Self.decodeGrant)
         }
     }
 
     public func grants(collectionID: UUID) async throws -> [TAXIIGrant] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw(
                 "SELECT collection_id, peer_id, can_read, can_write FROM taxii_grants WHERE collection_id = \(bind: collectionID.uuidString) ORDER BY peer_id"
             ).all().map(Self.decodeGrant)
@@ -112,14 +112,14 @@ extension SQLStore {
     }
 
     public func peerToken(hash: String) async throws -> PeerToken? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT hash, peer_id, prefix, created_at, revoked_at FROM peer_tokens WHERE hash = \(bind: hash) AND revoked_at IS NULL")
                 .first().map(Self.decodePeerToken)
         }
     }
 
     public func peerTokens(peerID: UUID) async throws -> [PeerToken] {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw(
                 "SELECT hash, peer_id, prefix, created_at, revoked_at FROM peer_tokens WHERE peer_id = \(bind: peerID.uuidString) ORDER BY created_at DESC"
             ).all().map(Self.decodePeerToken)
@@ -306,7 +306,7 @@ extension SQLStore {
     }
 
     public func stixObjectCount() async throws -> Int {
-        try await self.withDatabase { db in try await db.raw("SELECT COUNT(*) AS n FROM stix_objects").first()?.decode(column: "n", as: Int.self) ?? 0 }
+        try await self.withReading { db in try await db.raw("SELECT COUNT(*) AS n FROM stix_objects").first()?.decode(column: "n", as: Int.self) ?? 0 }
     }
 
     /// Reads object rows. On SQLite straight from sqlite-nio: SQLKit's Codable decoding was most of a page's cost.
@@ -384,7 +384,7 @@ extension SQLStore {
     }
 
     public func status(id: UUID) async throws -> TAXIIStatus? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             guard let row = try await db.raw("SELECT * FROM taxii_statuses WHERE id = \(bind: id.uuidString)").first() else { return nil }
             let collection = try row.decode(column: "collection_id", as: String.self)
             guard let collectionID = UUID(uuidString: collection) else { throw StoreError.corrupt("status \(id)") }
@@ -401,7 +401,7 @@ extension SQLStore {
     }
 
     public func pullCheckpoint(source: String) async throws -> String? {
-        try await self.withDatabase { db in
+        try await self.withReading { db in
             try await db.raw("SELECT added_after FROM taxii_pull_checkpoints WHERE source = \(bind: source)").first()?.decode(column: "added_after", as: String.self)
         }
     }

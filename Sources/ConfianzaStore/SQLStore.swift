@@ -295,6 +295,13 @@ public final class SQLStore: Store, Sendable {
         return try await body(connection.sql(), connection)
     }
 
+    /// Runs a read on one of the reader connections (SQLite; PostgreSQL's pool otherwise), so that reads
+    /// never queue behind the single SQLite writer: a burst of writes (a flood of sign-ins, an import)
+    /// does not hold up the pages everybody else is reading.
+    func withReading<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await self.withReader { db, _ in try await body(db) }
+    }
+
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     func withTransaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         let begin = self.isSQLite ? "BEGIN IMMEDIATE" : "BEGIN"

@@ -1,6 +1,6 @@
 import ConfianzaCore
 import ConfianzaSTIX
-import ConfianzaServer
+@testable import ConfianzaServer
 import ConfianzaTestSupport
 import Foundation
 import HTTPTypes
@@ -40,6 +40,32 @@ import Testing
             let entry = try await dependencies.store.auditEntries(limit: 1, before: nil).first
             #expect(entry?.event.address == "203.0.113.9")
         }
+    }
+
+    /// A form sent to a page that needs signing in, without a session, is sent to sign in before its
+    /// body is read: an anonymous 9 MB body is not even looked at (item 6).
+    @Test func formBodiesAreReadAfterAuthentication() async throws {
+        try await TestApp.run { client, _ in
+            let browser = Browser(client)
+            try await browser.get("/login")
+            let huge = String(repeating: "a", count: 9 * 1024 * 1024)
+            let response = try await browser.post("/constituency/import", [("content", huge)])
+            #expect(response.status == .seeOther, "not 413: the body was not read")
+            #expect(response.location?.hasPrefix("/login?next=") == true)
+        }
+    }
+
+    /// Sign-ins in progress from one address are few at a time; beyond them the answer is a line,
+    /// before the form is read (item 4).
+    @Test func signInsInProgressPerAddressAreBounded() {
+        let places = InFlight(limit: 2)
+        let first = places.enter("192.0.2.1")
+        let second = places.enter("192.0.2.1")
+        #expect(first != nil && second != nil)
+        #expect(places.enter("192.0.2.1") == nil, "a third at once is turned away")
+        #expect(places.enter("192.0.2.2") != nil, "another address is not")
+        places.leave("192.0.2.1")
+        #expect(places.enter("192.0.2.1") != nil)
     }
 
     /// The export takes the limits its OpenAPI description states (item 8): up to 100,000, not the

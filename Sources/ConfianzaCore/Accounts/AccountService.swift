@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Who is acting: a signed-in user, or the operator at the machine's console (`confianza user …`).
 public enum Principal: Sendable, Equatable {
@@ -50,6 +51,8 @@ public struct AccountService: Sendable {
     private let hasher: any PasswordHasher
     /// Where passwords are checked (shared by every copy of this service).
     public let gate: PasswordGate
+    /// Keys refused until a time, remembered so that a flood of attempts on them costs no database work.
+    private let refusals = LoginRefusals()
     private let now: @Sendable () -> Date
     /// A hash to check against when the user does not exist, so both answers take as long.
     private let decoyHash: String
@@ -224,15 +227,19 @@ public struct AccountService: Sendable {
         let since = date.addingTimeInterval(-self.policy.failureWindow)
         let pairKey = "user:\(username)|address:\(address)"
         let addressKey = "address:\(address)"
+        let keys = [pairKey, addressKey]
+        if let wait = self.refusals.wait(for: keys, at: date) { throw AccountError.rateLimited(retryAfterSeconds: wait) }
         let attempt = Secrets.randomToken(bytes: 12)
         let policy = self.policy
-        let wait: @Sendable ([LoginAttempts]) -> Int? = { earlier in
-            zip(earlier, [policy.maxFailuresPerAccount, policy.maxFailuresPerAddress]).compactMap { attempts, limit in
-                policy.wait(after: attempts, limit: limit, at: date)
-            }.max()
+        let limits = [policy.maxFailuresPerAccount, policy.maxFailuresPerAddress]
+        let waits: @Sendable ([LoginAttempts]) -> [Int?] = { earlier in
+            zip(earlier, limits).map { attempts, limit in policy.wait(after: attempts, limit: limit, at: date) }
         }
-        let earlier = try await self.store.countLoginAttempt(attempt, keys: [pairKey, addressKey], at: date, since: since) { wait($0) == nil }
-        if let wait = wait(earlier) {
+        let earlier = try await self.store.countLoginAttempt(attempt, keys: keys, at: date, since: since) { waits($0).allSatisfy { $0 == nil } }
+        let refusedFor = waits(earlier)
+        if let wait = refusedFor.compactMap({ $0 }).max() {
+            // Audited once per refusal: the attempts it turns away meanwhile are answered from memory.
+            self.refusals.refuse(zip(keys, refusedFor).compactMap { key, seconds in seconds.map { (key, date.addingTimeInterval(Double($0))) } })
             try await self.store.appendAudit(
                 AuditEvent(at: date, actor: nil, action: .loginRateLimited, target: username, address: address))
             throw AccountError.rateLimited(retryAfterSeconds: wait)
@@ -344,5 +351,33 @@ public struct AccountService: Sendable {
     ) async throws {
         try await self.store.appendAudit(
             AuditEvent(at: self.now(), actor: principal.auditName, action: action, target: target, address: address, detail: detail))
+    }
+}
+
+/// Keys (an account from an address, an address) refused sign-in until a time. The database holds the
+/// count; this only spares it (and the audit log) the attempts a flood makes while a refusal lasts.
+final class LoginRefusals: Sendable {
+    private let until = Mutex<[String: Date]>([:])
+
+    func wait(for keys: [String], at date: Date) -> Int? {
+        self.until.withLock { until in
+            let waits = keys.compactMap { key -> Int? in
+                guard let end = until[key] else { return nil }
+                guard end > date else {
+                    until[key] = nil
+                    return nil
+                }
+                return Int(end.timeIntervalSince(date).rounded(.up))
+            }
+            return waits.max()
+        }
+    }
+
+    func refuse(_ keys: [(String, Date)]) {
+        self.until.withLock { until in
+            // Bounded: a flood from many addresses cannot grow this without end.
+            if until.count > 10_000 { until.removeAll() }
+            for (key, end) in keys { until[key] = max(until[key] ?? end, end) }
+        }
     }
 }

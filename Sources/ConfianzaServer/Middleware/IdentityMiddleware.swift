@@ -38,6 +38,8 @@ struct IdentityMiddleware: RouterMiddleware {
     let configuration: ServerConfiguration
     let setup: SetupState
     let views: Views
+    /// Sign-ins in progress per address.
+    let signIns = InFlight(limit: 8)
 
     /// Paths anyone may open. The API authenticates on its own (bearer tokens).
     static func isPublic(_ path: String) -> Bool {
@@ -101,10 +103,6 @@ struct IdentityMiddleware: RouterMiddleware {
             }
         }
 
-        if request.method == .post {
-            try await self.readForm(&request, into: &context)
-        }
-
         var response: Response
         if !Self.isPublic(path) || path == "/login", try await !self.setup.isSetUp() {
             response = try self.views.page(
@@ -112,10 +110,25 @@ struct IdentityMiddleware: RouterMiddleware {
                 data: ["command": self.configuration.firstAdminCommand], context: context, request: request,
                 status: .serviceUnavailable)
         } else if context.user == nil, !Self.isPublic(path) {
+            // Not signed in: sent to sign in before a byte of a form's body is read.
             var target = "/login?next=" + (path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")
             if staleSession { target += "&expired=1" }
             response = Response.redirect(to: target, type: .normal)
+        } else if request.method == .post, path == "/login" {
+            // Sign-ins in progress from one address are few at a time: beyond that a flood is turned
+            // away here, before its form is read, at the cost of a line.
+            guard let place = self.signIns.enter(context.address) else {
+                var busy = Response(
+                    status: .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8", .retryAfter: "5"],
+                    body: .init(byteBuffer: ByteBuffer(string: self.views.localizer.text("login.busy", context.language) + "\n")))
+                busy.headers[.cacheControl] = "no-store"
+                return busy
+            }
+            defer { self.signIns.leave(place) }
+            try await self.readForm(&request, into: &context)
+            response = try await next(request, context)
         } else {
+            if request.method == .post { try await self.readForm(&request, into: &context) }
             response = try await next(request, context)
         }
 
@@ -162,5 +175,30 @@ struct IdentityMiddleware: RouterMiddleware {
 
     static func expiredSessionCookie(secure: Bool) -> Cookie {
         Cookie(name: CookieName.session, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    }
+}
+
+/// Requests in progress per key (a client's address), at most `limit` each.
+final class InFlight: Sendable {
+    let limit: Int
+    private let counts = Mutex<[String: Int]>([:])
+
+    init(limit: Int) { self.limit = limit }
+
+    /// A place for `key`, or `nil` when it already has `limit` in progress.
+    func enter(_ key: String) -> String? {
+        self.counts.withLock { counts in
+            let current = counts[key, default: 0]
+            guard current < self.limit else { return nil }
+            counts[key] = current + 1
+            return key
+        }
+    }
+
+    func leave(_ key: String) {
+        self.counts.withLock { counts in
+            let left = counts[key, default: 1] - 1
+            counts[key] = left > 0 ? left : nil
+        }
     }
 }
