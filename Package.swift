@@ -1,4 +1,5 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -185,7 +186,7 @@ let package = Package(
         .testTarget(
             name: "confianzaTests",
             dependencies: [
-                "confianza", "ConfianzaCore",
+                "confianza", "ConfianzaCore", "ConfianzaFeeds", "ConfianzaTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -193,3 +194,12 @@ let package = Package(
         ),
     ]
 )
+
+// The parsers' libFuzzer targets (`scripts/fuzz TARGET SECONDS`): only when that script asks, since
+// they link libFuzzer's driver, which a normal build does not have.
+if let fuzzer = ProcessInfo.processInfo.environment["CONFIANZA_FUZZER_LIBRARY"] {
+    package.targets.append(
+        .executableTarget(
+            name: "confianza-fuzz", dependencies: ["ConfianzaCore", "ConfianzaFeeds", "ConfianzaSTIX"], path: "Fuzz",
+            swiftSettings: swiftSettings, linkerSettings: [.unsafeFlags([fuzzer, "-lstdc++"])]))
+}

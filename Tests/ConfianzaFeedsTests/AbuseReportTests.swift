@@ -205,6 +205,31 @@ import Testing
         #expect(events.count == 1)
     }
 
+    /// Nesting and part count are capped (issue 12, item 5): a message nested 17 deep or with 501 parts
+    /// is rejected with its line and why, and the next message is read; 16 deep is read.
+    @Test func nestingAndPartCountAreCapped() throws {
+        let report = "Content-Type: text/plain; name=report.txt\n\nReport-Type: port-scan\nSource: 192.0.2.9\nDate: 3 Feb 25 02:13 GMT\n"
+        func nested(_ depth: Int) -> String {
+            var body = report
+            for level in (0..<depth).reversed() {
+                body = "Content-Type: multipart/mixed; boundary=b\(level)\n\n--b\(level)\n" + body + "\n--b\(level)--\n"
+            }
+            return "From x@y Mon Jan  1 00:00:00 2025\nFrom: r@reporter.example\n" + body + "\n"
+        }
+        let deep = Self.mail(nested(17) + nested(16))
+        #expect(deep.rejected.map(\.reason) == ["the message's parts nest more than 16 deep"])
+        #expect(deep.events.count == 1, "the next message, 16 deep, is read")
+        var many = "From x@y Mon Jan  1 00:00:00 2025\nFrom: r@reporter.example\nContent-Type: multipart/mixed; boundary=p\n\n"
+        for _ in 0..<501 { many += "--p\nContent-Type: text/plain\n\nx\n" }
+        many += "--p\n" + report + "\n--p--\n\n"
+        let wide = Self.mail(many)
+        #expect(wide.rejected.map(\.reason) == ["the message has more than 500 parts"])
+        #expect(wide.events.isEmpty)
+        // A reply is refused the same way, with the line.
+        let reply = "Subject: x\n" + nested(40).split(separator: "\n", maxSplits: 1)[1]
+        #expect(throws: FeedError.self) { _ = try MailReply.read(Array(reply.utf8)) }
+    }
+
     @Test func latin1AndQuotedPrintableAndCRLFAndTruncation() throws {
         // A Latin-1 quoted-printable report.txt, CRLF line ends, and no closing boundary.
         let text = "From: r@reporter.example\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"

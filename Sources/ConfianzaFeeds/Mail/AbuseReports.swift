@@ -92,7 +92,7 @@ enum AbuseReports {
         guard !message.headers.isEmpty else {
             throw MailError(line: line, reason: "not an e-mail message: it has no header lines (Name: value) before the body")
         }
-        let parts = message.allParts
+        let parts = try message.allParts()
         if let feedback = parts.first(where: { $0.contentType.type == "message/feedback-report" }) {
             return try Self.arf(message: message, feedback: feedback, parts: parts, feedName: feedName, observedAt: observedAt, whole: bytes)
         }
@@ -103,7 +103,7 @@ enum AbuseReports {
         if let report {
             return try Self.xarf02(message: message, report: report, parts: parts, feedName: feedName, observedAt: observedAt, whole: bytes)
         }
-        for part in parts where part.parts.isEmpty {
+        for part in parts where part.isLeaf {
             let name = part.fileName?.lowercased() ?? ""
             guard part.contentType.type == "application/json" || name.hasSuffix(".json") || part.contentType.type == "text/plain" else { continue }
             guard let text = try? part.text(), text.contains("xarf_version") else { continue }
@@ -222,7 +222,7 @@ enum AbuseReports {
         let mapped: Set<String> = ["source", "source-type", "date", "port", "service", "destination", "tlp"]
         for entry in entries where !mapped.contains(entry.key.lowercased()) { report.extra(entry.key.lowercased(), entry.value) }
         // The evidence (a log, the message complained about): its first lines help whoever reads the event.
-        if let evidence = parts.first(where: { $0.parts.isEmpty && $0.fileName != nil && $0.fileName?.lowercased() != "report.txt" }),
+        if let evidence = parts.first(where: { $0.isLeaf && $0.fileName != nil && $0.fileName?.lowercased() != "report.txt" }),
             let text = try? evidence.text()
         {
             report.extra("evidence", String(text.prefix(4096)))

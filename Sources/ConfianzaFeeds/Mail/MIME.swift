@@ -16,6 +16,13 @@ struct MIMEPart: Sendable {
     var line: Int
     /// Line (in the file) of the body's first line.
     var bodyLine: Int
+    /// Whether this part has no parts of its own (set by ``allParts()``).
+    var isLeaf = true
+
+    /// How deep parts may nest and how many a message may have: a message built to nest thousands deep
+    /// or to hold a million parts is refused, not followed.
+    static let maxDepth = 16
+    static let maxParts = 500
 
     /// Reads headers up to the first empty line, then the body. Lenient as mail readers are: a line
     /// that is neither a header nor a continuation ends the headers.
@@ -69,9 +76,9 @@ struct MIMEPart: Sendable {
         self.header("Content-Disposition").flatMap { ContentType($0).parameters["filename"] } ?? self.contentType.parameters["name"]
     }
 
-    /// The parts of a multipart body, in order. A missing closing delimiter ends the last part at the
-    /// end of the body (as mail readers do).
-    var parts: [MIMEPart] {
+    /// The parts of a multipart body, in order, at most `limit` (one more tells that there are more). A
+    /// missing closing delimiter ends the last part at the end of the body (as mail readers do).
+    func parts(limit: Int = Self.maxParts + 1) -> [MIMEPart] {
         guard self.contentType.type.hasPrefix("multipart/"), let boundary = self.contentType.parameters["boundary"], !boundary.isEmpty else {
             return []
         }
@@ -96,7 +103,7 @@ struct MIMEPart: Sendable {
                         if partEnd > partStart, self.body[partEnd - 1] == 13 { partEnd -= 1 }
                         parts.append(MIMEPart(self.body[partStart..<max(partStart, partEnd)], line: startLine))
                     }
-                    if closing { return parts }
+                    if closing || parts.count >= limit { return parts }
                     start = min(end + 1, self.body.endIndex)
                     startLine = lineNumber + 1
                 }
@@ -111,10 +118,26 @@ struct MIMEPart: Sendable {
     }
 
     /// Every part, depth first (this entity included), descending into multiparts but not into
-    /// attached messages.
-    var allParts: [MIMEPart] {
-        let parts = self.parts
-        return parts.isEmpty ? [self] : [self] + parts.flatMap(\.allParts)
+    /// attached messages. Refuses a message whose parts nest deeper than ``maxDepth`` or number more
+    /// than ``maxParts``.
+    func allParts() throws(MailError) -> [MIMEPart] {
+        var found: [MIMEPart] = []
+        try self.collect(into: &found, depth: 0)
+        return found
+    }
+
+    private func collect(into found: inout [MIMEPart], depth: Int) throws(MailError) {
+        guard depth <= Self.maxDepth else {
+            throw MailError(line: self.line, reason: "the message's parts nest more than \(Self.maxDepth) deep")
+        }
+        let children = self.parts(limit: Self.maxParts + 1 - found.count)
+        var part = self
+        part.isLeaf = children.isEmpty
+        found.append(part)
+        guard found.count + children.count <= Self.maxParts else {
+            throw MailError(line: self.line, reason: "the message has more than \(Self.maxParts) parts")
+        }
+        for child in children { try child.collect(into: &found, depth: depth + 1) }
     }
 
     /// The body with its Content-Transfer-Encoding undone.

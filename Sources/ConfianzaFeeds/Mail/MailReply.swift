@@ -22,9 +22,11 @@ public struct MailReply: Sendable, Equatable {
         guard !message.headers.isEmpty, let subject = message.header("Subject") else {
             throw .unknownFormat("not an e-mail message: it has no Subject header")
         }
-        let part = message.allParts.first { $0.parts.isEmpty && $0.contentType.type == "text/plain" && $0.fileName == nil }
         let text: String
-        do { text = try part?.text() ?? "" } catch { throw .unknownFormat("line \(error.line): \(error.reason)") }
+        do {
+            let part = try message.allParts().first { $0.isLeaf && $0.contentType.type == "text/plain" && $0.fileName == nil }
+            text = try part?.text() ?? ""
+        } catch { throw .unknownFormat("line \(error.line): \(error.reason)") }
         return MailReply(
             from: message.header("From") ?? "", subject: Self.decodedHeader(subject), date: message.header("Date").flatMap(MailDate.parse),
             text: text.trimmingCharacters(in: .whitespacesAndNewlines))

@@ -320,6 +320,8 @@ public final class IngestPipeline: Sendable {
             while let chunk = try reader.next() {
                 // In slices, so a large chunk (an upload) is stored batch by batch as it is parsed.
                 for start in stride(from: 0, to: chunk.count, by: 1 << 16) {
+                    // A reader with a time limit (the inbox) stops here when it runs out.
+                    try Task.checkCancellation()
                     parser.feed(chunk[start..<min(start + (1 << 16), chunk.count)], handle)
                     for full in ready { try await submit(full) }
                     ready.removeAll()
