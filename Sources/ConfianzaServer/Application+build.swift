@@ -82,7 +82,8 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     ).addRoutes(to: router)
     SharingController(store: dependencies.store, views: views, authenticator: authenticator, collections: collections).addRoutes(to: router)
     OperationsController(
-        store: dependencies.store, views: views, metrics: dependencies.metrics, serverName: configuration.serverName
+        store: dependencies.store, views: views, metrics: dependencies.metrics, serverName: configuration.serverName,
+        metricsToken: configuration.metricsToken
     ).addRoutes(to: router)
     return router
 }

@@ -16,12 +16,16 @@ public struct ServerConfiguration: Sendable {
     public var serverName: String
     /// The word in notices' subjects (`[CIRT #42]`).
     public var incidentTag: String
+    /// When set, `/metrics` answers only requests with `Authorization: Bearer <token>`.
+    public var metricsToken: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: URL? = nil, trustProxy: Bool = false,
-        firstAdminCommand: String = "confianza user create admin --role admin", serverName: String = "confianza", incidentTag: String = "CIRT"
+        firstAdminCommand: String = "confianza user create admin --role admin", serverName: String = "confianza", incidentTag: String = "CIRT",
+        metricsToken: String? = nil
     ) {
         self.incidentTag = incidentTag
+        self.metricsToken = metricsToken
         self.host = host
         self.port = port
         self.publicURL = publicURL

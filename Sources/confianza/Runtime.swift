@@ -112,7 +112,7 @@ enum Runtime {
     ) async throws {
         let configuration = ServerConfiguration(
             host: settings.host, port: settings.port, publicURL: settings.publicURL, trustProxy: settings.trustProxy,
-            firstAdminCommand: Self.firstAdminCommand(settings), incidentTag: settings.incidentTag)
+            firstAdminCommand: Self.firstAdminCommand(settings), incidentTag: settings.incidentTag, metricsToken: settings.metricsToken)
         let texts = try Self.texts(settings)
         let views: Views
         do { views = try await Views.load(texts: texts) } catch { throw CLIError("cannot load the pages' resources: \(error)") }

@@ -23,6 +23,7 @@ import Logging
 /// | `slaPolicy` | `--sla-policy` | `CONFIANZA_SLA_POLICY` | none (the standard policy: critical 1 h / 24 h … info 3 d / 30 d) |
 /// | `incidentGrouping` | `--incident-grouping` | `CONFIANZA_INCIDENT_GROUPING` | none (per organisation and type, 24 h) |
 /// | `locales` | `--locales` | `CONFIANZA_LOCALES` | none (the bundled languages only) |
+/// | `metricsToken` | — | `CONFIANZA_METRICS_TOKEN` | none (`/metrics` open to whoever reaches the port) |
 ///
 /// The config file is named by `--config` or `CONFIANZA_CONFIG`.
 struct Settings: Equatable {
@@ -46,6 +47,8 @@ struct Settings: Equatable {
     var incidentGrouping: String?
     /// A folder of locale folders (`de/texts.json`, `de/mail/notice.txt`, …) laid over the bundled ones.
     var locales: String?
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
+    var metricsToken: String?
 
     static let keys: [String: String] = [
         "database": "CONFIANZA_DATABASE_URL", "host": "CONFIANZA_HOST", "port": "CONFIANZA_PORT",
@@ -53,7 +56,7 @@ struct Settings: Equatable {
         "bcryptCost": "CONFIANZA_BCRYPT_COST", "connectTimeout": "CONFIANZA_CONNECT_TIMEOUT",
         "shadowserverMapping": "CONFIANZA_SHADOWSERVER_MAPPING", "smtpURL": "CONFIANZA_SMTP_URL", "mailFrom": "CONFIANZA_MAIL_FROM",
         "incidentTag": "CONFIANZA_INCIDENT_TAG", "slaPolicy": "CONFIANZA_SLA_POLICY", "incidentGrouping": "CONFIANZA_INCIDENT_GROUPING",
-        "locales": "CONFIANZA_LOCALES",
+        "locales": "CONFIANZA_LOCALES", "metricsToken": "CONFIANZA_METRICS_TOKEN",
     ]
 
     /// Resolves the settings. `flags` holds only the flags given on the command line.
@@ -142,6 +145,11 @@ struct Settings: Equatable {
                 throw bad("must be a folder of language folders such as de/texts.json (\(value))")
             }
             self.locales = value
+        case "metricsToken":
+            guard value.count >= 16, value.count <= 200, value.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isNewline }) else {
+                throw bad("must be at least 16 printable characters without spaces")
+            }
+            self.metricsToken = value
         default:
             throw .unknownKey(source: source, key: key, known: Self.keys.keys.sorted())
         }

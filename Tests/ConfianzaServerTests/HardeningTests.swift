@@ -1,6 +1,7 @@
 import ConfianzaCore
 import ConfianzaSTIX
 @testable import ConfianzaServer
+import ConfianzaStore
 import ConfianzaTestSupport
 import Foundation
 import HTTPTypes
@@ -66,6 +67,33 @@ import Testing
         #expect(places.enter("192.0.2.2") != nil, "another address is not")
         places.leave("192.0.2.1")
         #expect(places.enter("192.0.2.1") != nil)
+    }
+
+    /// `/healthz` says the database is not answering without echoing why (the reason can name hosts,
+    /// users and paths: it goes to the log); `/metrics` with a token answers only that token (item 6).
+    @Test func healthSaysLittleAndMetricsCanBeRestricted() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("confianza-closed-\(UUID().uuidString).db").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let closed = try await SQLStore.open(.sqlite(path: path), logger: TestDatabase.logger)
+        try await closed.withRunning { _ in }
+        let app = buildApplication(configuration: ServerConfiguration(), dependencies: try await TestApp.dependencies(closed))
+        try await app.test(.router) { client in
+            let health = try await client.execute(uri: "/healthz", method: .get)
+            #expect(health.status == .serviceUnavailable)
+            let body = String(buffer: health.body)
+            #expect(body.contains("not answering") && !body.contains(path) && !body.lowercased().contains("sqlite error"), "\(body)")
+        }
+        let token = "metrics-token-0123456789"
+        try await TestApp.run(configuration: ServerConfiguration(metricsToken: token)) { client, _ in
+            #expect(try await client.execute(uri: "/metrics", method: .get).status == .unauthorized)
+            #expect(try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer wrong-token-0123456789"]).status == .unauthorized)
+            let allowed = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(token)"])
+            #expect(allowed.status == .ok && String(buffer: allowed.body).contains("confianza_incidents_open"))
+        }
+        try await TestApp.run { client, _ in
+            let open = try await client.execute(uri: "/metrics", method: .get)
+            #expect(open.status == .ok, "without a token, as before")
+        }
     }
 
     /// The export takes the limits its OpenAPI description states (item 8): up to 100,000, not the

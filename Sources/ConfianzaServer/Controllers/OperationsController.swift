@@ -2,6 +2,7 @@ import ConfianzaCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import Prometheus
 
@@ -11,6 +12,7 @@ struct OperationsController {
     let views: Views
     let metrics: PrometheusCollectorRegistry
     let serverName: String
+    let metricsToken: String?
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("/healthz", use: self.health)
@@ -30,12 +32,19 @@ struct OperationsController {
         do {
             try await self.store.ping()
         } catch {
-            throw AppError.unavailable("the \(statistics.backend) database is not answering: \(error)")
+            // The reason goes to the log, not to whoever asked: it can name hosts, users and paths.
+            context.logger.error("health check: the database is not answering", metadata: ["error": "\(error)"])
+            throw AppError.unavailable("the \(statistics.backend) database is not answering (the server's log says why)")
         }
         return JSONResponse(value: Health(status: "ok", database: statistics.backend, server: self.serverName))
     }
 
     @Sendable func prometheus(request: Request, context: AppContext) async throws -> Response {
+        if let token = self.metricsToken {
+            let sent = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
+            // Answered here as a problem document: a scraper is not sent to the sign-in page.
+            guard Secrets.constantTimeEquals(sent, token) else { return AppError.unauthenticated.problemResponse(instance: "/metrics") }
+        }
         let statistics = await self.store.statistics()
         let labels = [("backend", statistics.backend)]
         let gauges: [(String, String, Int)] = [
