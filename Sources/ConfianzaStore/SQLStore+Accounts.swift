@@ -1,6 +1,7 @@
 import ConfianzaCore
 import Foundation
 import SQLKit
+import Synchronization
 
 extension SQLStore {
     // MARK: users
@@ -64,6 +65,7 @@ extension SQLStore {
             throw StoreError.duplicate(field: "username", value: user.username)
         }
         if changed == 0 { throw StoreError.notFound("user \(user.username)") }
+        try await self.credentialsChanged()
     }
 
     public func userCount() async throws -> Int {
@@ -191,7 +193,7 @@ extension SQLStore {
     }
 
     public func revokeToken(id: UUID, userID: UUID, at date: Date) async throws -> Bool {
-        try await self.withDatabase { db in
+        let revoked = try await self.withDatabase { db in
             try await db.raw(
                 """
                 UPDATE api_tokens SET revoked_at = \(bind: Millis(date))
@@ -200,6 +202,32 @@ extension SQLStore {
                 """
             ).all().count == 1
         }
+        if revoked { try await self.credentialsChanged() }
+        return revoked
+    }
+
+    public func revokeTokens(userID: UUID, at date: Date) async throws -> Int {
+        let count = try await self.withDatabase { db in
+            try await db.raw(
+                "UPDATE api_tokens SET revoked_at = \(bind: Millis(date)) WHERE user_id = \(bind: userID.uuidString) AND revoked_at IS NULL RETURNING id"
+            ).all().count
+        }
+        try await self.credentialsChanged()
+        return count
+    }
+
+    public func credentialEpoch() async throws -> Int64 {
+        try await self.withReading { db in
+            try await db.raw("SELECT epoch FROM credential_epoch WHERE id = 1").first()?.decode(column: "epoch", as: Int64.self) ?? 0
+        }
+    }
+
+    public var credentialChangesHere: Int64 { self.localCredentialChanges.load(ordering: .acquiring) }
+
+    /// Moves the credential epoch on (see ``AccountStore/credentialEpoch()``), here and in the database.
+    func credentialsChanged() async throws {
+        self.localCredentialChanges.add(1, ordering: .releasing)
+        try await self.withDatabase { db in try await db.raw("UPDATE credential_epoch SET epoch = epoch + 1 WHERE id = 1").run() }
     }
 
     public func markTokenUsed(id: UUID, at date: Date) async throws {

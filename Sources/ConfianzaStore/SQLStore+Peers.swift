@@ -40,6 +40,7 @@ extension SQLStore {
         } catch where Self.isUniqueViolation(error) {
             throw StoreError.duplicate(field: "name", value: peer.name)
         }
+        try await self.credentialsChanged()
     }
 
     public func peer(id: UUID) async throws -> Peer? {

@@ -67,6 +67,7 @@ extension SQLStore {
                 ).run()
             }
         }
+        try await self.credentialsChanged()
     }
 
     public func grants(peerID: UUID) async throws -> [TAXIIGrant] {
@@ -127,11 +128,13 @@ extension SQLStore {
     }
 
     public func revokePeerTokens(peerID: UUID, at date: Date) async throws -> Int {
-        try await self.withDatabase { db in
+        let count = try await self.withDatabase { db in
             try await db.raw(
                 "UPDATE peer_tokens SET revoked_at = \(bind: Millis(date)) WHERE peer_id = \(bind: peerID.uuidString) AND revoked_at IS NULL RETURNING hash"
             ).all().count
         }
+        try await self.credentialsChanged()
+        return count
     }
 
     static func decodePeerToken(_ row: any SQLRow) throws -> PeerToken {

@@ -31,6 +31,8 @@ public final class SQLStore: Store, Sendable {
     /// with each other and with writes (WAL lets readers see the last commit). Opened on first use.
     private let openReaders = Mutex<[SQLiteConnection]>([])
     private let readerTurn = Atomic<Int>(0)
+    /// Credential changes made through this store object (see ``credentialChangesHere``).
+    let localCredentialChanges = Atomic<Int64>(0)
     static let readerCount = 2
 
     private init(location: DatabaseLocation, backend: Backend, logger: Logger) {

@@ -93,7 +93,7 @@ struct TAXIICommand: AsyncParsableCommand {
                     return try await IncidentService(store: store).savePeer(
                         PeerDraft(
                             name: self.name, country: self.country, contact: self.contact, tlpCeiling: self.ceiling, taxiiURL: self.taxiiURL,
-                            taxiiCollection: self.taxiiCollection, taxiiUsername: self.taxiiUser, taxiiSecret: secret))
+                            taxiiCollection: self.taxiiCollection, taxiiUsername: self.taxiiUser, taxiiSecret: secret), address: "cli")
                 } catch let error as IncidentError { throw CLIError(error.description) } catch let error as StoreError { throw CLIError(error.description) }
             }
             print("peer \(peer.name) added (\(peer.id.uuidString.lowercased()), ceiling \(peer.tlpCeiling.rawValue))")

@@ -99,13 +99,14 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument var username: String
         @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
+        @Flag(help: "Also revoke the user's API tokens (after a compromise).") var revokeTokens = false
 
         func run() async throws {
             let given = self.passwordStdin ? try UserCommand.readPassword() : nil
             let password = try await UserCommand.withAccounts(self.global) {
-                try await $0.resetPassword(username: self.username, newPassword: given, by: .console, address: "cli")
+                try await $0.resetPassword(username: self.username, newPassword: given, revokeTokens: self.revokeTokens, by: .console, address: "cli")
             }
-            print("Password of '\(self.username.lowercased())' reset.")
+            print("Password of '\(self.username.lowercased())' reset\(self.revokeTokens ? "; its API tokens revoked" : "").")
             if given == nil { print("Password: \(password)   (shown once)") }
         }
     }

@@ -256,7 +256,16 @@ final class TestClock: Sendable {
                 try await f.service.changePassword(user: after.user, current: "nope", new: "a brand new phrase", address: "x")
             }
             try await f.service.changePassword(user: after.user, current: generated, new: "a brand new phrase", address: "x")
-            _ = try await f.service.login(username: "root", password: "a brand new phrase", address: "x")
+            let signedIn = try await f.service.login(username: "root", password: "a brand new phrase", address: "x")
+            // A reset keeps API tokens unless asked to revoke them (issue 12, item 6).
+            let (_, kept) = try await f.service.createAPIToken(for: signedIn.user, name: "kept", address: "x")
+            _ = try await f.service.resetPassword(username: "root", by: .console, address: "cli")
+            #expect(try await f.service.authenticate(bearer: kept) != nil)
+            let epoch = try await f.store.credentialEpoch()
+            _ = try await f.service.resetPassword(username: "root", revokeTokens: true, by: .console, address: "cli")
+            #expect(try await f.service.authenticate(bearer: kept) == nil)
+            #expect(try await f.store.credentialEpoch() > epoch, "caches of credentials learn of it")
+            #expect(try await f.store.auditEntries(limit: 1, before: nil).first?.event.detail == "1 tokens")
         }
     }
 

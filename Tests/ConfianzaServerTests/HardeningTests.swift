@@ -96,6 +96,32 @@ import Testing
         }
     }
 
+    /// Disabling a user, or resetting a password with its tokens revoked, ends TAXII access at once,
+    /// although the server remembers TAXII credentials for a few seconds (item 6).
+    @Test func credentialChangesReachTheTAXIICacheAtOnce() async throws {
+        try await TestApp.run { client, dependencies in
+            let ana = try await dependencies.accounts.user(named: "ana")
+            let (_, secret) = try await dependencies.accounts.createAPIToken(for: ana, name: "taxii", address: "test")
+            let headers: HTTPFields = [.authorization: "Bearer \(secret)", .accept: TAXIIMediaType.taxii]
+            #expect(try await client.execute(uri: "/taxii2/root/collections/", method: .get, headers: headers).status == .ok)
+            let admin = Browser(client)
+            try await admin.login("root")
+            try await admin.get("/admin/users")
+            #expect(try await admin.post("/admin/users/ana/reset-password", [("revokeTokens", "on")]).status == .ok)
+            #expect(try await client.execute(uri: "/taxii2/root/collections/", method: .get, headers: headers).status == .unauthorized)
+            let actions = try await dependencies.store.auditEntries(limit: 3, before: nil).map(\.event.action)
+            #expect(actions.prefix(2) == [.userTokensRevoked, .userPasswordReset])
+
+            let vera = try await dependencies.accounts.user(named: "vera")
+            let (_, other) = try await dependencies.accounts.createAPIToken(for: vera, name: "taxii", address: "test")
+            let veraHeaders: HTTPFields = [.authorization: "Bearer \(other)", .accept: TAXIIMediaType.taxii]
+            #expect(try await client.execute(uri: "/taxii2/root/collections/", method: .get, headers: veraHeaders).status == .ok)
+            try await admin.get("/admin/users")
+            _ = try await admin.post("/admin/users/vera/disable", [])
+            #expect(try await client.execute(uri: "/taxii2/root/collections/", method: .get, headers: veraHeaders).status == .unauthorized)
+        }
+    }
+
     /// The export takes the limits its OpenAPI description states (item 8): up to 100,000, not the
     /// list's 1,000.
     @Test func theExportTakesTheLimitItsDescriptionStates() async throws {

@@ -149,6 +149,17 @@ import Testing
             #expect(try await service.savePeer(PeerDraft(name: "Local", country: "AR", contact: "l@l.ar", taxiiURL: "http://127.0.0.1:9000/api1/")).taxiiURL != nil)
             let kept = try await service.savePeer(PeerDraft(name: "CERT.br", country: "BR", contact: "cert@cert.br", tlpCeiling: "amber"), existing: peer)
             #expect(kept.taxiiSecret == "s3cret", "an empty credential keeps the one recorded")
+            // Peer changes are audited, with what changed and never the credential itself (issue 12, item 6).
+            _ = try await service.savePeer(
+                PeerDraft(name: "CERT.br", country: "BR", contact: "soc@cert.br", tlpCeiling: "TLP:AMBER", taxiiSecret: "n3w"), existing: kept, by: "ana",
+                address: "192.0.2.7")
+            let peerEntries = try await store.auditEntries(limit: 20, before: nil).filter { $0.event.action == .peerAdded || $0.event.action == .peerChanged }
+            #expect(peerEntries.count == 4)
+            let last = try #require(peerEntries.first?.event)
+            #expect(last.action == .peerChanged && last.actor == "ana" && last.address == "192.0.2.7")
+            #expect(last.detail == "contact: cert@cert.br -> soc@cert.br; credential set")
+            #expect(peerEntries[1].event.detail == "taxiiURL: https://taxii.cert.br/api1/ -> (none)")
+            #expect(!peerEntries.contains { ($0.event.detail ?? "").contains("s3cret") || ($0.event.detail ?? "").contains("n3w") })
             let incident = try await service.create(.init(title: "Botnet C2", type: "c2-server", severity: .high, tlp: .green), by: "ana")
             await #expect(throws: IncidentError.invalid(field: "tlp", reason: "CERT.br may receive up to TLP:AMBER, not TLP:RED")) {
                 try await service.share(incident.id, with: peer.id, tlp: .red, by: "ana")

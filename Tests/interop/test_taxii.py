@@ -12,7 +12,7 @@ import stix2
 from requests.auth import HTTPBasicAuth
 from taxii2client.v21 import ApiRoot, Collection, Server as TAXIIServer, as_pages
 
-from conftest import Server, free_port, run_cli
+from conftest import PASSWORD, Server, free_port, login, run_cli
 from medallion_support import COLLECTION as MEDALLION_COLLECTION, Medallion, PASSWORD as MEDALLION_PASSWORD, USER as MEDALLION_USER
 
 TAXII = "application/taxii+json;version=2.1"
@@ -385,3 +385,38 @@ def test_pull_refuses_malformed_answers_and_keeps_its_place(tmp_path):
             assert "Traceback" not in result.stderr and "Fatal error" not in result.stderr
     finally:
         httpd.shutdown()
+
+
+def test_credentials_changed_from_the_command_line_reach_the_servers_cache(taxii):
+    """Issue 12, item 6: a right taken away or a user disabled with the command line (another
+    process) ends TAXII access within about a second, although the server remembers credentials."""
+    import time
+    server, db, token = taxii
+    objects = server.url + "/taxii2/root/collections/green/objects/"
+    headers = {"Accept": TAXII}
+    assert requests.get(objects, auth=HTTPBasicAuth("CERT-Peer", token), headers=headers).status_code == 200
+    cli(db, "taxii", "grant", "--collection", "green", "--peer", "CERT-Peer")
+
+    def status_within(seconds, **kwargs):
+        """The first answer that is not 200, or the last one after `seconds`."""
+        deadline = time.time() + seconds
+        while True:
+            code = requests.get(objects, **kwargs).status_code
+            if code != 200 or time.time() > deadline:
+                return code
+            time.sleep(0.1)
+
+    assert status_within(3, headers=headers, auth=HTTPBasicAuth("CERT-Peer", token)) in (403, 404)
+
+    # A staff API token, then the user disabled from the command line.
+    made = run_cli("user", "create", "ana", "--role", "analyst", "--password-stdin", "--database", db, stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    session = requests.Session()
+    login(session, server.url, "ana")
+    page = session.get(server.url + "/account")
+    form = re.search(r'action="/account/tokens".*?name="_csrf" value="([^"]+)"', page.text, re.S).group(1)
+    secret = re.search(r'id="new-token-value">([^<]+)<', session.post(server.url + "/account/tokens", data={"_csrf": form, "name": "t"}).text).group(1)
+    bearer = {"Authorization": f"Bearer {secret}"}
+    assert requests.get(objects, headers={**headers, **bearer}).status_code == 200
+    cli(db, "user", "disable", "ana")
+    assert status_within(3, headers={**headers, **bearer}) == 401, "a disabled user's token is refused within a second or so"

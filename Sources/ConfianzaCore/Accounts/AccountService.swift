@@ -161,19 +161,26 @@ public struct AccountService: Sendable {
     }
 
     /// Sets a new password for someone else (or a forgotten one). Returns the new password: the one
-    /// given, or a generated one when `newPassword` is `nil`. Ends the user's sessions.
+    /// given, or a generated one when `newPassword` is `nil`. Ends the user's sessions; with
+    /// `revokeTokens`, revokes the user's API tokens too (a password reset after a compromise: tokens
+    /// the intruder made would outlive the password otherwise).
     public func resetPassword(
-        username: String, newPassword: String? = nil, by principal: Principal, address: String
+        username: String, newPassword: String? = nil, revokeTokens: Bool = false, by principal: Principal, address: String
     ) async throws -> String {
         try Self.requireAdmin(principal)
         var user = try await self.user(named: username)
         let password = newPassword ?? Secrets.readablePassword()
         try self.validatePassword(password, username: user.username)
-        user.passwordHash = self.hasher.hash(password)
+        let hasher = self.hasher
+        user.passwordHash = try await self.gate.run { hasher.hash(password) }
         user.passwordChangedAt = self.now()
         try await self.store.updateUser(user)
         try await self.store.deleteSessions(userID: user.id)
         try await self.audit(.userPasswordReset, by: principal, target: user.username, address: address)
+        if revokeTokens {
+            let revoked = try await self.store.revokeTokens(userID: user.id, at: self.now())
+            try await self.audit(.userTokensRevoked, by: principal, target: user.username, address: address, detail: "\(revoked) tokens")
+        }
         return password
     }
 

@@ -30,6 +30,15 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let taxiiGrant = AuditAction(rawValue: "taxii.grant")
     public static let taxiiTokenIssued = AuditAction(rawValue: "taxii.token.issued")
     public static let taxiiTokenRevoked = AuditAction(rawValue: "taxii.token.revoked")
+    public static let peerAdded = AuditAction(rawValue: "peer.added")
+    public static let peerChanged = AuditAction(rawValue: "peer.changed")
+    public static let userTokensRevoked = AuditAction(rawValue: "user.tokens-revoked")
+    public static let organisationSaved = AuditAction(rawValue: "organisation.saved")
+    public static let contactSaved = AuditAction(rawValue: "contact.saved")
+    public static let contactDeleted = AuditAction(rawValue: "contact.deleted")
+    public static let assetAdded = AuditAction(rawValue: "asset.added")
+    public static let assetDeleted = AuditAction(rawValue: "asset.deleted")
+    public static let indicatorsImported = AuditAction(rawValue: "indicators.imported")
 }
 
 /// An action to append to the audit log.

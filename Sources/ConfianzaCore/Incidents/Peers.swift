@@ -97,7 +97,8 @@ public struct PeerDraft: Sendable, Equatable {
 
 extension IncidentService {
     /// Checks and records a peer (a new one, or changes to `existing`).
-    public func savePeer(_ draft: PeerDraft, existing: Peer? = nil) async throws -> Peer {
+    /// Adds a peer, or changes `existing`; either is audited (what changed, never the credential itself).
+    public func savePeer(_ draft: PeerDraft, existing: Peer? = nil, by actor: String? = nil, address: String? = nil) async throws -> Peer {
         let name = draft.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, name.count <= 200 else { throw IncidentError.invalid(field: "name", reason: "is required (at most 200 characters)") }
         let country = draft.country.trimmingCharacters(in: .whitespaces).uppercased()
@@ -133,7 +134,31 @@ extension IncidentService {
         peer.taxiiUsername = optional(draft.taxiiUsername)
         if let secret = optional(draft.taxiiSecret) { peer.taxiiSecret = secret }
         if existing == nil { try await self.store.insertPeer(peer) } else { try await self.store.updatePeer(peer) }
+        try await self.store.appendAudit(
+            AuditEvent(
+                at: self.now(), actor: actor, action: existing == nil ? .peerAdded : .peerChanged, target: peer.name, address: address,
+                detail: Self.peerChanges(from: existing, to: peer)))
         return peer
+    }
+
+    /// What the audit log says of a peer saved: its rights-bearing fields, old and new.
+    static func peerChanges(from old: Peer?, to new: Peer) -> String {
+        let fields: [(String, (Peer) -> String)] = [
+            ("name", \.name), ("country", \.country), ("contact", \.contact), ("tlpCeiling", \.tlpCeiling.rawValue), ("taxiiURL", { $0.taxiiURL ?? "" }),
+            ("taxiiCollection", { $0.taxiiCollection ?? "" }), ("taxiiUsername", { $0.taxiiUsername ?? "" }),
+        ]
+        var parts: [String] = []
+        for (name, value) in fields {
+            let after = value(new)
+            if let old {
+                let before = value(old)
+                if before != after { parts.append("\(name): \(before.isEmpty ? "(none)" : before) -> \(after.isEmpty ? "(none)" : after)") }
+            } else if !after.isEmpty {
+                parts.append("\(name): \(after)")
+            }
+        }
+        if old?.taxiiSecret != new.taxiiSecret { parts.append(new.taxiiSecret == nil ? "credential removed" : "credential set") }
+        return parts.isEmpty ? "nothing changed" : parts.joined(separator: "; ")
     }
 
     /// Records that the incident was shared with a peer at a marking: never above the incident's own

@@ -30,6 +30,15 @@ public protocol AccountStore: Sendable {
     func tokens(userID: UUID) async throws -> [APIToken]
     /// Marks a token revoked; returns `false` when the user has no such live token.
     func revokeToken(id: UUID, userID: UUID, at date: Date) async throws -> Bool
+    /// Revokes every live token of a user; returns how many.
+    func revokeTokens(userID: UUID, at date: Date) async throws -> Int
+    /// A number that grows whenever a credential or a right changes in any process sharing the
+    /// database (a user changed or disabled, an API token revoked, a peer's tokens, access or details
+    /// changed). Caches of credentials compare it to know they are stale.
+    func credentialEpoch() async throws -> Int64
+    /// How many such changes this process made through this store: free to read on every request, so
+    /// that a change made here applies at once (others' through ``credentialEpoch()``).
+    var credentialChangesHere: Int64 { get }
     func markTokenUsed(id: UUID, at date: Date) async throws
 
     /// Counts sign-in attempt `attempt` under each key (for example `user:ana|address:192.0.2.1` and

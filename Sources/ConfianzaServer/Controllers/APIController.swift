@@ -80,7 +80,8 @@ struct APIController {
 
     struct ResetPassword: Decodable {
         var password: String?
-        static let fields: Set<String> = ["password"]
+        var revokeTokens: Bool?
+        static let fields: Set<String> = ["password", "revokeTokens"]
     }
 
     struct NewPassword: Codable, Sendable { var password: String }
@@ -158,7 +159,7 @@ struct APIController {
         let username = context.parameters.get("username") ?? ""
         let input = try await JSONInput.decode(ResetPassword.self, from: request, allowedFields: ResetPassword.fields)
         let password = try await self.accounts.resetPassword(
-            username: username, newPassword: input.password, by: .user(admin), address: context.address)
+            username: username, newPassword: input.password, revokeTokens: input.revokeTokens ?? false, by: .user(admin), address: context.address)
         return JSONResponse(value: NewPassword(password: password))
     }
 

@@ -109,7 +109,8 @@ struct AdminController {
         let admin = try context.requireRole(.admin)
         let username = context.parameters.get("username") ?? ""
         return try await self.change(request: request, context: context) {
-            let password = try await self.accounts.resetPassword(username: username, by: .user(admin), address: context.address)
+            let password = try await self.accounts.resetPassword(
+                username: username, revokeTokens: context.form["revokeTokens"] == "on", by: .user(admin), address: context.address)
             return self.views.localizer.text("users.password_reset", context.language, ["user": username, "password": password])
         }
     }

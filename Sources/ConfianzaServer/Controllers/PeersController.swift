@@ -45,14 +45,14 @@ struct PeersController {
     }
 
     @Sendable func create(request: Request, context: AppContext) async throws -> Response {
-        _ = try context.requireRole(.analyst)
+        let user = try context.requireRole(.analyst)
         let form = context.form
         do {
             _ = try await self.incidents.savePeer(
                 PeerDraft(
                     name: form["name"] ?? "", country: form["country"] ?? "", contact: form["contact"] ?? "", tlpCeiling: form["tlpCeiling"] ?? "",
                     taxiiURL: form["taxiiURL"] ?? "", taxiiCollection: form["taxiiCollection"] ?? "", taxiiUsername: form["taxiiUsername"] ?? "",
-                    taxiiSecret: form["taxiiSecret"] ?? ""))
+                    taxiiSecret: form["taxiiSecret"] ?? ""), by: user.username, address: context.address)
             return Response.redirect(to: "/peers", type: .normal)
         } catch let error as IncidentError {
             return try await self.render(request: request, context: context, flash: .init(kind: .error, text: self.views.localizer.say(error, context.language)), status: .unprocessableContent, form: form)
@@ -105,14 +105,15 @@ struct PeersController {
     }
 
     @Sendable func apiCreate(request: Request, context: AppContext) async throws -> Response {
-        _ = try context.requireRole(.analyst)
+        let user = try context.requireRole(.analyst)
         let input = try await JSONInput.decode(PeerIn.self, from: request, allowedFields: PeerIn.fields)
         let peer: Peer
         do {
             peer = try await self.incidents.savePeer(
                 PeerDraft(
                     name: input.name, country: input.country, contact: input.contact, tlpCeiling: input.tlpCeiling ?? "TLP:AMBER", taxiiURL: input.taxiiURL ?? "",
-                    taxiiCollection: input.taxiiCollection ?? "", taxiiUsername: input.taxiiUsername ?? "", taxiiSecret: input.taxiiSecret ?? ""))
+                    taxiiCollection: input.taxiiCollection ?? "", taxiiUsername: input.taxiiUsername ?? "", taxiiSecret: input.taxiiSecret ?? ""),
+                by: user.username, address: context.address)
         } catch StoreError.duplicate {
             throw AppError.conflict("a peer named '\(input.name)' is already recorded", field: "name")
         }

@@ -354,7 +354,9 @@ final class CollectionCache: Sendable {
 /// Finds who a TAXII request comes from. HTTP Basic (any user name, the token as password; the
 /// scheme in any case, as MISP sends `basic`) and Bearer are read. A staff API token (`cfz_…`) stands
 /// for its user; any other token must be one issued to a peer. Answers are remembered for a few
-/// seconds so that a client paging through a collection costs one token lookup, not one per page.
+/// seconds so that a client paging through a collection costs one token lookup, not one per page;
+/// a user disabled, a token revoked or a right changed empties the cache: at once when done by this
+/// process, within a second when done by another (the command line).
 final class TAXIIAuthenticator: Sendable {
     static let cacheLifetime: TimeInterval = 10
     static let cacheSize = 1000
@@ -371,10 +373,35 @@ final class TAXIIAuthenticator: Sendable {
     /// Forgets every remembered answer (rights or tokens changed here).
     func invalidate() { self.cache.withLock { $0 = [:] } }
 
+    /// What the cache was filled under: changes made in this process (seen at once) and the database's
+    /// epoch (changes by other processes, such as `confianza user disable`, read at most once a second).
+    private let seen = Mutex<(here: Int64, epoch: Int64, checked: Date)>((0, 0, .distantPast))
+
+    /// Empties the cache when a credential or right changed since it was filled.
+    private func forgetWhatChanged(now: Date) async throws {
+        let store = self.accounts.store
+        let here = store.credentialChangesHere
+        let (changedHere, due) = self.seen.withLock { ($0.here != here, now.timeIntervalSince($0.checked) >= 1) }
+        var epoch: Int64?
+        if due { epoch = try await store.credentialEpoch() }
+        let stale = self.seen.withLock { seen -> Bool in
+            var stale = changedHere
+            seen.here = here
+            if let epoch {
+                stale = stale || epoch != seen.epoch
+                seen.epoch = epoch
+                seen.checked = now
+            }
+            return stale
+        }
+        if stale { self.invalidate() }
+    }
+
     func requester(authorization: String?) async throws -> TAXIIRequester? {
         guard let authorization, authorization.utf8.count <= 1024 else { return nil }
         let key = Secrets.digest(authorization)
         let now = Date()
+        try await self.forgetWhatChanged(now: now)
         if let cached = self.cache.withLock({ $0[key] }), now.timeIntervalSince(cached.1) < Self.cacheLifetime { return cached.0 }
         guard let requester = try await self.lookup(authorization) else { return nil }
         self.cache.withLock { cache in

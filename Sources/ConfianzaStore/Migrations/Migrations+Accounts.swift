@@ -86,3 +86,11 @@ extension Migrations {
         version: 9, name: "accounts: sign-in attempts are counted with an id",
         common: ["ALTER TABLE login_failures ADD COLUMN attempt TEXT"])
 }
+
+extension Migrations {
+    /// A counter every process moves on when a credential or right changes, so that a server's cache of
+    /// TAXII credentials learns of a user disabled or a token revoked from the command line.
+    static let credentialEpoch = Migration(
+        version: 10, name: "accounts: a credential epoch for caches of credentials",
+        common: ["CREATE TABLE credential_epoch (id SMALLINT PRIMARY KEY, epoch BIGINT NOT NULL)", "INSERT INTO credential_epoch (id, epoch) VALUES (1, 0)"])
+}
