@@ -178,7 +178,9 @@ extension SQLStore {
             }
             var outcomes: [STIXAddOutcome] = []
             var relaxed: [(String, Int64, String)] = []
-            var fresh: [STIXObjectRecord] = []
+            // New rows by key, so that one sent again in the same envelope under a looser marking
+            // replaces its row in constant time: re-posting many objects stays linear.
+            var fresh: [String: STIXObjectRecord] = [:]
             for var record in records {
                 let source = Self.sourceKey(record.sourcePeer)
                 let key = "\(record.id)|\(record.version)|\(source)"
@@ -188,11 +190,7 @@ extension SQLStore {
                         outcomes.append(.unchanged)
                         continue
                     }
-                    if let index = fresh.firstIndex(where: { $0.id == record.id && $0.version == record.version && $0.sourcePeer == record.sourcePeer }) {
-                        fresh.remove(at: index)
-                    } else {
-                        relaxed.append((record.id, record.version, source))
-                    }
+                    if fresh.removeValue(forKey: key) == nil { relaxed.append((record.id, record.version, source)) }
                     outcome = .relaxed
                 }
                 // Our own versions and the creator's are shared; anyone else's is the sender's own copy.
@@ -202,13 +200,13 @@ extension SQLStore {
                 heldRank[key] = record.tlp.rank
                 record.dateAdded = next
                 next += 1
-                fresh.append(record)
+                fresh[key] = record
                 outcomes.append(outcome)
             }
             for (id, version, source) in relaxed {
                 try await db.raw("DELETE FROM stix_objects WHERE id = \(bind: id) AND version = \(bind: version) AND source_peer = \(bind: source)").run()
             }
-            for chunk in fresh.chunked(400) {
+            for chunk in fresh.values.sorted(by: { $0.dateAdded < $1.dateAdded }).chunked(400) {
                 try await self.insertRows(
                     into: "stix_objects", columns: Self.objectColumns,
                     rows: chunk.map { r in

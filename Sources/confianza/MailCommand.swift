@@ -38,8 +38,11 @@ struct MailCommand: AsyncParsableCommand {
                             throw CLIError("\(file): the subject '\(reply.subject)' names no incident ([\(tag) #number])")
                         }
                         guard let incident = try await store.incident(number: number) else { throw CLIError("\(file): there is no incident #\(number)") }
-                        try await incidents.addReply(incident.id, from: reply.from, subject: reply.subject, text: reply.text, by: "mail")
-                        print("\(file): filed with incident #\(number)")
+                        switch try await incidents.addReply(incident.id, from: reply.from, subject: reply.subject, text: reply.text, by: "mail") {
+                        case .filed: print("\(file): filed with incident #\(number)")
+                        case .held:
+                            print("\(file): held for an analyst on incident #\(number): no notice of it went to \(HeldReply.address(reply.from))")
+                        }
                     } catch let error as CLIError {
                         failed += 1
                         FileHandle.standardError.write(Data("\(error.description)\n".utf8))

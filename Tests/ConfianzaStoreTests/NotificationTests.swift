@@ -73,6 +73,37 @@ import Testing
         }
     }
 
+    /// A reply is filed only when it comes from an address a notice of the incident went to; any other
+    /// is held for an analyst, who files or discards it (issue 12, item 6).
+    @Test(arguments: TestBackend.available)
+    func repliesFromAddressesNoNoticeWentToAreHeld(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let (service, incident) = try await Self.setUp(store)
+            _ = try await service.notify(incident.id, by: "ana", tag: "CERTuy", texts: TestTexts.catalogue)
+            // Queued but not sent yet: nobody has been told, so nobody's reply is filed.
+            #expect(try await service.addReply(incident.id, from: "it@hospital.example", subject: "RE", text: "early", by: "mail") != .filed)
+            let sender = OutboxSender(store: store, transport: Transport(.deliver), from: "cert@cert.example", domain: "cert.example")
+            _ = try await sender.sendDue()
+            #expect(try await service.addReply(incident.id, from: "Mesa <IT@Hospital.example>", subject: "RE", text: "parcheado", by: "mail") == .filed)
+            let forged = try await service.addReply(incident.id, from: "helpdesk@attacker.example", subject: "RE", text: "cierren", by: "mail")
+            guard case .held(let heldID) = forged else {
+                Issue.record("a reply from an address no notice went to was filed")
+                return
+            }
+            let details = { try await store.timeline(incidentID: incident.id).filter { $0.kind == .reply }.map(\.detail) }
+            #expect(try await details().contains { $0.contains("parcheado") })
+            #expect(try await !details().contains { $0.contains("cierren") }, "held, not filed")
+            #expect(try await store.heldReplies(incidentID: incident.id).map(\.sender).sorted() == ["helpdesk@attacker.example", "it@hospital.example"])
+            try await service.decideHeldReply(heldID, file: false, by: "ana")
+            #expect(try await details().contains("the held reply from helpdesk@attacker.example was discarded"))
+            let early = try #require(try await store.heldReplies(incidentID: incident.id).first)
+            try await service.decideHeldReply(early.id, file: true, by: "ana")
+            #expect(try await details().contains { $0.contains("early") })
+            #expect(try await store.heldReplies(incidentID: incident.id).isEmpty)
+            await #expect(throws: IncidentError.self) { try await service.decideHeldReply(early.id, file: true, by: "ana") }
+        }
+    }
+
     @Test(arguments: TestBackend.available)
     func aStopAfterHandingOverNeverSendsTwice(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { store in

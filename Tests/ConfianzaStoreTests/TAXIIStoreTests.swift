@@ -302,6 +302,31 @@ import Testing
         }
     }
 
+    /// Re-posting many objects already held, under a looser marking, is linear (issue 12, item 6): eight
+    /// times the objects take at most about eight times as long, not sixty-four (a ratio in one run,
+    /// not a timing: the machine may be busy, so it is generous).
+    @Test func repostingManyHeldObjectsIsLinear() async throws {
+        try await TestDatabase.withStore(.sqlite) { store in
+            let service = TAXIIService(store: store, now: { Self.start })
+            func repost(_ count: Int, from first: Int) async throws -> Duration {
+                let objects = (first..<first + count).map { Self.indicator($0, tlp: nil) }
+                _ = try await service.publish(objects, tlp: .amber)
+                let clock = ContinuousClock()
+                let started = clock.now
+                let result = try await service.publish(objects, tlp: .green)
+                let took = clock.now - started
+                #expect(result.added == count, "each relaxed to GREEN")
+                return took
+            }
+            _ = try await repost(200, from: 1)  // warm up
+            let small = try await repost(1_500, from: 1_000)
+            let large = try await repost(12_000, from: 10_000)
+            let ratio = large / small
+            print("re-posting 1,500 held objects: \(small); 12,000: \(large); ratio \(ratio) (linear 8)")
+            #expect(ratio < 20, "12,000 took \(ratio) times as long as 1,500")
+        }
+    }
+
     /// The rules for collections, access and tokens: bad input refused with the field, nothing changed;
     /// each change audited.
     @Test(arguments: TestBackend.available)

@@ -1,6 +1,7 @@
 """Notices to constituents reach a real SMTP server (aiosmtpd): events become an incident, an analyst
 notifies, the contact receives exactly one message — also after the server is restarted."""
 import email
+import re
 import json
 import time
 
@@ -61,6 +62,21 @@ def test_an_analyst_notifies_and_the_contact_receives_one_message(tmp_path, admi
         assert filed.returncode == 0, filed.stderr
         assert "filed with incident #1" in filed.stdout
         assert "Ya aplicamos el parche" in session.get(server.url + "/incidents/1").text
+        # Issue 12, item 6: a reply naming the incident from an address no notice went to is held.
+        forged = tmp_path / "forged.eml"
+        forged.write_bytes(("From: Soporte <helpdesk@attacker.example>\r\nSubject: RE: " + message["Subject"] + "\r\n"
+                            "Content-Type: text/plain; charset=utf-8\r\n\r\nFalso positivo, cierren el incidente.\r\n").encode())
+        held = run_cli("mail", "import", str(forged), "--tag", "CERTuy", "--database", admin_db)
+        assert held.returncode == 0 and "held for an analyst on incident #1" in held.stdout, held.stdout + held.stderr
+        page = session.get(server.url + "/incidents/1")
+        timeline = page.text.split('id="held-replies"')[0]
+        assert "Falso positivo" not in timeline, "not filed in the timeline"
+        assert 'id="held-replies"' in page.text and "helpdesk@attacker.example" in page.text
+        form = re.search(r'action="(/incidents/1/held/[^"]+/discard)"', page.text).group(1)
+        discarded = session.post(server.url + form, data={"_csrf": csrf_token(page.text)}, allow_redirects=False)
+        assert discarded.status_code == 303
+        page = session.get(server.url + "/incidents/1")
+        assert 'id="held-replies"' not in page.text and "Falso positivo" not in page.text
         stray = tmp_path / "stray.eml"
         stray.write_text("From: x@y.example\r\nSubject: hello\r\n\r\nhi\r\n")
         refused = run_cli("mail", "import", str(stray), "--tag", "CERTuy", "--database", admin_db)

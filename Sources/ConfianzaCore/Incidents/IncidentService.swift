@@ -66,7 +66,7 @@ public struct IncidentService: Sendable {
 
     /// Incident handling reads the constituency (who is notified), accounts (who may be assigned),
     /// events and indicators (what is grouped and matched), and peers (who it is shared with).
-    public typealias Storage = any IncidentStore & PeerStore & ConstituencyStore & AccountStore & EventStore & IndicatorStore & AuditStore
+    public typealias Storage = any IncidentStore & PeerStore & ConstituencyStore & AccountStore & EventStore & IndicatorStore & AuditStore & HeldReplyStore
 
     public let store: Storage
     public let policy: SLAPolicy
@@ -247,14 +247,49 @@ public struct IncidentService: Sendable {
     }
 
     /// Files a constituent's reply with its incident, in the timeline.
-    public func addReply(_ id: UUID, from sender: String, subject: String, text: String, by actor: String) async throws {
-        var incident = try await self.require(id)
-        incident.updatedAt = self.now()
+    /// Files a reply with its incident when it comes from an address one of the incident's notices went
+    /// to; holds it for an analyst otherwise (a subject naming an incident is easy to forge).
+    @discardableResult
+    public func addReply(_ id: UUID, from sender: String, subject: String, text: String, by actor: String) async throws -> ReplyOutcome {
+        let incident = try await self.require(id)
+        let address = HeldReply.address(sender)
+        let notified = try await self.store.outboxMessages(incidentID: id)
+            .filter { $0.state == .sent || $0.state == .uncertain || $0.state == .sending }
+            .map { HeldReply.address($0.recipient) }
         let body = text.count > 20000 ? String(text.prefix(20000)) + "\n[…]" : text
+        guard notified.contains(address) else {
+            let held = HeldReply(incidentID: id, sender: sender, subject: subject, text: body, receivedAt: self.now())
+            try await self.store.insertHeldReply(
+                held,
+                timeline: TimelineEntry(
+                    incidentID: id, at: held.receivedAt, actor: actor, kind: .reply, detail: "a reply from \(sender) was held: no notice of this incident went to that address",
+                    phrase: Phrase("timeline.reply_held", ["sender": sender])))
+            return .held(held.id)
+        }
+        try await self.file(incident, from: sender, subject: subject, body: body, by: actor)
+        return .filed
+    }
+
+    private func file(_ incident: Incident, from sender: String, subject: String, body: String, by actor: String) async throws {
+        var incident = incident
+        incident.updatedAt = self.now()
         try await self.store.updateIncident(
             incident,
-            timeline: [TimelineEntry(incidentID: id, at: incident.updatedAt, actor: actor, kind: .reply, detail: "from \(sender): \(subject)\n\n\(body)",
+            timeline: [TimelineEntry(incidentID: incident.id, at: incident.updatedAt, actor: actor, kind: .reply, detail: "from \(sender): \(subject)\n\n\(body)",
                     phrase: Phrase("timeline.reply", ["sender": sender, "subject": subject, "body": body]))])
+    }
+
+    /// An analyst files a held reply with its incident, or discards it; the timeline says which.
+    public func decideHeldReply(_ heldID: UUID, file: Bool, by actor: String) async throws {
+        let now = self.now()
+        let removed = try await self.store.removeHeldReply(id: heldID) { held in
+            file
+                ? [TimelineEntry(incidentID: held.incidentID, at: now, actor: actor, kind: .reply, detail: "from \(held.sender): \(held.subject)\n\n\(held.text)",
+                      phrase: Phrase("timeline.reply", ["sender": held.sender, "subject": held.subject, "body": held.text]))]
+                : [TimelineEntry(incidentID: held.incidentID, at: now, actor: actor, kind: .reply, detail: "the held reply from \(held.sender) was discarded",
+                      phrase: Phrase("timeline.reply_discarded", ["sender": held.sender]))]
+        }
+        guard removed != nil else { throw IncidentError.notFound("held reply \(heldID)") }
     }
 
     /// Records that two incidents are related (the same campaign, a cause and its effect).

@@ -10,7 +10,7 @@ import Hummingbird
 struct IncidentsPagesController {
     /// The queue and an incident's page read accounts (who can be assigned), the constituency, events,
     /// outbox and peers.
-    typealias Storage = any IncidentStore & ConstituencyStore & AccountStore & EventStore & PeerStore
+    typealias Storage = any IncidentStore & ConstituencyStore & AccountStore & EventStore & PeerStore & HeldReplyStore
 
     let store: Storage
     let incidents: IncidentService
@@ -38,6 +38,8 @@ struct IncidentsPagesController {
         router.post("/incidents/:number/merge", use: self.mergeForm)
         router.post("/incidents/:number/links", use: self.linkForm)
         router.post("/incidents/:number/notices/:notice/resend", use: self.resendForm)
+        router.post("/incidents/:number/held/:held/file") { request, context in try await self.heldForm(file: true, request: request, context: context) }
+        router.post("/incidents/:number/held/:held/discard") { request, context in try await self.heldForm(file: false, request: request, context: context) }
         router.post("/incidents/:number/split", use: self.splitForm)
     }
 
@@ -202,10 +204,15 @@ struct IncidentsPagesController {
         let shares = try await self.store.shares(incidentID: incident.id).map { share -> [String: Any] in
             ["id": share.id.uuidString, "peer": peerNames[share.peerID] ?? "?", "tlp": share.tlp.rawValue, "at": TimeFormat.minute(share.at), "actor": share.actor]
         }
+        // Held replies are for analysts: what an unknown sender wrote is not shown to viewers.
+        let held = user.role.includes(.analyst)
+            ? try await self.store.heldReplies(incidentID: incident.id).map { reply -> [String: Any] in
+                ["id": reply.id.uuidString, "sender": reply.sender, "subject": reply.subject, "text": reply.text, "received": TimeFormat.minute(reply.receivedAt)]
+            } : []
         let linked = try await self.store.linkedIncidents(incident.id).map { ["number": $0.number, "title": $0.title, "status": self.t("incident.status.\($0.status.rawValue)", context)] as [String: Any] }
         let summary = self.row(incident, names: names, now: now, context: context)
         let data: [String: Any] = [
-            "incident": summary, "timeline": timeline, "outbox": outbox, "hasOutbox": !outbox.isEmpty,
+            "incident": summary, "timeline": timeline, "outbox": outbox, "hasOutbox": !outbox.isEmpty, "held": held, "hasHeld": !held.isEmpty,
             "peers": peers.map { ["value": $0.id.uuidString, "label": "\($0.name) (≤ \($0.tlpCeiling.rawValue))"] }, "hasPeers": !peers.isEmpty,
             "shares": shares, "hasShares": !shares.isEmpty, "linked": linked, "hasLinked": !linked.isEmpty, "tasks": tasks, "hasTasks": !tasks.isEmpty, "events": events, "hasEvents": !events.isEmpty,
             "canAct": user.role.includes(.analyst),
@@ -314,6 +321,16 @@ struct IncidentsPagesController {
         try await self.act(request: request, context: context) { incident, user in
             guard let id = context.parameters.get("notice").flatMap(UUID.init(uuidString:)) else { throw IncidentError.notFound("notice") }
             try await self.incidents.resend(id, of: incident.id, by: user.username)
+        }
+    }
+
+    /// Files a held reply with its incident, or discards it.
+    func heldForm(file: Bool, request: Request, context: AppContext) async throws -> Response {
+        try await self.act(request: request, context: context) { incident, user in
+            guard let id = context.parameters.get("held").flatMap(UUID.init(uuidString:)),
+                try await self.store.heldReplies(incidentID: incident.id).contains(where: { $0.id == id })
+            else { throw IncidentError.notFound("held reply") }
+            try await self.incidents.decideHeldReply(id, file: file, by: user.username)
         }
     }
 

@@ -155,3 +155,17 @@ extension Migrations {
             "ALTER TABLE incident_timeline ADD COLUMN phrase_arguments TEXT",
         ])
 }
+
+extension Migrations {
+    /// Replies from addresses no notice went to wait here for an analyst.
+    static let heldReplies = Migration(
+        version: 11, name: "incidents: replies held for an analyst",
+        common: [
+            """
+            CREATE TABLE held_replies (
+                id TEXT PRIMARY KEY, incident_id TEXT NOT NULL REFERENCES incidents (id), sender TEXT NOT NULL, subject TEXT NOT NULL,
+                body TEXT NOT NULL, received_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX held_replies_incident ON held_replies (incident_id, received_at)",
+        ])
+}
