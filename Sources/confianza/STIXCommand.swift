@@ -82,6 +82,10 @@ struct STIXCommand: AsyncParsableCommand {
                         continue
                     }
                     let counts = try await store.upsertIndicators(read.indicators)
+                    try await store.appendAudit(
+                        AuditEvent(
+                            at: Date(), actor: nil, action: .indicatorsImported, target: self.source ?? (file as NSString).lastPathComponent, address: "cli",
+                            detail: "\(counts.added) added, \(counts.replaced) updated, \(counts.unchanged) unchanged, \(read.skipped) skipped"))
                     print("\(file): \(counts.added) indicators added, \(counts.replaced) updated, \(counts.unchanged) unchanged; \(read.skipped) other objects skipped")
                 }
             }

@@ -107,6 +107,28 @@ import Testing
         }
     }
 
+    /// Every change to the constituency is audited by the service, whoever makes it (issue 12, item 6);
+    /// a refused change leaves no entry.
+    @Test(arguments: TestBackend.available)
+    func constituencyEditsAreAudited(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let service = ConstituencyService(store: store)
+            let org = try await service.createOrganisation(OrganisationDraft(name: "Antel", sector: "telecom", country: "uy", kind: "public"), by: "ana", address: "192.0.2.1")
+            _ = try await service.updateOrganisation(id: org.id, OrganisationDraft(name: "Antel", sector: "telecom", country: "uy", kind: "public", tlpCeiling: "TLP:GREEN"), by: "ana")
+            let asset = try await service.addAsset(organisationID: org.id, kind: "asn", value: "AS64500", by: "ana")
+            await #expect(throws: ConstituencyError.self) { try await service.addAsset(organisationID: org.id, kind: "asn", value: "AS64500", by: "ana") }
+            let contact = try await service.addContact(organisationID: org.id, ContactDraft(name: "NOC", email: "noc@antel.example"), by: "ana")
+            _ = try await service.updateContact(id: contact.id, organisationID: org.id, ContactDraft(name: "NOC", email: "soc@antel.example"), by: "ana")
+            try await service.removeContact(id: contact.id, organisationID: org.id, by: "ana")
+            try await service.removeAsset(id: asset.id, organisationID: org.id, by: "ana")
+            try await service.deleteOrganisation(id: org.id)
+            let entries = try await store.auditEntries(limit: 20, before: nil).reversed().map(\.event)
+            #expect(entries.map(\.action) == [.organisationSaved, .organisationSaved, .assetAdded, .contactSaved, .contactSaved, .contactDeleted, .assetDeleted, .organisationDeleted])
+            #expect(entries.map(\.detail) == ["created", "tlpCeiling: TLP:AMBER -> TLP:GREEN", "asn AS64500", "noc@antel.example added", "soc@antel.example changed", "soc@antel.example", "asn AS64500", nil])
+            #expect(entries.first?.address == "192.0.2.1" && entries.last?.actor == nil, "the command line acts as nobody in particular")
+        }
+    }
+
     @Test(arguments: TestBackend.available)
     func anotherProcessChangesAreSeenAfterTheRefreshInterval(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { store in

@@ -67,6 +67,33 @@ import Testing
         #expect(contacts.map(\.policy) == batch.contacts.map(\.policy))
     }
 
+    /// A CSV export cannot carry a formula to a spreadsheet (issue 12, item 6): a cell starting with
+    /// `=`, `+`, `-`, `@`, a tab or a carriage return gets a `'` first, and reading the export back
+    /// gives the names and notes as they were.
+    @Test func theCSVExportGuardsFormulasAndReadsBackTheSame() throws {
+        let json = """
+            {"format": "confianza-constituency", "version": 1, "organisations": [
+              {"name": "=HYPERLINK(\\"http://evil.example\\",\\"click\\")", "sector": "finance", "country": "UY", "kind": "private",
+               "notes": "+1 555 0100", "contacts": [{"name": "@soc", "email": "soc@bank.example", "role": "security"}]},
+              {"name": "-Dash Co", "sector": "telecom", "country": "UY", "kind": "private", "notes": "\\tindented"}]}
+            """
+        let batch = try Self.read(json, .json)
+        let organisations = String(decoding: ConstituencyFile.exportCSV(.organisations, organisations: batch.organisations, contacts: [], assets: []), as: UTF8.self)
+        let contacts = String(decoding: ConstituencyFile.exportCSV(.contacts, organisations: batch.organisations, contacts: batch.contacts, assets: []), as: UTF8.self)
+        for line in (organisations + contacts).split(separator: "\r\n").dropFirst() {
+            for cell in line.split(separator: ",", omittingEmptySubsequences: false) {
+                let value = cell.hasPrefix("\"") ? cell.dropFirst() : cell[...]
+                #expect(!(value.first.map { "=+-@\t\r".contains($0) } ?? false), "\(line): a cell starts with a formula character")
+            }
+        }
+        let back = try ConstituencyFile.read(Array(organisations.utf8), format: .csv, existing: .init(), replace: false, now: Self.now)
+        #expect(Set(back.organisations.map(\.name)) == Set(batch.organisations.map(\.name)))
+        #expect(Set(back.organisations.map(\.notes)) == Set(batch.organisations.map(\.notes)) && back.organisations.contains { $0.notes == "+1 555 0100" })
+        let people = try ConstituencyFile.read(
+            Array(contacts.utf8), format: .csv, existing: .init(organisations: back.organisations), replace: false, now: Self.now)
+        #expect(people.contacts.map(\.name) == ["@soc"])
+    }
+
     @Test(arguments: [
         (#"{"organisations": [{"name": "X", "sector": "finance", "country": "UY", "kind": "public", "contry": "UY"}]}"#,
          "organisations[0].contry: unknown field (known: assets, contacts, country, kind, name, notes, sector, tlpCeiling)"),

@@ -122,6 +122,22 @@ import Testing
         }
     }
 
+    /// An indicator import is audited with who, from where and what it changed (item 6).
+    @Test func indicatorImportsAreAudited() async throws {
+        try await TestApp.run { client, dependencies in
+            let token = try await makeToken(dependencies, for: "ana")
+            let bundle = JSONValue.object(["type": .string("bundle"), "id": .string("bundle--00000000-0000-4000-8000-000000000001"),
+                                           "objects": .array([TAXIIConformanceTests.version(3, modified: "2024-05-01T00:00:00.000Z")])]).text
+            var headers = bearer(token)
+            headers[.contentType] = "application/json"
+            let response = try await client.execute(uri: "/api/v1/indicators/import?source=feed-x", method: .post, headers: headers, body: ByteBuffer(string: bundle))
+            #expect(response.status == .ok)
+            let entry = try #require(try await dependencies.store.auditEntries(limit: 1, before: nil).first?.event)
+            #expect(entry.action == .indicatorsImported && entry.actor == "ana" && entry.target == "feed-x")
+            #expect(entry.detail == "1 added, 0 updated, 0 unchanged, 0 skipped")
+        }
+    }
+
     /// The export takes the limits its OpenAPI description states (item 8): up to 100,000, not the
     /// list's 1,000.
     @Test func theExportTakesTheLimitItsDescriptionStates() async throws {

@@ -61,7 +61,7 @@ public final class ConstituencyService: Sendable {
         return organisation
     }
 
-    public func createOrganisation(_ draft: OrganisationDraft) async throws -> Organisation {
+    public func createOrganisation(_ draft: OrganisationDraft, by actor: String? = nil, address: String? = nil) async throws -> Organisation {
         let organisation = try draft.validated(createdAt: self.now())
         do {
             try await self.store.insertOrganisation(organisation)
@@ -69,10 +69,11 @@ public final class ConstituencyService: Sendable {
             throw ConstituencyError.duplicate("organisation '\(organisation.name)'")
         }
         try await self.rebuild()
+        try await self.audit(.organisationSaved, organisation.name, "created", by: actor, address: address)
         return organisation
     }
 
-    public func updateOrganisation(id: UUID, _ draft: OrganisationDraft) async throws -> Organisation {
+    public func updateOrganisation(id: UUID, _ draft: OrganisationDraft, by actor: String? = nil, address: String? = nil) async throws -> Organisation {
         let existing = try await self.organisation(id: id)
         let organisation = try draft.validated(id: id, createdAt: existing.createdAt, updatedAt: self.now())
         do {
@@ -83,17 +84,21 @@ public final class ConstituencyService: Sendable {
             throw ConstituencyError.notFound("organisation")
         }
         try await self.rebuild()
+        let changed = Self.changes(from: existing, to: organisation)
+        try await self.audit(.organisationSaved, organisation.name, changed.isEmpty ? "nothing changed" : changed, by: actor, address: address)
         return organisation
     }
 
-    public func deleteOrganisation(id: UUID) async throws {
+    public func deleteOrganisation(id: UUID, by actor: String? = nil, address: String? = nil) async throws {
+        let organisation = try await self.organisation(id: id)
         guard try await self.store.deleteOrganisation(id: id) else { throw ConstituencyError.notFound("organisation") }
         try await self.rebuild()
+        try await self.audit(.organisationDeleted, organisation.name, nil, by: actor, address: address)
     }
 
     // MARK: assets
 
-    public func addAsset(organisationID: UUID, kind: String, value: String, note: String = "") async throws -> OwnedAsset {
+    public func addAsset(organisationID: UUID, kind: String, value: String, note: String = "", by actor: String? = nil, address: String? = nil) async throws -> OwnedAsset {
         _ = try await self.organisation(id: organisationID)
         let parsedKind: Asset.Kind
         do { parsedKind = try Validation.enumValue(kind, Asset.Kind.self, field: "kind") }
@@ -106,17 +111,21 @@ public final class ConstituencyService: Sendable {
             throw ConstituencyError.duplicate(owned.asset.description)
         }
         try await self.rebuild()
+        try await self.audit(.assetAdded, try await self.organisation(id: organisationID).name, owned.asset.description, by: actor, address: address)
         return owned
     }
 
-    public func removeAsset(id: UUID, organisationID: UUID) async throws {
+    public func removeAsset(id: UUID, organisationID: UUID, by actor: String? = nil, address: String? = nil) async throws {
+        let owner = try await self.organisation(id: organisationID)
+        let asset = try await self.store.assets(organisationID: organisationID).first { $0.id == id }
         guard try await self.store.deleteAsset(id: id, organisationID: organisationID) else { throw ConstituencyError.notFound("asset") }
         try await self.rebuild()
+        try await self.audit(.assetDeleted, owner.name, asset?.asset.description, by: actor, address: address)
     }
 
     // MARK: contacts
 
-    public func addContact(organisationID: UUID, _ draft: ContactDraft) async throws -> Contact {
+    public func addContact(organisationID: UUID, _ draft: ContactDraft, by actor: String? = nil, address: String? = nil) async throws -> Contact {
         _ = try await self.organisation(id: organisationID)
         let contact = try draft.validated(organisationID: organisationID)
         do {
@@ -124,10 +133,11 @@ public final class ConstituencyService: Sendable {
         } catch StoreError.duplicate {
             throw ConstituencyError.duplicate("contact \(contact.email)")
         }
+        try await self.audit(.contactSaved, try await self.organisation(id: organisationID).name, "\(contact.email) added", by: actor, address: address)
         return contact
     }
 
-    public func updateContact(id: UUID, organisationID: UUID, _ draft: ContactDraft) async throws -> Contact {
+    public func updateContact(id: UUID, organisationID: UUID, _ draft: ContactDraft, by actor: String? = nil, address: String? = nil) async throws -> Contact {
         guard try await self.store.contacts(organisationID: organisationID).contains(where: { $0.id == id }) else {
             throw ConstituencyError.notFound("contact")
         }
@@ -137,11 +147,30 @@ public final class ConstituencyService: Sendable {
         } catch StoreError.duplicate {
             throw ConstituencyError.duplicate("contact \(contact.email)")
         }
+        try await self.audit(.contactSaved, try await self.organisation(id: organisationID).name, "\(contact.email) changed", by: actor, address: address)
         return contact
     }
 
-    public func removeContact(id: UUID, organisationID: UUID) async throws {
+    public func removeContact(id: UUID, organisationID: UUID, by actor: String? = nil, address: String? = nil) async throws {
+        let contact = try await self.store.contacts(organisationID: organisationID).first { $0.id == id }
         guard try await self.store.deleteContact(id: id, organisationID: organisationID) else { throw ConstituencyError.notFound("contact") }
+        try await self.audit(.contactDeleted, try await self.organisation(id: organisationID).name, contact?.email, by: actor, address: address)
+    }
+
+    // MARK: the audit log
+
+    /// Every change to the constituency is audited here, whoever makes it (pages, API, command line).
+    private func audit(_ action: AuditAction, _ target: String, _ detail: String?, by actor: String?, address: String?) async throws {
+        try await self.store.appendAudit(AuditEvent(at: self.now(), actor: actor, action: action, target: target, address: address, detail: detail))
+    }
+
+    /// The fields an edit changed, old and new.
+    static func changes(from old: Organisation, to new: Organisation) -> String {
+        let fields: [(String, (Organisation) -> String)] = [
+            ("name", \.name), ("sector", \.sector.rawValue), ("country", \.country), ("kind", \.kind.rawValue), ("tlpCeiling", \.tlpCeiling.rawValue),
+            ("notes", \.notes),
+        ]
+        return fields.compactMap { name, value in value(old) == value(new) ? nil : "\(name): \(value(old)) -> \(value(new))" }.joined(separator: "; ")
     }
 
     // MARK: import

@@ -188,56 +188,54 @@ struct ConstituencyAPIController {
     }
 
     @Sendable func create(request: Request, context: AppContext) async throws -> JSONResponse<OrganisationOut> {
-        _ = try context.requireRole(.analyst)
+        let user = try context.requireRole(.analyst)
         let input = try await JSONInput.decode(OrganisationIn.self, from: request, allowedFields: OrganisationIn.fields)
-        let organisation = try await self.constituency.createOrganisation(try input.draft(over: nil))
+        let organisation = try await self.constituency.createOrganisation(try input.draft(over: nil), by: user.username, address: context.address)
         return JSONResponse(status: .created, value: OrganisationOut(organisation, assets: [], contacts: []))
     }
 
     @Sendable func update(request: Request, context: AppContext) async throws -> JSONResponse<OrganisationOut> {
-        _ = try context.requireRole(.analyst)
+        let user = try context.requireRole(.analyst)
         let id = try ConstituencyPagesController.id(context, "id")
         let input = try await JSONInput.decode(OrganisationIn.self, from: request, allowedFields: OrganisationIn.fields)
         let existing = try await self.constituency.organisation(id: id)
-        return JSONResponse(value: OrganisationOut(try await self.constituency.updateOrganisation(id: id, try input.draft(over: OrganisationDraft(existing)))))
+        return JSONResponse(value: OrganisationOut(try await self.constituency.updateOrganisation(id: id, try input.draft(over: OrganisationDraft(existing)), by: user.username, address: context.address)))
     }
 
     @Sendable func delete(request: Request, context: AppContext) async throws -> Response {
         let user = try context.requireRole(.analyst)
         let id = try ConstituencyPagesController.id(context, "id")
-        let organisation = try await self.constituency.organisation(id: id)
-        try await self.constituency.deleteOrganisation(id: id)
-        try await self.constituency.store.appendAudit(
-            AuditEvent(at: Date(), actor: user.username, action: .organisationDeleted, target: organisation.name, address: context.address))
+        try await self.constituency.deleteOrganisation(id: id, by: user.username, address: context.address)
         return Response(status: .noContent)
     }
 
     // MARK: assets and contacts
 
     @Sendable func addAsset(request: Request, context: AppContext) async throws -> JSONResponse<AssetOut> {
-        _ = try context.requireRole(.analyst)
+        let user = try context.requireRole(.analyst)
         let id = try ConstituencyPagesController.id(context, "id")
         let input = try await JSONInput.decode(AssetIn.self, from: request, allowedFields: AssetIn.fields)
-        let owned = try await self.constituency.addAsset(organisationID: id, kind: input.kind, value: input.value, note: input.note ?? "")
+        let owned = try await self.constituency.addAsset(organisationID: id, kind: input.kind, value: input.value, note: input.note ?? "", by: user.username, address: context.address)
         return JSONResponse(status: .created, value: AssetOut(owned))
     }
 
     @Sendable func removeAsset(request: Request, context: AppContext) async throws -> Response {
-        _ = try context.requireRole(.analyst)
+        let user = try context.requireRole(.analyst)
         try await self.constituency.removeAsset(
-            id: try ConstituencyPagesController.id(context, "asset"), organisationID: try ConstituencyPagesController.id(context, "id"))
+            id: try ConstituencyPagesController.id(context, "asset"), organisationID: try ConstituencyPagesController.id(context, "id"), by: user.username,
+            address: context.address)
         return Response(status: .noContent)
     }
 
     @Sendable func addContact(request: Request, context: AppContext) async throws -> JSONResponse<ContactOut> {
-        _ = try context.requireRole(.analyst)
+        let user = try context.requireRole(.analyst)
         let id = try ConstituencyPagesController.id(context, "id")
         let input = try await JSONInput.decode(ContactIn.self, from: request, allowedFields: ContactIn.fields)
-        return JSONResponse(status: .created, value: ContactOut(try await self.constituency.addContact(organisationID: id, try input.draft(over: nil))))
+        return JSONResponse(status: .created, value: ContactOut(try await self.constituency.addContact(organisationID: id, try input.draft(over: nil), by: user.username, address: context.address)))
     }
 
     @Sendable func updateContact(request: Request, context: AppContext) async throws -> JSONResponse<ContactOut> {
-        _ = try context.requireRole(.analyst)
+        let user = try context.requireRole(.analyst)
         let id = try ConstituencyPagesController.id(context, "id")
         let contactID = try ConstituencyPagesController.id(context, "contact")
         let input = try await JSONInput.decode(ContactIn.self, from: request, allowedFields: ContactIn.fields)
@@ -246,13 +244,14 @@ struct ConstituencyAPIController {
         }
         let base = ContactDraft(contact)
         return JSONResponse(
-            value: ContactOut(try await self.constituency.updateContact(id: contactID, organisationID: id, try input.draft(over: base))))
+            value: ContactOut(try await self.constituency.updateContact(id: contactID, organisationID: id, try input.draft(over: base), by: user.username, address: context.address)))
     }
 
     @Sendable func removeContact(request: Request, context: AppContext) async throws -> Response {
-        _ = try context.requireRole(.analyst)
+        let user = try context.requireRole(.analyst)
         try await self.constituency.removeContact(
-            id: try ConstituencyPagesController.id(context, "contact"), organisationID: try ConstituencyPagesController.id(context, "id"))
+            id: try ConstituencyPagesController.id(context, "contact"), organisationID: try ConstituencyPagesController.id(context, "id"), by: user.username,
+            address: context.address)
         return Response(status: .noContent)
     }
 

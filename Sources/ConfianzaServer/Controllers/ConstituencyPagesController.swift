@@ -171,10 +171,10 @@ struct ConstituencyPagesController {
     }
 
     @Sendable func create(request: Request, context: AppContext) async throws -> Response {
-        _ = try context.requireRole(.analyst)
+        let user = try context.requireRole(.analyst)
         let draft = self.draft(from: context.form)
         do {
-            let organisation = try await self.constituency.createOrganisation(draft)
+            let organisation = try await self.constituency.createOrganisation(draft, by: user.username, address: context.address)
             return Response.redirect(to: "/constituency/\(organisation.id.uuidString)", type: .normal)
         } catch let error as ConstituencyError {
             return try self.renderForm(
@@ -192,12 +192,12 @@ struct ConstituencyPagesController {
     }
 
     @Sendable func update(request: Request, context: AppContext) async throws -> Response {
-        _ = try context.requireRole(.analyst)
+        let user = try context.requireRole(.analyst)
         let id = try Self.id(context, "id")
         let draft = self.draft(from: context.form)
         let path = "/constituency/\(id.uuidString)"
         do {
-            _ = try await self.constituency.updateOrganisation(id: id, draft)
+            _ = try await self.constituency.updateOrganisation(id: id, draft, by: user.username, address: context.address)
             return Response.redirect(to: path, type: .normal)
         } catch let error as ConstituencyError {
             if case .notFound = error { throw error }
@@ -210,22 +210,19 @@ struct ConstituencyPagesController {
     @Sendable func delete(request: Request, context: AppContext) async throws -> Response {
         let user = try context.requireRole(.analyst)
         let id = try Self.id(context, "id")
-        let organisation = try await self.constituency.organisation(id: id)
-        try await self.constituency.deleteOrganisation(id: id)
-        try await self.constituency.store.appendAudit(
-            AuditEvent(at: Date(), actor: user.username, action: .organisationDeleted, target: organisation.name, address: context.address))
+        try await self.constituency.deleteOrganisation(id: id, by: user.username, address: context.address)
         return Response.redirect(to: "/constituency", type: .normal)
     }
 
     // MARK: assets
 
     @Sendable func addAsset(request: Request, context: AppContext) async throws -> Response {
-        _ = try context.requireRole(.analyst)
+        let user = try context.requireRole(.analyst)
         let id = try Self.id(context, "id")
         let kind = context.form["kind"] ?? ""
         let value = context.form["value"] ?? ""
         do {
-            _ = try await self.constituency.addAsset(organisationID: id, kind: kind, value: value, note: context.form["note"] ?? "")
+            _ = try await self.constituency.addAsset(organisationID: id, kind: kind, value: value, note: context.form["note"] ?? "", by: user.username, address: context.address)
             return Response.redirect(to: "/constituency/\(id.uuidString)#assets", type: .normal)
         } catch let error as ConstituencyError {
             if case .notFound = error { throw error }
@@ -236,9 +233,9 @@ struct ConstituencyPagesController {
     }
 
     @Sendable func removeAsset(request: Request, context: AppContext) async throws -> Response {
-        _ = try context.requireRole(.analyst)
+        let user = try context.requireRole(.analyst)
         let id = try Self.id(context, "id")
-        try await self.constituency.removeAsset(id: try Self.id(context, "asset"), organisationID: id)
+        try await self.constituency.removeAsset(id: try Self.id(context, "asset"), organisationID: id, by: user.username, address: context.address)
         return Response.redirect(to: "/constituency/\(id.uuidString)#assets", type: .normal)
     }
 
@@ -279,11 +276,11 @@ struct ConstituencyPagesController {
     }
 
     @Sendable func addContact(request: Request, context: AppContext) async throws -> Response {
-        _ = try context.requireRole(.analyst)
+        let user = try context.requireRole(.analyst)
         let organisation = try await self.constituency.organisation(id: try Self.id(context, "id"))
         let draft = self.contactDraft(from: context.form)
         do {
-            _ = try await self.constituency.addContact(organisationID: organisation.id, draft)
+            _ = try await self.constituency.addContact(organisationID: organisation.id, draft, by: user.username, address: context.address)
             return Response.redirect(to: "/constituency/\(organisation.id.uuidString)#contacts", type: .normal)
         } catch let error as ConstituencyError {
             return try self.renderContactForm(
@@ -306,12 +303,12 @@ struct ConstituencyPagesController {
     }
 
     @Sendable func updateContact(request: Request, context: AppContext) async throws -> Response {
-        _ = try context.requireRole(.analyst)
+        let user = try context.requireRole(.analyst)
         let organisation = try await self.constituency.organisation(id: try Self.id(context, "id"))
         let contactID = try Self.id(context, "contact")
         let draft = self.contactDraft(from: context.form)
         do {
-            _ = try await self.constituency.updateContact(id: contactID, organisationID: organisation.id, draft)
+            _ = try await self.constituency.updateContact(id: contactID, organisationID: organisation.id, draft, by: user.username, address: context.address)
             return Response.redirect(to: "/constituency/\(organisation.id.uuidString)#contacts", type: .normal)
         } catch let error as ConstituencyError {
             if case .notFound = error { throw error }
@@ -323,9 +320,9 @@ struct ConstituencyPagesController {
     }
 
     @Sendable func removeContact(request: Request, context: AppContext) async throws -> Response {
-        _ = try context.requireRole(.analyst)
+        let user = try context.requireRole(.analyst)
         let id = try Self.id(context, "id")
-        try await self.constituency.removeContact(id: try Self.id(context, "contact"), organisationID: id)
+        try await self.constituency.removeContact(id: try Self.id(context, "contact"), organisationID: id, by: user.username, address: context.address)
         return Response.redirect(to: "/constituency/\(id.uuidString)#contacts", type: .normal)
     }
 

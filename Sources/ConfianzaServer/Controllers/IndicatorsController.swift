@@ -118,6 +118,10 @@ struct IndicatorsController {
             throw AppError.invalidFields([.init(field: error.path.isEmpty ? "body" : error.path, reason: error.reason)])
         }
         let counts = try await self.store.upsertIndicators(read.indicators)
+        try await self.store.appendAudit(
+            AuditEvent(
+                at: Date(), actor: user.username, action: .indicatorsImported, target: source, address: context.address,
+                detail: "\(counts.added) added, \(counts.replaced) updated, \(counts.unchanged) unchanged, \(read.skipped) skipped"))
         return JSONResponse(value: ImportOut(added: counts.added, updated: counts.replaced, unchanged: counts.unchanged, skipped: read.skipped))
     }
 }
