@@ -258,13 +258,16 @@ extension SQLStore {
         if let asn = query.asn { conditions.append("source_asn = \(bind: asn)") }
         if let since = query.since { conditions.append("last_seen >= \(bind: Millis(since))") }
         if let until = query.until { conditions.append("first_seen < \(bind: Millis(until))") }
+        if let after = query.after {
+            conditions.append("(last_seen < \(bind: Millis(after.lastSeen)) OR (last_seen = \(bind: Millis(after.lastSeen)) AND id < \(bind: after.id)))")
+        }
         var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.eventColumnList) FROM events"
         for (index, condition) in conditions.enumerated() {
             sql = sql + (index == 0 ? " WHERE " : " AND ") + condition
         }
         sql = sql + " ORDER BY last_seen DESC, id DESC LIMIT \(bind: max(0, min(query.limit, 10_000))) OFFSET \(bind: max(0, query.offset))"
         let finalSQL = sql
-        return try await self.withDatabase { db in try await db.raw(finalSQL).all().map(Self.decodeEvent) }
+        return try await self.withReading { db in try await db.raw(finalSQL).all().map(Self.decodeEvent) }
     }
 
     public func event(id: Int64) async throws -> StoredEvent? {

@@ -1,4 +1,5 @@
 import ConfianzaCore
+import ConfianzaFeeds
 import ConfianzaSTIX
 @testable import ConfianzaServer
 import ConfianzaStore
@@ -119,6 +120,30 @@ import Testing
             try await admin.get("/admin/users")
             _ = try await admin.post("/admin/users/vera/disable", [])
             #expect(try await client.execute(uri: "/taxii2/root/collections/", method: .get, headers: veraHeaders).status == .unauthorized)
+        }
+    }
+
+    /// The export streams a whole search, page after page of the database (item 8): 10,500 events, more
+    /// than one query of the list returns (10,000), each once, in the list's order.
+    @Test func theExportStreamsAWholeSearch() async throws {
+        try await TestApp.run { client, dependencies in
+            let lines = (0..<10_500).map { n in
+                #"{"source.ip":"10.\#(n / 62_500).\#(n / 250 % 250).\#(n % 250 + 1)","classification.type":"scanner","time.source":"2024-05-01T00:\#(String(format: "%02d", n / 60 % 60)):\#(String(format: "%02d", n % 60))+00:00"}"#
+            }.joined(separator: "\n") + "\n"
+            _ = try await dependencies.ingest.ingest(fileName: "many.jsonl", format: .intelmq, source: "test", open: { MemoryChunks(Array(lines.utf8)) })
+            let token = try await makeToken(dependencies, for: "ana")
+            let jsonl = try await client.execute(uri: "/api/v1/events/export", method: .get, headers: bearer(token))
+            #expect(jsonl.status == .ok)
+            let rows = String(buffer: jsonl.body).split(separator: "\n")
+            #expect(rows.count == 10_500 && Set(rows).count == 10_500)
+            let csv = try await client.execute(uri: "/api/v1/events/export?format=csv&limit=4001", method: .get, headers: bearer(token))
+            #expect(String(buffer: csv.body).split(separator: "\r\n").count == 4_002, "a header and 4,001 rows")
+            let listed = try await dependencies.store.events(matching: EventQuery(limit: 10_000)).map { $0.event["source.ip"]?.description ?? "" }
+            let exported = rows.compactMap { line -> String? in
+                guard case .object(let fields) = try? JSONReader.parse(String(line)), case .string(let ip)? = fields["source.ip"] else { return nil }
+                return ip
+            }
+            #expect(Array(exported.prefix(10_000)) == listed, "in the list's order")
         }
     }
 

@@ -17,6 +17,7 @@ extension EventQuery {
         if let asn = self.asn, event["source.asn"] != .integer(asn) { return false }
         if let since = self.since, stored.lastSeen < since { return false }
         if let until = self.until, stored.firstSeen >= until { return false }
+        if let after = self.after, !(stored.lastSeen < after.lastSeen || (stored.lastSeen == after.lastSeen && stored.id < after.id)) { return false }
         return true
     }
 }

@@ -183,6 +183,19 @@ extension EventStore {
     }
 }
 
+/// Where an event stands in a listing (newest sighting first, then highest id).
+public struct EventPosition: Sendable, Equatable {
+    public var lastSeen: Date
+    public var id: Int64
+
+    public init(lastSeen: Date, id: Int64) {
+        self.lastSeen = lastSeen
+        self.id = id
+    }
+
+    public init(_ event: StoredEvent) { self.init(lastSeen: event.lastSeen, id: event.id) }
+}
+
 /// Filters for listing events; `nil` means any.
 public struct EventQuery: Sendable, Equatable {
     public var feed: String?
@@ -199,6 +212,9 @@ public struct EventQuery: Sendable, Equatable {
     public var until: Date?
     public var limit: Int
     public var offset: Int
+    /// Only events listed after this one (newest first: an older sighting, or the same with a lower
+    /// id): a cursor that stays right while events are added, for reading a whole search in pages.
+    public var after: EventPosition?
 
     public init(
         feed: String? = nil, taxonomy: String? = nil, classificationType: String? = nil, severity: String? = nil, organisation: UUID? = nil,
