@@ -193,7 +193,10 @@ import Testing
             let events = try await store.latestEvents(limit: 10).map(\.id)
             #expect(events.count == 3)
             let service = IncidentService(store: store)
-            let incident = try await service.create(.init(title: "Botnet C2", type: "c2-server", severity: .high, tlp: .green), events: events, by: "ana")
+            let created = try await service.create(.init(title: "Botnet C2", type: "c2-server", severity: .high, tlp: .green), events: events, by: "ana")
+            #expect(created.tlp == .red, "raised to its strictest event")
+            // Lowered on purpose by an analyst: each event still keeps its own marking in what is shared.
+            let incident = try await service.setTLP(created.id, .green, by: "ana")
             let peer = try await service.savePeer(PeerDraft(name: "CERT.br", country: "BR", contact: "cert@cert.br", tlpCeiling: "TLP:RED"))
             let sharing = IncidentSharing(store: store, incidents: service, producer: "CERTuy")
             let green = try await sharing.share(incident, with: peer.id, tlp: .green, by: "ana", address: "192.0.2.9")
@@ -230,8 +233,12 @@ import Testing
                 name: "marked.jsonl")
             let events = try await store.latestEvents(limit: 10).map(\.id)
             let service = IncidentService(store: store)
-            let incident = try await service.create(
+            let created = try await service.create(
                 .init(title: "C2 traffic", type: "c2-server", severity: .high, tlp: .green, organisations: orgs), events: events, by: "ana")
+            #expect(created.tlp == .red, "the strictest of the events given raises the marking chosen")
+            #expect(try await service.notify(created.id, by: "ana", texts: TestTexts.catalogue).messages.isEmpty, "a RED incident goes to no AMBER organisation")
+            // An analyst lowers it on purpose: the RED event still stays out of every notice.
+            let incident = try await service.setTLP(created.id, .green, by: "ana")
             let plan = try await service.notify(incident.id, by: "ana", texts: TestTexts.catalogue)
             let hospital = try #require(plan.messages.first { $0.recipient == "it@hospital.example" })
             #expect(hospital.attachment.contains("198.51.100.10"))
@@ -260,6 +267,12 @@ import Testing
             #expect(raised.eventCount == 2)
             #expect(raised.tlp == .amberStrict)
             #expect(try await store.timeline(incidentID: incident.id).last?.detail == "TLP:GREEN → TLP:AMBER+STRICT (a stricter event joined)")
+            // Events added by hand raise it too.
+            let third = try await IncidentTests.ingest(
+                pipeline, [Self.marked("198.51.100.13", "TLP:RED", time: "2024-05-03T11:00:00+00:00")], name: "third.jsonl")
+            let red = try await store.events(matching: EventQuery(limit: 10)).filter { $0.runID == third.run }.map(\.id)
+            #expect(try await service.addEvents(red, to: incident.id, by: "ana") == 1)
+            #expect(try await store.incident(id: incident.id)?.tlp == .red)
         }
     }
 }

@@ -120,7 +120,21 @@ public struct IncidentService: Sendable {
         if let assignee = draft.assignee {
             entries.append(TimelineEntry(incidentID: incident.id, at: created, actor: actor, kind: .assignee, detail: assignee, phrase: Phrase("timeline.assigned", ["user": assignee])))
         }
-        return try await self.store.insertIncident(incident, events: events, timeline: entries)
+        let stored = try await self.store.insertIncident(incident, events: events, timeline: entries)
+        // A stricter event among those given raises the marking, as it does when one joins later.
+        guard let strictest = try await self.strictestTLP(of: events), strictest > stored.tlp else { return stored }
+        try await self.raiseTLP(stored.id, to: strictest, at: created)
+        return try await self.require(stored.id)
+    }
+
+    /// The strictest marking among these events, `nil` when none is marked.
+    func strictestTLP(of eventIDs: [Int64]) async throws -> TLP? {
+        var strictest: TLP?
+        for id in Set(eventIDs) {
+            guard let text = try await self.store.event(id: id)?.event["tlp"]?.description, let tlp = TLP(label: text) else { continue }
+            strictest = max(strictest ?? tlp, tlp)
+        }
+        return strictest
     }
 
     func require(_ id: UUID) async throws -> Incident {
@@ -367,9 +381,14 @@ public struct IncidentService: Sendable {
 
     /// Adds events (chosen in the events list) to an incident.
     public func addEvents(_ eventIDs: [Int64], to id: UUID, by actor: String) async throws -> Int {
-        _ = try await self.require(id)
-        return try await self.store.linkEvents(
-            eventIDs, to: id, timeline: TimelineEntry(incidentID: id, at: self.now(), actor: actor, kind: .events, detail: "events added", phrase: Phrase("timeline.events_added")))
+        let incident = try await self.require(id)
+        let at = self.now()
+        let added = try await self.store.linkEvents(
+            eventIDs, to: id, timeline: TimelineEntry(incidentID: id, at: at, actor: actor, kind: .events, detail: "events added", phrase: Phrase("timeline.events_added")))
+        if added > 0, let strictest = try await self.strictestTLP(of: eventIDs), strictest > incident.tlp {
+            try await self.raiseTLP(id, to: strictest, at: at)
+        }
+        return added
     }
 
     /// Hands a run's new events to incident handling: each event routed to an organisation joins the
