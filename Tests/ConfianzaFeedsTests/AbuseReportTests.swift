@@ -196,6 +196,20 @@ import Testing
         #expect(huge.rejected.map(\.reason) == ["the file is larger than 4096 bytes"])
     }
 
+    /// Found by the mail fuzzer (FUZZING.md, mail, finding 1): a mailbox that is one `From ` line with
+    /// nothing after it gave no record at all, so the file was read as empty. It is a cut-off mailbox:
+    /// said, with its line.
+    @Test func aFromLineWithNothingAfterItIsRejected() throws {
+        let found = try #require(Data(base64Encoded: "RnJvbSByZXBvcnRlckBpc0ZZLWF0aW9uLVJlc3VsdHM6IHJlY2VpdmVyLmV4YW1wbGU7cC5leGFtcGxlIE1vbiBGZWIgIDMgMDI6MTM6NDAgMjAyIHNwZj1mYWlsIHM="))
+        let (events, rejected) = Self.mail(Array(found))
+        #expect(events.isEmpty)
+        #expect(rejected.map(\.reason) == ["the message is empty: nothing follows its From line"] && rejected.map(\.line) == [1])
+        // Between two messages too; the next one is read.
+        let text = "From a@b Mon Jan  1 00:00:00 2025\n\nFrom r@isp.example Mon Feb  3 02:13:40 2025\n" + String(decoding: try Self.fixture("xarf-0.2-login-attack.eml"), as: UTF8.self)
+        let both = Self.mail(text)
+        #expect(both.rejected.map(\.line) == [1] && both.events.count == 1)
+    }
+
     @Test func aHugeMessageIsRejectedAndTheNextOneRead() throws {
         let big = "From x@y Mon Jan  1 00:00:00 2025\nFrom: a@b.example\n\n" + String(repeating: "spam ", count: 2000) + "\n\n"
         let text = big + "From r@isp.example Mon Feb  3 02:13:40 2025\n" + String(decoding: try Self.fixture("xarf-0.2-login-attack.eml"), as: UTF8.self)

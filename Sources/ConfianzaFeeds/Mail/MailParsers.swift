@@ -90,7 +90,13 @@ public struct MailReportParser: FeedParser {
         // Trailing blank lines (mbox separators) are not part of the message.
         var end = self.message.endIndex
         while end > 0, self.message[end - 1] == 10 || self.message[end - 1] == 13 { end -= 1 }
-        guard end > 0 else { return }
+        guard end > 0 else {
+            // A `From ` line with nothing after it: a cut-off mailbox, said rather than skipped.
+            if self.mbox == true {
+                emit(.rejected(Rejection(line: max(1, self.messageLine - 1), raw: "", reason: "the message is empty: nothing follows its From line")))
+            }
+            return
+        }
         let bytes = self.message[..<end]
         do {
             let event = try AbuseReports.event(message: bytes, line: self.messageLine, feedName: self.feedName, observedAt: self.observedAt)
