@@ -273,10 +273,18 @@ public final class SQLStore: Store, Sendable {
             let connection: SQLiteConnection
             do {
                 connection = try await SQLiteConnection.open(storage: .file(path: path), logger: self.logger)
+            } catch {
+                throw StoreError.unavailable("cannot open a reader on \(path): \(Self.describe(error))")
+            }
+            do {
                 _ = try await connection.query("PRAGMA query_only = ON")
                 _ = try await connection.query("PRAGMA busy_timeout = 5000")
                 _ = try await connection.query("PRAGMA cache_size = -16384")
             } catch {
+                // Set up half-way (a cancelled task, say): closed, not left to be dropped open.
+                let closing: EventLoopFuture<Void> = connection.close()
+                try? await closing.get()
+                if error is CancellationError { throw error }
                 throw StoreError.unavailable("cannot open a reader on \(path): \(Self.describe(error))")
             }
             // Two first reads at once may both open one: the spare is closed and a kept one used.
@@ -291,6 +299,13 @@ public final class SQLStore: Store, Sendable {
                 reader = existing
             } else {
                 reader = connection
+            }
+            // Kept after the store closed (``close()`` set the flag, then closed the readers it saw):
+            // closed here, since nobody else would.
+            if existing == nil, self.closed.withLock({ $0 }) {
+                let closing: EventLoopFuture<Void> = connection.close()
+                try? await closing.get()
+                throw StoreError.unavailable("the database \(path) is closed")
             }
         }
         guard let connection = reader else { throw StoreError.unavailable("no reader") }
