@@ -30,6 +30,26 @@ import Testing
         #expect(events.first?.1.json() == line)
     }
 
+    /// Found by the IntelMQ fuzzer (FUZZING.md, intelmq, finding 1): a time whose year has dozens of digits
+    /// got through Foundation's ISO 8601 reader as a date far outside 1–9999, and writing it crashed the
+    /// process. Such a time is refused with its line and field; years 1 to 9999 still read and write.
+    @Test func aTimeOutsideYearsOneTo9999IsRefusedNotACrash() throws {
+        let found = try #require(Data(base64Encoded: "eyJjcmEubmVzdGVkIjp7InAwIn0KCnsiZXh0cmEubmVzb3J0Ijo1MywidGltZS5vYnNlcnZhdGlvbiI6IjIwMjQ1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1NTU1LTAyLTAxVDA2OjAyOjExKzAwOjAwIiwidGltZS5zb3VyY2UiOiIyMDI0LTA1LTAxVDAwOjE0OjM0KzAwZjo0MzM6MDAifQoKYW1wbIAuY29tL2E/Yng="))
+        var parser = IntelMQParser(observedAt: Self.observed)
+        var rejected: [Rejection] = []
+        let collect: (ParsedRecord) -> Void = { if case .rejected(let rejection) = $0 { rejected.append(rejection) } }
+        parser.feed(Array(found), collect)
+        parser.finish(collect)
+        #expect(rejected.map(\.line) == [1, 3, 5])
+        let (_, refused) = Self.parse(#"{"source.ip":"192.0.2.1","time.source":"+123456-05-01T00:14:34Z"}"#)
+        #expect(refused.first?.reason.contains("time.source") == true)
+        for text in ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2024-05-01T00:14:34.250Z"] {
+            let date = try #require(EventTime.parse(text))
+            #expect(EventTime.format(date).hasPrefix(String(text.prefix(19))))
+        }
+        #expect(EventTime.format(Date(timeIntervalSince1970: -70_000_000_000)).hasPrefix("-0249"), "writing never traps, whatever the date")
+    }
+
     @Test func badLinesAreRejectedWithTheirLineAndTheRestIsRead() {
         let text = """
             {"source.ip":"192.0.2.1","classification.type":"phishing","raw":"eA=="}

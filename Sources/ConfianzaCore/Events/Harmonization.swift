@@ -135,14 +135,20 @@ public enum EventTime {
     public static func parse(_ text: String) -> Date? {
         if let date = Self.parseFast(Array(text.utf8)) { return date }
         var value = text.trimmingCharacters(in: .whitespaces)
+        guard value.utf8.count <= 64 else { return nil }
         if value.count == 10 { value += "T00:00:00Z" }
         let plain = ISO8601DateFormatter()
         plain.formatOptions = [.withInternetDateTime]
-        if let date = plain.date(from: value) { return date }
         let fractional = ISO8601DateFormatter()
         fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: value)
+        // Foundation's reader takes years of any length (and wraps the huge ones): only years 1 to 9999,
+        // which every format here writes with four digits, are times.
+        guard let date = plain.date(from: value) ?? fractional.date(from: value), Self.range.contains(date) else { return nil }
+        return date
     }
+
+    /// 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+    static let range = Date(timeIntervalSince1970: -62_135_596_800)...Date(timeIntervalSince1970: 253_402_300_799)
 
     /// The forms feeds use most, read without a formatter: `YYYY-MM-DD HH:MM:SS`, `YYYY-MM-DDTHH:MM:SSZ`
     /// and `…+HH:MM` / `…-HH:MM`.
@@ -206,7 +212,9 @@ public enum EventTime {
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let yearText = year < 1000 ? String(repeating: "0", count: 4 - "\(year)".count) + "\(year)" : "\(year)"
+        // Four digits, as ISO 8601 writes years 0 to 9999; others (which `parse` does not give) keep their sign and digits.
+        let digits = "\(abs(year))"
+        let yearText = (year < 0 ? "-" : "") + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
         return "\(yearText)-\(two(month))-\(two(day))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))+00:00"
     }
 }
