@@ -147,7 +147,9 @@ extension SQLStore {
 
     // MARK: objects
 
-    private static let objectColumns = ["date_added", "id", "type", "spec_version", "version", "version_text", "tlp_rank", "source_peer", "private_to", "json"]
+    private static let objectColumns = [
+        "date_added", "id", "type", "spec_version", "version", "version_text", "tlp_rank", "source_peer", "private_to", "is_latest", "json",
+    ]
 
     public func addSTIXObjects(_ records: [STIXObjectRecord], now: Date) async throws -> [STIXAddOutcome] {
         guard !records.isEmpty else { return [] }
@@ -161,6 +163,8 @@ extension SQLStore {
             // deleted every version of theirs leaves the id to whoever sends it next).
             var heldRank: [String: Int] = [:]
             var creator: [String: (dateAdded: Int64, source: String)] = [:]
+            // The newest version held in each line (`id|private_to`).
+            var newestHeld: [String: Int64] = [:]
             let ids = Array(Set(records.map(\.id)))
             for chunk in ids.chunked(500) {
                 let rows = try await db.raw(
@@ -172,8 +176,9 @@ extension SQLStore {
                     let source = try row.decode(column: "source_peer", as: String.self)
                     let dateAdded = try row.decode(column: "date_added", as: Int64.self)
                     heldRank["\(id)|\(version)|\(source)"] = try row.decode(column: "tlp_rank", as: Int.self)
-                    let shared = try row.decode(column: "private_to", as: String.self).isEmpty
-                    if shared, creator[id].map({ dateAdded < $0.dateAdded }) ?? true { creator[id] = (dateAdded, source) }
+                    let owner = try row.decode(column: "private_to", as: String.self)
+                    if owner.isEmpty, creator[id].map({ dateAdded < $0.dateAdded }) ?? true { creator[id] = (dateAdded, source) }
+                    newestHeld["\(id)|\(owner)"] = max(newestHeld["\(id)|\(owner)"] ?? .min, version)
                 }
             }
             var outcomes: [STIXAddOutcome] = []
@@ -181,6 +186,7 @@ extension SQLStore {
             // New rows by key, so that one sent again in the same envelope under a looser marking
             // replaces its row in constant time: re-posting many objects stays linear.
             var fresh: [String: STIXObjectRecord] = [:]
+            var newest = newestHeld
             for var record in records {
                 let source = Self.sourceKey(record.sourcePeer)
                 let key = "\(record.id)|\(record.version)|\(source)"
@@ -197,6 +203,8 @@ extension SQLStore {
                 let first = creator[record.id]?.source ?? source
                 if creator[record.id] == nil { creator[record.id] = (next, source) }
                 record.privateTo = source.isEmpty || source == first ? nil : record.sourcePeer
+                let line = "\(record.id)|\(Self.sourceKey(record.privateTo))"
+                newest[line] = max(newest[line] ?? .min, record.version)
                 heldRank[key] = record.tlp.rank
                 record.dateAdded = next
                 next += 1
@@ -206,13 +214,24 @@ extension SQLStore {
             for (id, version, source) in relaxed {
                 try await db.raw("DELETE FROM stix_objects WHERE id = \(bind: id) AND version = \(bind: version) AND source_peer = \(bind: source)").run()
             }
+            // Older versions of a line stop being its newest.
+            for (line, version) in newest where (newestHeld[line].map { $0 < version } ?? false) {
+                let parts = line.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+                try await db.raw(
+                    """
+                    UPDATE stix_objects SET is_latest = 0
+                    WHERE id = \(bind: String(parts[0])) AND private_to = \(bind: String(parts[1])) AND version < \(bind: version)
+                    """
+                ).run()
+            }
             for chunk in fresh.values.sorted(by: { $0.dateAdded < $1.dateAdded }).chunked(400) {
                 try await self.insertRows(
                     into: "stix_objects", columns: Self.objectColumns,
                     rows: chunk.map { r in
                         [
                             .integer(r.dateAdded), .text(r.id), .text(r.type), .text(r.specVersion), .integer(r.version), .text(r.versionText),
-                            .integer(Int64(r.tlp.rank)), .text(Self.sourceKey(r.sourcePeer)), .text(Self.sourceKey(r.privateTo)), .text(r.json),
+                            .integer(Int64(r.tlp.rank)), .text(Self.sourceKey(r.sourcePeer)), .text(Self.sourceKey(r.privateTo)),
+                            .integer(r.version == newest["\(r.id)|\(Self.sourceKey(r.privateTo))"] ? 1 : 0), .text(r.json),
                         ]
                     }, db: db)
             }
@@ -269,9 +288,12 @@ extension SQLStore {
     private static func versionCondition(_ rule: STIXVersionMatch, visibility: STIXVisibility, into sql: inout SQLText) {
         switch rule {
         case .last, .first:
+            // The newest of its line, when the reader sees it, is the newest the reader sees: only older
+            // versions (few) need the look for a newer one the reader may see.
+            if rule == .last { sql.add("(o.is_latest = 1 OR ") }
             sql.add("NOT EXISTS (SELECT 1 FROM stix_objects n WHERE n.id = o.id AND n.private_to = o.private_to AND n.version \(rule == .last ? ">" : "<") o.version AND ")
             Self.where(visibility, alias: "n", into: &sql)
-            sql.add(")")
+            sql.add(rule == .last ? "))" : ")")
         case .all: sql.add("1 = 1")
         case .at(let versions):
             // An object without a version (a cyber-observable) is named by when it was added, as the
@@ -302,6 +324,16 @@ extension SQLStore {
                 (specVersions?.contains(record.specVersion) ?? true) && (sentBy.map { record.sourcePeer == $0 } ?? true)
             }
             for record in chosen { try await db.raw("DELETE FROM stix_objects WHERE date_added = \(bind: record.dateAdded)").run() }
+            if !chosen.isEmpty {
+                // What remains of each line: its newest is the newest again.
+                try await db.raw(
+                    """
+                    UPDATE stix_objects SET is_latest = CASE WHEN version = (
+                        SELECT MAX(v.version) FROM stix_objects v WHERE v.id = stix_objects.id AND v.private_to = stix_objects.private_to) THEN 1 ELSE 0 END
+                    WHERE id = \(bind: id)
+                    """
+                ).run()
+            }
             return chosen.count
         }
     }

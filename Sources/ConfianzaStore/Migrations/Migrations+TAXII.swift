@@ -56,9 +56,9 @@ extension Migrations {
 
 extension Migrations {
     /// Versions belong to their source. A peer's version of an object another source put here first
-    /// becomes the sender's own copy (`private_to`), which only the sender reads; "latest" is worked out
-    /// per reader when asked, so the stored flag goes. Rows already held are sorted the same way: the
-    /// source of an id's first row is its creator.
+    /// becomes the sender's own copy (`private_to`), which only the sender reads. `is_latest` now means
+    /// the newest of its line (the shared one, or one sender's own copies). Rows already held are sorted
+    /// the same way: the source of an id's first row is its creator.
     static let taxiiLineage = Migration(
         version: 8, name: "TAXII: versions belong to their source (a peer's copy of another's object is its own)",
         common: [
@@ -67,7 +67,10 @@ extension Migrations {
             UPDATE stix_objects SET private_to = source_peer
             WHERE source_peer <> '' AND source_peer <> (SELECT f.source_peer FROM stix_objects f WHERE f.id = stix_objects.id ORDER BY f.date_added LIMIT 1)
             """,
-            "ALTER TABLE stix_objects DROP COLUMN is_latest",
             "CREATE INDEX stix_objects_lineage ON stix_objects (id, private_to, version)",
+            """
+            UPDATE stix_objects SET is_latest = CASE WHEN version = (
+                SELECT MAX(v.version) FROM stix_objects v WHERE v.id = stix_objects.id AND v.private_to = stix_objects.private_to) THEN 1 ELSE 0 END
+            """,
         ])
 }
