@@ -215,3 +215,31 @@ def test_quarantined_rows_are_read_again_once_a_site_mapping_knows_the_report(tm
     broken.write_text('{"reports": {"x": {"feed": "X", "constant": {}, "required": {"ip": "source.nope"}, "optional": {}, "severity": "low"}}}')
     refused = run_cli("quarantine", "reprocess", summary["run"], "--shadowserver-mapping", str(broken), "--database", sqlite_db)
     assert refused.returncode != 0 and "'source.nope' is not a harmonization key" in refused.stderr
+
+
+def test_events_export_writes_a_whole_search_for_scripts(tmp_path, sqlite_db):
+    """`confianza events export`: the API export's filters and formats from the command line, streamed
+    a page of the database at a time (issue 13's bridge into IntelMQ and n6; built on issue 12's
+    streaming export)."""
+    report = tmp_path / "2024-05-01-scan_dns-uy.csv"
+    big_report(report, 4500)
+    ingest(sqlite_db, report)
+    with sqlite3.connect(sqlite_db) as db:
+        stored = db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    lines = run_cli("events", "export", "--database", sqlite_db)
+    assert lines.returncode == 0, lines.stderr
+    events = [json.loads(line) for line in lines.stdout.splitlines()]
+    assert len(events) == stored and len(set(lines.stdout.splitlines())) == stored, "every event once"
+    assert all(e["classification.type"] == "vulnerable-system" and "extra.confianza_count" in e for e in events)
+    out = tmp_path / "some.csv"
+    some = run_cli("events", "export", "--format", "csv", "--ip", "198.51.100.0/28", "--limit", "20", "--out", str(out), "--database", sqlite_db)
+    assert some.returncode == 0 and "events written to" in some.stdout, some.stderr
+    rows = out.read_text().splitlines()
+    assert rows[0].startswith("time.source,feed.name") and 1 < len(rows) <= 21
+    assert all("198.51.100." in row for row in rows[1:])
+    stix = run_cli("events", "export", "--format", "stix", "--limit", "5", "--ceiling", "TLP:GREEN", "--database", sqlite_db)
+    assert stix.returncode == 0 and json.loads(stix.stdout)["type"] == "bundle"
+    for args, message in ((["--ip", "not-an-ip"], "--ip: ip must be an address or a network"), (["--type", "nonsense"], "--type: type 'nonsense'"),
+                          (["--from", "2024-13-01"], "--from: from must be a day")):
+        bad = run_cli("events", "export", *args, "--database", sqlite_db)
+        assert bad.returncode != 0 and message in bad.stderr and len(bad.stderr.strip().splitlines()) == 1, bad.stderr

@@ -55,71 +55,15 @@ enum FeedRequests {
         return id
     }
 
-    /// The events filters of a request; `limit` may go up to `maximumLimit` (1,000 for lists, 100,000 for the export).
+    /// The events filters of a request (``EventQuery/parse(_:maximumLimit:)``); `limit` may go up to
+    /// `maximumLimit` (1,000 for lists, 100,000 for the export).
     static func query(_ request: Request, maximumLimit: Int = 1000) throws(AppError) -> EventQuery {
         let parameters = request.uri.queryParameters
-        func value(_ name: String) -> String? {
-            parameters[Substring(name)].map { String($0).trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        do {
+            return try EventQuery.parse({ parameters[Substring($0)].map(String.init) }, maximumLimit: maximumLimit)
+        } catch {
+            throw .badRequest(error.reason, field: error.field)
         }
-        var query = EventQuery(feed: value("feed"), severity: value("severity"))
-        if let taxonomy = value("taxonomy") {
-            guard let canonical = Taxonomy.canonicalTaxonomy(taxonomy) else {
-                throw .badRequest("taxonomy '\(taxonomy)' is not an RSIT taxonomy", field: "taxonomy")
-            }
-            query.taxonomy = canonical
-        }
-        if let type = value("type") {
-            guard let canonical = Taxonomy.canonicalType(type) else { throw .badRequest("type '\(type)' is not an RSIT classification type", field: "type") }
-            query.classificationType = canonical
-        }
-        if let severity = query.severity, Severity(rawValue: severity) == nil {
-            throw .badRequest("severity must be one of critical, high, medium, low, info", field: "severity")
-        }
-        if let ip = value("ip") {
-            do { query.network = try IPPrefix(ip) } catch {
-                throw .badRequest("ip must be an address or a network such as 192.0.2.0/24: \(error.description)", field: "ip")
-            }
-        }
-        if let asn = value("asn") {
-            let digits = asn.uppercased().hasPrefix("AS") ? String(asn.dropFirst(2)) : asn
-            guard let number = Int64(digits), (1...4_294_967_295).contains(number) else {
-                throw .badRequest("asn must be an AS number such as 64500 or AS64500", field: "asn")
-            }
-            query.asn = number
-        }
-        query.since = try Self.time(value("from"), field: "from", endOfDay: false)
-        query.until = try Self.time(value("to"), field: "to", endOfDay: true)
-        if let since = query.since, let until = query.until, since >= until {
-            throw .badRequest("from must be before to", field: "from")
-        }
-        if let organisation = value("organisation") {
-            guard let id = UUID(uuidString: organisation) else { throw .badRequest("organisation must be an organisation's id", field: "organisation") }
-            query.organisation = id
-        }
-        if let limit = value("limit") {
-            guard let number = Int(limit), (1...maximumLimit).contains(number) else {
-                throw .badRequest("limit must be from 1 to \(maximumLimit)", field: "limit")
-            }
-            query.limit = number
-        }
-        if let offset = value("offset") {
-            guard let number = Int(offset), number >= 0 else { throw .badRequest("offset must be 0 or more", field: "offset") }
-            query.offset = number
-        }
-        return query
-    }
-
-    /// A day (`2024-05-01`, as date inputs send it) or a time (ISO 8601). A day given as the end of a
-    /// range includes the whole day.
-    static func time(_ text: String?, field: String, endOfDay: Bool) throws(AppError) -> Date? {
-        guard let text else { return nil }
-        if text.utf8.count == 10, let day = EventTime.parse(text + " 00:00:00") {
-            return endOfDay ? day.addingTimeInterval(86400) : day
-        }
-        guard let time = EventTime.parse(text) else {
-            throw .badRequest("\(field) must be a day (2024-05-01) or a time (2024-05-01T10:00:00Z)", field: field)
-        }
-        return time
     }
 
     static func eventID(_ context: AppContext) throws -> Int64 {

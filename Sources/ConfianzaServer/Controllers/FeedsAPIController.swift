@@ -154,76 +154,29 @@ struct FeedsAPIController {
         return JSONResponse(value: try await self.store.events(matching: try FeedRequests.query(request)).map(EventOut.init))
     }
 
-    static let exportColumns = [
-        "time.source", "feed.name", "classification.taxonomy", "classification.type", "classification.identifier", "source.ip", "source.port",
-        "source.asn", "source.fqdn", "destination.ip", "destination.port", "malware.name", "severity", "tlp",
-    ]
-
-    /// Events as IntelMQ JSON lines (every field; `extra.confianza_*` carries count and routing) or as
-    /// CSV, with the same filters as the list (up to 100,000 events).
-    /// How many events the export reads from the database at a time.
-    static let exportPage = 2_000
-
-    /// A whole search, up to `limit` (100,000 unless given), streamed as it is read: the database is read
-    /// in pages of ``exportPage`` by position (not offset), so memory stays small and the answer is
-    /// consistent while events arrive.
+    /// A whole search, up to `limit` (100,000 unless given), streamed as it is read (``EventsExport``): the
+    /// database is read in pages by position, so memory stays small and the answer is consistent while
+    /// events arrive. The first page is read before answering, so that a database error is a clear
+    /// error, not a cut-off file.
     @Sendable func export(request: Request, context: AppContext) async throws -> Response {
         _ = try context.requireUser()
         let parameters = request.uri.queryParameters
         var query = try FeedRequests.query(request, maximumLimit: 100_000)
         if parameters["limit"] == nil { query.limit = 100_000 }
-        let format = parameters["format"].map(String.init) ?? "jsonl"
-        if format == "stix" { return try await FeedRequests.stix(query: query, request: request, store: self.store, producer: self.producer) }
-        guard format == "jsonl" || format == "csv" else { throw AppError.badRequest("format must be jsonl, csv or stix", field: "format") }
-        let total = query.limit
+        let name = parameters["format"].map(String.init) ?? "jsonl"
+        if name == "stix" { return try await FeedRequests.stix(query: query, request: request, store: self.store, producer: self.producer) }
+        guard let format = EventsExport.Format(rawValue: name) else { throw AppError.badRequest("format must be jsonl, csv or stix", field: "format") }
         var first = query
-        first.limit = min(total, Self.exportPage)
-        // The first page is read before answering, so that a database error is a clear error, not a cut-off file.
+        first.limit = min(query.limit, EventsExport.pageSize)
         let opening = try await self.store.events(matching: first)
         let store = self.store
         let search = query
-        let pageSize = first.limit
-        let csv = format == "csv"
         let body = ResponseBody { writer in
-            var buffer = ByteBuffer()
-            if csv {
-                buffer.writeString((Self.exportColumns + ["count", "first_seen", "last_seen", "organisations"]).joined(separator: ",") + "\r\n")
-            }
-            var page = opening
-            var written = 0
-            var next = search
-            next.offset = 0
-            while !page.isEmpty {
-                for stored in page { Self.write(stored, csv: csv, into: &buffer) }
-                written += page.count
-                try await writer.write(buffer)
-                buffer.clear()
-                guard written < total, page.count == pageSize, let last = page.last else { break }
-                next.after = EventPosition(last)
-                next.limit = min(total - written, Self.exportPage)
-                page = try await store.events(matching: next)
-            }
-            if buffer.readableBytes > 0 { try await writer.write(buffer) }
+            try await EventsExport.write(search, format, from: store, first: opening) { text in try await writer.write(ByteBuffer(string: text)) }
             try await writer.finish(nil)
         }
-        let type = csv ? "text/csv; charset=utf-8" : "application/x-ndjson"
-        return Response(status: .ok, headers: [.contentType: type, .contentDisposition: "attachment; filename=\"events.\(format)\""], body: body)
-    }
-
-    static func write(_ stored: StoredEvent, csv: Bool, into buffer: inout ByteBuffer) {
-        if csv {
-            let values = Self.exportColumns.map { stored.event[$0]?.description ?? "" }
-                + ["\(stored.count)", TimeFormat.iso(stored.firstSeen), TimeFormat.iso(stored.lastSeen), stored.organisations.map(\.uuidString).joined(separator: " ")]
-            buffer.writeString(values.map(FeedRequests.csvField).joined(separator: ",") + "\r\n")
-            return
-        }
-        var event = stored.event
-        try? event.set("extra.confianza_count", .integer(Int64(stored.count)))
-        if !stored.organisations.isEmpty {
-            try? event.set("extra.confianza_organisations", .string(stored.organisations.map(\.uuidString).joined(separator: ",")))
-        }
-        buffer.writeString(event.json())
-        buffer.writeInteger(UInt8(10))
+        let type = format == .csv ? "text/csv; charset=utf-8" : "application/x-ndjson"
+        return Response(status: .ok, headers: [.contentType: type, .contentDisposition: "attachment; filename=\"events.\(name)\""], body: body)
     }
 
     @Sendable func apiEvent(request: Request, context: AppContext) async throws -> JSONResponse<EventOut> {
