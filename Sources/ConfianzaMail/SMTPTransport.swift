@@ -92,12 +92,7 @@ public struct SMTPTransport: MailTransport {
     }
 
     /// `Name <a@b>` → `a@b`.
-    static func address(_ text: String) -> String {
-        if let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close {
-            return String(text[text.index(after: open)..<close])
-        }
-        return text.trimmingCharacters(in: .whitespaces)
-    }
+    static func address(_ text: String) -> String { MailAddress.bare(text) }
 
     /// CRLF line ends, and a leading "." doubled (RFC 5321 §4.5.2); ends with CRLF.
     static func dotStuffed(_ data: String) -> String {

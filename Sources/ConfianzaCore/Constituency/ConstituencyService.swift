@@ -84,8 +84,7 @@ public final class ConstituencyService: Sendable {
             throw ConstituencyError.notFound("organisation")
         }
         try await self.rebuild()
-        let changed = Self.changes(from: existing, to: organisation)
-        try await self.audit(.organisationSaved, organisation.name, changed.isEmpty ? "nothing changed" : changed, by: actor, address: address)
+        try await self.audit(.organisationSaved, organisation.name, Self.changes(from: existing, to: organisation), by: actor, address: address)
         return organisation
     }
 
@@ -99,7 +98,7 @@ public final class ConstituencyService: Sendable {
     // MARK: assets
 
     public func addAsset(organisationID: UUID, kind: String, value: String, note: String = "", by actor: String? = nil, address: String? = nil) async throws -> OwnedAsset {
-        _ = try await self.organisation(id: organisationID)
+        let owner = try await self.organisation(id: organisationID)
         let parsedKind: Asset.Kind
         do { parsedKind = try Validation.enumValue(kind, Asset.Kind.self, field: "kind") }
         let owned = OwnedAsset(
@@ -111,7 +110,7 @@ public final class ConstituencyService: Sendable {
             throw ConstituencyError.duplicate(owned.asset.description)
         }
         try await self.rebuild()
-        try await self.audit(.assetAdded, try await self.organisation(id: organisationID).name, owned.asset.description, by: actor, address: address)
+        try await self.audit(.assetAdded, owner.name, owned.asset.description, by: actor, address: address)
         return owned
     }
 
@@ -126,18 +125,19 @@ public final class ConstituencyService: Sendable {
     // MARK: contacts
 
     public func addContact(organisationID: UUID, _ draft: ContactDraft, by actor: String? = nil, address: String? = nil) async throws -> Contact {
-        _ = try await self.organisation(id: organisationID)
+        let owner = try await self.organisation(id: organisationID)
         let contact = try draft.validated(organisationID: organisationID)
         do {
             try await self.store.insertContact(contact)
         } catch StoreError.duplicate {
             throw ConstituencyError.duplicate("contact \(contact.email)")
         }
-        try await self.audit(.contactSaved, try await self.organisation(id: organisationID).name, "\(contact.email) added", by: actor, address: address)
+        try await self.audit(.contactSaved, owner.name, "\(contact.email) added", by: actor, address: address)
         return contact
     }
 
     public func updateContact(id: UUID, organisationID: UUID, _ draft: ContactDraft, by actor: String? = nil, address: String? = nil) async throws -> Contact {
+        let owner = try await self.organisation(id: organisationID)
         guard try await self.store.contacts(organisationID: organisationID).contains(where: { $0.id == id }) else {
             throw ConstituencyError.notFound("contact")
         }
@@ -147,14 +147,15 @@ public final class ConstituencyService: Sendable {
         } catch StoreError.duplicate {
             throw ConstituencyError.duplicate("contact \(contact.email)")
         }
-        try await self.audit(.contactSaved, try await self.organisation(id: organisationID).name, "\(contact.email) changed", by: actor, address: address)
+        try await self.audit(.contactSaved, owner.name, "\(contact.email) changed", by: actor, address: address)
         return contact
     }
 
     public func removeContact(id: UUID, organisationID: UUID, by actor: String? = nil, address: String? = nil) async throws {
+        let owner = try await self.organisation(id: organisationID)
         let contact = try await self.store.contacts(organisationID: organisationID).first { $0.id == id }
         guard try await self.store.deleteContact(id: id, organisationID: organisationID) else { throw ConstituencyError.notFound("contact") }
-        try await self.audit(.contactDeleted, try await self.organisation(id: organisationID).name, contact?.email, by: actor, address: address)
+        try await self.audit(.contactDeleted, owner.name, contact?.email, by: actor, address: address)
     }
 
     // MARK: the audit log
@@ -166,11 +167,12 @@ public final class ConstituencyService: Sendable {
 
     /// The fields an edit changed, old and new.
     static func changes(from old: Organisation, to new: Organisation) -> String {
-        let fields: [(String, (Organisation) -> String)] = [
-            ("name", \.name), ("sector", \.sector.rawValue), ("country", \.country), ("kind", \.kind.rawValue), ("tlpCeiling", \.tlpCeiling.rawValue),
-            ("notes", \.notes),
-        ]
-        return fields.compactMap { name, value in value(old) == value(new) ? nil : "\(name): \(value(old)) -> \(value(new))" }.joined(separator: "; ")
+        AuditDiff.changes(
+            from: old, to: new,
+            [
+                ("name", \.name), ("sector", \.sector.rawValue), ("country", \.country), ("kind", \.kind.rawValue), ("tlpCeiling", \.tlpCeiling.rawValue),
+                ("notes", \.notes),
+            ])
     }
 
     // MARK: import

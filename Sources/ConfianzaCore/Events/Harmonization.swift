@@ -189,6 +189,12 @@ public enum EventTime {
         return Date(timeIntervalSince1970: TimeInterval(days * 86400 + hour * 3600 + minute * 60 + second - offset))
     }
 
+    /// A year outside 1000–9999 with at least four digits and its sign (rare: kept off the common path).
+    static func padded(_ year: Int64) -> String {
+        let digits = "\(abs(year))"
+        return (year < 0 ? "-" : "") + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
     static func daysInMonth(_ year: Int, _ month: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
@@ -213,8 +219,7 @@ public enum EventTime {
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
         // Four digits, as ISO 8601 writes years 0 to 9999; others (which `parse` does not give) keep their sign and digits.
-        let digits = "\(abs(year))"
-        let yearText = (year < 0 ? "-" : "") + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+        let yearText = (1000...9999).contains(year) ? "\(year)" : Self.padded(year)
         return "\(yearText)-\(two(month))-\(two(day))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))+00:00"
     }
 }

@@ -19,14 +19,8 @@ public struct HeldReply: Sendable, Equatable, Identifiable {
         self.receivedAt = receivedAt
     }
 
-    /// The bare address of a `From` header (`Name <a@b>` → `a@b`), lower-cased.
-    public static func address(_ from: String) -> String {
-        var text = from
-        if let open = text.lastIndex(of: "<"), let close = text[open...].firstIndex(of: ">") {
-            text = String(text[text.index(after: open)..<close])
-        }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-    }
+    /// The bare address of a `From` header (`Name <a@b>` → `a@b`), lower-cased, to compare.
+    public static func address(_ from: String) -> String { MailAddress.bare(from).lowercased() }
 }
 
 /// What became of a reply: filed with its incident, or held for an analyst.

@@ -141,24 +141,16 @@ extension IncidentService {
         return peer
     }
 
-    /// What the audit log says of a peer saved: its rights-bearing fields, old and new.
+    /// What the audit log says of a peer saved: its rights-bearing fields, old and new; of the credential
+    /// only that it was set or removed.
     static func peerChanges(from old: Peer?, to new: Peer) -> String {
-        let fields: [(String, (Peer) -> String)] = [
-            ("name", \.name), ("country", \.country), ("contact", \.contact), ("tlpCeiling", \.tlpCeiling.rawValue), ("taxiiURL", { $0.taxiiURL ?? "" }),
-            ("taxiiCollection", { $0.taxiiCollection ?? "" }), ("taxiiUsername", { $0.taxiiUsername ?? "" }),
-        ]
-        var parts: [String] = []
-        for (name, value) in fields {
-            let after = value(new)
-            if let old {
-                let before = value(old)
-                if before != after { parts.append("\(name): \(before.isEmpty ? "(none)" : before) -> \(after.isEmpty ? "(none)" : after)") }
-            } else if !after.isEmpty {
-                parts.append("\(name): \(after)")
-            }
-        }
-        if old?.taxiiSecret != new.taxiiSecret { parts.append(new.taxiiSecret == nil ? "credential removed" : "credential set") }
-        return parts.isEmpty ? "nothing changed" : parts.joined(separator: "; ")
+        let credential = old?.taxiiSecret == new.taxiiSecret ? [] : [new.taxiiSecret == nil ? "credential removed" : "credential set"]
+        return AuditDiff.changes(
+            from: old, to: new,
+            [
+                ("name", \.name), ("country", \.country), ("contact", \.contact), ("tlpCeiling", \.tlpCeiling.rawValue), ("taxiiURL", { $0.taxiiURL ?? "" }),
+                ("taxiiCollection", { $0.taxiiCollection ?? "" }), ("taxiiUsername", { $0.taxiiUsername ?? "" }),
+            ], also: credential)
     }
 
     /// Records that the incident was shared with a peer at a marking: never above the incident's own

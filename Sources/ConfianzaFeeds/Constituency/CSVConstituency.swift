@@ -40,7 +40,7 @@ enum CSVConstituency {
                 throw ConstituencyFileError(
                     line: record.line, reason: "expected \(columns.count) fields as in the header, found \(record.fields.count)")
             }
-            let row = Dictionary(uniqueKeysWithValues: zip(columns, record.fields.map(Self.unguard)))
+            let row = Dictionary(uniqueKeysWithValues: zip(columns, record.fields.map(SpreadsheetCell.unguarded)))
             func value(_ column: String) -> String { row[column] ?? "" }
             func fail(_ error: ConstituencyError) -> ConstituencyFileError {
                 switch error {
@@ -140,22 +140,7 @@ enum CSVConstituency {
                 }
             }.sorted { $0.lexicographicallyPrecedes($1) }
         }
-        return Array(rows.map { $0.map { Self.quote(Self.guarded($0)) }.joined(separator: ",") }.joined(separator: "\r\n").utf8) + Array("\r\n".utf8)
-    }
-
-    /// Characters that make a spreadsheet read a cell as a formula when they come first (OWASP's list).
-    static let formulaStarts: Set<Character> = ["=", "+", "-", "@", "\t", "\r"]
-
-    /// A cell a spreadsheet will not run: one starting with a formula character gets a `'` first.
-    static func guarded(_ field: String) -> String {
-        guard let first = field.first, Self.formulaStarts.contains(first) else { return field }
-        return "'" + field
-    }
-
-    /// The value a guarded cell stands for: an export read back gives the same names and notes.
-    static func unguard(_ field: String) -> String {
-        guard field.first == "'", let second = field.dropFirst().first, Self.formulaStarts.contains(second) else { return field }
-        return String(field.dropFirst())
+        return Array(rows.map { $0.map { Self.quote(SpreadsheetCell.guarded($0)) }.joined(separator: ",") }.joined(separator: "\r\n").utf8) + Array("\r\n".utf8)
     }
 
     static func quote(_ field: String) -> String {
