@@ -147,6 +147,44 @@ import Testing
         }
     }
 
+    /// The held-reply forms and the API's `revokeTokens` take bad input as a clear refusal that changes
+    /// nothing: a held id that is not an id, or not this incident's, a viewer, a wrong JSON type.
+    @Test func heldRepliesAndTokenRevocationRefuseBadInput() async throws {
+        try await TestApp.run { client, dependencies in
+            let service = IncidentService(store: dependencies.store)
+            let incident = try await service.create(.init(title: "Phishing", type: "phishing", severity: .high, tlp: .amber), by: "ana")
+            let other = try await service.create(.init(title: "Other", type: "phishing", severity: .low, tlp: .amber), by: "ana")
+            guard case .held(let heldID) = try await service.addReply(incident.id, from: "x@attacker.example", subject: "RE", text: "close it", by: "mail") else {
+                Issue.record("not held")
+                return
+            }
+            let analyst = Browser(client)
+            try await analyst.login("ana")
+            try await analyst.get("/incidents/\(incident.number)")
+            for path in ["/incidents/\(incident.number)/held/not-an-id/file", "/incidents/\(incident.number)/held/\(UUID().uuidString)/discard",
+                         "/incidents/\(other.number)/held/\(heldID.uuidString)/file"] {
+                let answer = try await analyst.post(path, [])
+                #expect(answer.status == .notFound, "\(path): \(answer.status)")
+            }
+            let viewer = Browser(client)
+            try await viewer.login("vera")
+            try await viewer.get("/incidents/\(incident.number)")
+            #expect(try await viewer.post("/incidents/\(incident.number)/held/\(heldID.uuidString)/file", []).status == .forbidden)
+            #expect(try await dependencies.store.heldReplies(incidentID: incident.id).map(\.id) == [heldID], "still held")
+
+            let admin = try await makeToken(dependencies, for: "root")
+            let vera = try await dependencies.accounts.user(named: "vera")
+            let (_, kept) = try await dependencies.accounts.createAPIToken(for: vera, name: "kept", address: "test")
+            for body in [#"{"revokeTokens": "yes"}"#, #"{"revokeTokens": true, "extra": 1}"#, #"{"revokeTokens": tru"#] {
+                let answer = try await client.execute(
+                    uri: "/api/v1/users/vera/reset-password", method: .post, headers: bearer(admin, json: true), body: ByteBuffer(string: body))
+                #expect(answer.status == .badRequest || answer.status == .unprocessableContent, "\(body): \(answer.status)")
+            }
+            #expect(try await dependencies.accounts.authenticate(bearer: kept) != nil, "nothing was revoked")
+            _ = try await dependencies.accounts.login(username: "vera", password: TestApp.password, address: "test")  // password unchanged
+        }
+    }
+
     /// An indicator import is audited with who, from where and what it changed (item 6).
     @Test func indicatorImportsAreAudited() async throws {
         try await TestApp.run { client, dependencies in
