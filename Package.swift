@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "ConfianzaFeeds",
             dependencies: ["ConfianzaCore", "ConfianzaNetwork", .product(name: "Crypto", package: "swift-crypto")],
-            resources: [.copy("Resources/shadowserver.json")],
+            resources: [.copy("Resources/Feeds")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -71,6 +71,9 @@ public struct CSVReader: Sendable {
     public let maxRecordBytes: Int
     /// Whether records and errors carry their raw bytes (for quarantine and `raw`).
     public let keepRaw: Bool
+    /// Reads stray quotes as Python's `csv` module does by default (IntelMQ reads Shadowserver's files so):
+    /// a quote inside an unquoted field is a character, and text after a closing quote goes on the field.
+    public let lenient: Bool
 
     private var state = State.fieldStart
     private var field: [UInt8] = []
@@ -85,7 +88,8 @@ public struct CSVReader: Sendable {
     /// An error found mid-record, reported when its line ends so that it carries the whole raw line.
     private var pendingError: CSVError.Reason?
 
-    public init(delimiter: UInt8 = UInt8(ascii: ","), maxRecordBytes: Int = 1 << 20, keepRaw: Bool = false) {
+    public init(delimiter: UInt8 = UInt8(ascii: ","), maxRecordBytes: Int = 1 << 20, keepRaw: Bool = false, lenient: Bool = false) {
+        self.lenient = lenient
         self.delimiter = delimiter
         self.maxRecordBytes = maxRecordBytes
         self.keepRaw = keepRaw
@@ -192,7 +196,7 @@ public struct CSVReader: Sendable {
                 self.endField(emit)
             } else if isNewline {
                 self.endRecord(emit)
-            } else if byte == quote {
+            } else if byte == quote, !self.lenient {
                 self.fail(.quoteInUnquotedField(field: self.fields.count + 1), emit)
             } else {
                 self.append(byte, emit)
@@ -212,6 +216,9 @@ public struct CSVReader: Sendable {
                 self.endField(emit)
             } else if isNewline {
                 self.endRecord(emit)
+            } else if self.lenient {
+                self.state = .unquoted
+                self.append(byte, emit)
             } else {
                 self.fail(.textAfterClosingQuote(field: self.fields.count + 1), emit)
             }

@@ -60,7 +60,7 @@ import Testing
 
             let quarantined = try await store.quarantined(runID: summary.run, limit: 10)
             #expect(quarantined.map(\.line) == [20, 21])
-            #expect(quarantined[0].reason.hasPrefix("column ip: source.ip 'not-an-ip'"))
+            #expect(quarantined[0].reason.hasPrefix("column ip: 'not-an-ip' is not an IP address"))
             #expect(quarantined[1].raw == "\"2024-05-01 00:00:59\",\"medium\"")
 
             // The same file again changes nothing.
@@ -75,6 +75,40 @@ import Testing
             #expect(second.counts == IngestCounts(read: 2, stored: 1, duplicates: 1, quarantined: 0))
             #expect(try await store.latestEvents(limit: 100).first { $0.event["source.ip"] == .string("198.51.100.1") }?.count == 4)
             #expect(try await store.ingestRuns(limit: 10).count == 2)
+        }
+    }
+
+    /// A blocklisted network is a `source.network` event routed to the owner of its first address; an
+    /// old sinkhole report's malware family is stored in `malware.name`.
+    @Test(arguments: TestBackend.available)
+    func networksAreRoutedAndMalwareNamesKept(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let pipeline = try await Self.pipeline(store)
+            let blocklist = """
+                "timestamp","ip","hostname","source","reason","asn","geo","region","city","naics","sic","sector"
+                "2024-05-01 07:00:19","198.51.100.0/24",,"Alien Vault","Malicious Host AA",,"UY",,,0,0,0
+                "2024-05-01 07:00:20","203.0.113.0/24",,"Alien Vault","Malicious Host AA",,"AT",,,0,0,0
+
+                """
+            let summary = try await Self.ingest(pipeline, blocklist, name: "2024-05-01-blocklist-uy.csv")
+            #expect(summary.counts == IngestCounts(read: 2, stored: 2, duplicates: 0, quarantined: 0))
+            let events = try await store.latestEvents(limit: 10)
+            let hospital = try #require(try await store.organisations().first)
+            let inside = try #require(events.first { $0.event["source.network"] == .string("198.51.100.0/24") })
+            #expect(inside.organisations == [hospital.id])
+            #expect(inside.rule == "prefix 198.51.100.0/29")
+            #expect(inside.event["source.ip"] == nil)
+            #expect(events.first { $0.event["source.network"] == .string("203.0.113.0/24") }?.organisations.isEmpty == true)
+
+            let drone = """
+                "timestamp","ip","port","asn","geo","region","city","hostname","type","infection","url","agent","cc_ip","cc_port","cc_asn","cc_geo","cc_dns","count","proxy","application","p0f_genre","p0f_detail","machine_name","id","naics","sic","cc_naics","cc_sic","sector","cc_sector","ssl_cipher","family","tag","public_source"
+                "2024-05-01 00:00:05","198.51.100.3",3218,0,"UY",,,,"tcp","dorkbot",,,"203.0.113.166",80,8560,"US",,1,,,"Windows",,,,0,0,0,0,,,,"dorkbot","sinkhole","AnubisNetworks"
+
+                """
+            _ = try await Self.ingest(pipeline, drone, name: "2024-05-01-botnet_drone-uy.csv")
+            let infected = try #require(try await store.latestEvents(limit: 10).first { $0.event["source.ip"] == .string("198.51.100.3") })
+            #expect(infected.event["malware.name"] == .string("dorkbot"))
+            #expect(infected.organisations == [hospital.id])
         }
     }
 
@@ -218,7 +252,7 @@ import Testing
             #expect(fixed.counts.reconciles)
             let left = try await store.quarantined(runID: summary.run, limit: 10)
             #expect(left.map(\.line) == [20, 21])
-            #expect(left.first?.reason.hasPrefix("column ip: source.ip 'not-an-ip'") == true, "today's reason, not the old one")
+            #expect(left.first?.reason.hasPrefix("column ip: source.ip 'not-an-ip': not an IP address") == true, "today's reason, not the old one")
             #expect(try await store.events(matching: EventQuery(feed: "Mystery")).count == 14)
             #expect(try await store.ingestRun(id: summary.run)?.counts == fixed.counts)
             let again = try await after.reprocess(runID: summary.run)

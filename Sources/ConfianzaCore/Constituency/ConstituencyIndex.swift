@@ -131,8 +131,11 @@ public struct ConstituencyIndex: Sendable {
     }
 
     /// Who is responsible for an event, from everything known about it, by the precedence above.
-    public func route(address: IPAddress?, asn: UInt32?, domain: String?, country: String?) -> ConstituencyMatch? {
+    /// An event that names a network instead of an address (a blocklisted range) goes to the owner of
+    /// the network's first address: a prefix that holds the network, or one inside it that starts there.
+    public func route(address: IPAddress?, network: IPPrefix? = nil, asn: UInt32?, domain: String?, country: String?) -> ConstituencyMatch? {
         if let address, let match = self.match(address: address) { return match }
+        if address == nil, let network, let match = self.match(address: network.address) { return match }
         if let asn, let match = self.match(asn: asn) { return match }
         if let domain, let match = self.match(domain: domain) { return match }
         if let country, let owners = self.countries[country.uppercased()] {

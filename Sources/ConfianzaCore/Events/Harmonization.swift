@@ -27,6 +27,9 @@ public enum Harmonization {
             "malware.hash.sha1": .lowercase, "malware.hash.sha256": .lowercase, "severity": .severity, "tlp": .tlp, "comment": .string,
             "event_description.text": .string, "event_description.url": .url, "event_description.target": .string, "raw": .base64,
             "status": .string, "screenshot_url": .url, "product.vulnerabilities": .string, "rtir_id": .integer,
+            "product.name": .string, "product.vendor": .string, "product.version": .string, "product.full_name": .string,
+            "event_hash": .string, "misp.event_uuid": .lowercase, "misp.attribute_uuid": .lowercase,
+            "source.geolocation.cymru_cc": .countryCode, "source.geolocation.geoip_cc": .countryCode,
         ]
         for side in ["source", "destination"] {
             let sideFields: [String: FieldType] = [

@@ -475,7 +475,9 @@ public final class IngestPipeline: Sendable {
         let asn: UInt32? = if case .integer(let number) = event["source.asn"] { UInt32(exactly: number) } else { nil }
         let domain = event["source.fqdn"]?.description
             ?? event["source.url"].flatMap { URLComponents(string: $0.description)?.host?.lowercased() }
-        let match = index.route(address: address, asn: asn, domain: domain, country: event["source.geolocation.cc"]?.description)
+        let network = address == nil ? event["source.network"].flatMap { try? IPPrefix($0.description) } : nil
+        let match = index.route(
+            address: address, network: network, asn: asn, domain: domain, country: event["source.geolocation.cc"]?.description)
         return PendingEvent(
             event: event, key: event.deduplicationKey(), window: window, count: 1, timeSource: timeSource, firstSeen: time, lastSeen: time,
             organisations: match?.organisations.map(\.id) ?? [], rule: match?.rule.description, sourceAddress: address)

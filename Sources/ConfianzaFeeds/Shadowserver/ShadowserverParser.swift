@@ -15,23 +15,25 @@ public struct ShadowserverParser {
     private let observedAt: String
     private var reader: CSVReader
     private var columns: [String]?
-    /// Per column: the key it maps to, and whether it is required.
-    private var plan: [(key: String, required: Bool)] = []
+    /// The report's fields whose column the header has: the field, its column's position, whether required.
+    private var plan: [(field: ShadowserverMapping.Field, index: Int, required: Bool)] = []
+    /// Each column's first position.
+    private var position: [String: Int] = [:]
+    private let severity: @Sendable (ShadowserverMapping.Report, String) -> String
     private var headerProblem: String?
     public private(set) var header: String?
     /// Values every event of the report gets, checked once here instead of on every row.
     private let constants: [(key: String, value: EventValue)]
-    private let defaults: [(key: String, value: EventValue)]
 
     /// - Parameters:
     ///   - reportType: the report's type (from ``ShadowserverMapping/reportType(fileName:)`` or given).
     ///   - feedName: overrides the report's feed name.
     public init(mapping: ShadowserverMapping, reportType: String, feedName: String? = nil, observedAt: Date, delimiter: UInt8 = UInt8(ascii: ",")) {
-        self.reader = CSVReader(delimiter: delimiter, keepRaw: true)
+        self.reader = CSVReader(delimiter: delimiter, keepRaw: true, lenient: true)
         self.reportType = mapping.canonical(reportType)
         self.report = mapping.reports[self.reportType]
         self.provider = mapping.provider
-        self.tlp = mapping.tlp
+        self.tlp = TLP(label: mapping.tlp)?.rawValue ?? mapping.tlp
         self.feedName = feedName
         self.observedAt = EventTime.format(observedAt)
         func checked(_ pairs: [(String, String)]) -> [(key: String, value: EventValue)] {
@@ -44,8 +46,9 @@ public struct ShadowserverParser {
         let report = mapping.reports[mapping.canonical(reportType)]
         self.constants = checked(
             (report?.constant.sorted { $0.key < $1.key } ?? [])
-                + [("feed.name", feedName ?? report?.feed ?? ""), ("feed.provider", mapping.provider), ("time.observation", self.observedAt)])
-        self.defaults = checked([("severity", report?.severity ?? "info"), ("tlp", mapping.tlp)])
+                + [("feed.name", feedName ?? report?.feed ?? ""), ("feed.provider", mapping.provider), ("time.observation", self.observedAt)]
+                + (report?.documentation.map { [("feed.documentation", $0)] } ?? []))
+        self.severity = { [mapping] report, taxonomy in mapping.severity(report: report, taxonomy: taxonomy) }
         if self.report == nil {
             self.headerProblem =
                 "unknown \(mapping.provider) report type '\(reportType)': the whole file is quarantined; add the type to its mapping and re-process"
@@ -78,6 +81,12 @@ public struct ShadowserverParser {
                 emit(.rejected(Rejection(line: record.line, raw: raw, reason: problem)))
                 return
             }
+            // A row shorter than the header (trailing empty cells left out, as in many real reports) reads
+            // with those cells empty; a longer one has values no column names, and is quarantined.
+            var record = record
+            if record.fields.count < columns.count {
+                record.fields += [String](repeating: "", count: columns.count - record.fields.count)
+            }
             guard record.fields.count == columns.count else {
                 emit(.rejected(Rejection(line: record.line, raw: raw, reason: "expected \(columns.count) fields as in the header, found \(record.fields.count)")))
                 return
@@ -95,48 +104,71 @@ public struct ShadowserverParser {
         let columns = record.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         self.columns = columns
         guard let report = self.report else { return }
-        if let missing = report.required.keys.sorted().first(where: { !columns.contains($0) }) {
-            self.headerProblem = "the header of this \(report.name) report has no '\(missing)' column"
+        var position: [String: Int] = [:]
+        for (index, column) in columns.enumerated() where position[column] == nil { position[column] = index }
+        self.position = position
+        // The time and what the event is about (address, network, name, URL) are the columns a report
+        // cannot do without; other required columns an older file lacks (a port) leave their field empty.
+        if let missing = report.required.first(where: { Self.essential.contains($0.key) && position[$0.column] == nil }) {
+            self.headerProblem = "the header of this \(report.name) report has no '\(missing.column)' column"
             return
         }
-        self.plan = columns.map { column in
-            if let key = report.required[column] { return (key, true) }
-            if let key = report.optional[column] { return (key, false) }
-            return ("extra." + Self.extraName(column), false)
-        }
+        self.plan = report.required.compactMap { field in position[field.column].map { (field, $0, true) } }
+            + report.optional.compactMap { field in position[field.column].map { (field, $0, false) } }
     }
 
     struct RowError: Error { var reason: String }
 
+    /// Required fields a row cannot do without.
+    static let essential: Set<String> = ["time.source", "source.ip", "source.network", "source.fqdn", "source.url"]
+
+    private static func blank(_ value: String) -> Bool { value.utf8.allSatisfy { $0 == 32 || $0 == 9 } }
+
     private func event(_ record: CSVRecord, raw: String) throws(RowError) -> Event {
-        guard let report = self.report else { throw RowError(reason: self.headerProblem ?? "unknown report") }
-        var event = Event(capacity: record.fields.count + 12)
-        for (index, value) in record.fields.enumerated() {
-            let (key, required) = self.plan[index]
-            if value.utf8.allSatisfy({ $0 == 32 || $0 == 9 }) {
-                if required { throw RowError(reason: "column \(self.columns?[index] ?? key): is empty") }
+        guard let report = self.report, let columns = self.columns else { throw RowError(reason: self.headerProblem ?? "unknown report") }
+        let cells = record.fields
+        var event = Event(capacity: cells.count + 12)
+        var used = [Bool](repeating: false, count: cells.count)
+        let position = self.position
+        let cell: (String) -> String? = { column in position[column].map { cells[$0] } }
+        for (field, index, required) in self.plan {
+            let value = cells[index]
+            if Self.blank(value) {
+                if required && Self.essential.contains(field.key) { throw RowError(reason: "column \(field.column): is empty") }
+                used[index] = true
                 continue
             }
-            do {
-                try event.set(key, text: value)
-            } catch {
-                let column = self.columns?[index] ?? key
-                if required { throw RowError(reason: "column \(column): \(error.description)") }
-                // IntelMQ keeps what it cannot convert, under its column's name.
-                try? event.set("extra." + Self.extraName(column), text: value)
+            let result: ShadowserverConversion.Result = field.conversion?.apply(value, cell: cell) ?? .value(.string(value))
+            switch result {
+            case .nothing:
+                used[index] = true
+            case .invalid(let reason):
+                if required { throw RowError(reason: "column \(field.column): '\(value.prefix(200))' is \(reason)") }
+            case .value(let converted):
+                let key = field.key == "extra." ? "extra." + Self.extraName(field.column) : field.key
+                do {
+                    try event.set(key, converted)
+                    used[index] = true
+                } catch {
+                    // IntelMQ keeps what it cannot convert, under its column's name.
+                    if required { throw RowError(reason: "column \(field.column): \(error.description)") }
+                }
             }
         }
-        for key in report.required.values where event[key] == nil {
-            throw RowError(reason: "\(key) is missing")
+        for (index, value) in cells.enumerated() where !used[index] && !Self.blank(value) {
+            let key = "extra." + Self.extraName(columns[index])
+            if event[key] == nil { event.set(trusted: key, .string(value)) }
         }
-        for (key, value) in self.constants where key.hasPrefix("feed.") || key == "time.observation" || event[key] == nil {
-            event.set(trusted: key, value)
-        }
-        for (key, value) in self.defaults where event[key] == nil { event.set(trusted: key, value) }
+        // Constant fields are what the report is, over what a row says (as IntelMQ updates them).
+        for (key, value) in self.constants { event.set(trusted: key, value) }
         let classification = Taxonomy.classify(
             taxonomy: event["classification.taxonomy"]?.description, type: event["classification.type"]?.description)
         event.set(trusted: "classification.taxonomy", .string(classification.taxonomy))
         event.set(trusted: "classification.type", .string(classification.type))
+        if event["severity"] == nil {
+            event.set(trusted: "severity", .string(self.severity(report, classification.taxonomy)))
+        }
+        if event["tlp"] == nil { event.set(trusted: "tlp", .string(self.tlp)) }
         event.set(trusted: "raw", .string(Data(raw.utf8).base64EncodedString()))
         return event
     }
