@@ -49,3 +49,33 @@ extension Migrations {
             "CREATE INDEX quarantine_run ON quarantine (run_id, line)",
         ])
 }
+
+extension Migrations {
+    /// Feeds Confianza fetches itself (URL, mailbox, Shadowserver's API), each attempt, and report
+    /// schemas a site loaded.
+    static let feedSources = Migration(
+        version: 12, name: "feeds: collected feeds, their fetches and leases, loaded schemas",
+        common: [
+            """
+            CREATE TABLE feed_sources (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, location TEXT NOT NULL, format TEXT NOT NULL,
+                username TEXT, secret TEXT, options TEXT NOT NULL, every_seconds BIGINT NOT NULL, enabled BOOLEAN NOT NULL,
+                max_bytes BIGINT NOT NULL, timeout_seconds BIGINT NOT NULL,
+                etag TEXT, last_modified TEXT, last_attempt_at BIGINT, last_success_at BIGINT, last_delivery_at BIGINT, last_error TEXT,
+                next_run_at BIGINT, failures BIGINT NOT NULL, cursor TEXT,
+                lease_owner TEXT, lease_until BIGINT, created_at BIGINT NOT NULL, created_by TEXT)
+            """,
+            "CREATE INDEX feed_sources_due ON feed_sources (enabled, next_run_at)",
+            """
+            CREATE TABLE feed_fetches (
+                id TEXT PRIMARY KEY, feed_id TEXT NOT NULL REFERENCES feed_sources (id) ON DELETE CASCADE, started_at BIGINT NOT NULL,
+                finished_at BIGINT NOT NULL, outcome TEXT NOT NULL, runs TEXT NOT NULL, bytes BIGINT NOT NULL, detail TEXT)
+            """,
+            "CREATE INDEX feed_fetches_feed ON feed_fetches (feed_id, started_at)",
+            """
+            CREATE TABLE feed_schemas (
+                name TEXT PRIMARY KEY, revision TEXT, content TEXT NOT NULL, loaded_at BIGINT NOT NULL, loaded_by TEXT)
+            """,
+            "CREATE INDEX ingest_runs_feed_started ON ingest_runs (feed, started_at)",
+        ])
+}
