@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Addresses, prefixes and longest-prefix tables: no dependencies, so benchmarks build fast.
@@ -92,6 +93,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ConfianzaCollectors",
+            dependencies: [
+                "ConfianzaCore", "ConfianzaFeeds",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ConfianzaServer",
             dependencies: [
                 "ConfianzaCore", "ConfianzaFeeds", "ConfianzaLocales", "ConfianzaNetwork", "ConfianzaSTIX",
@@ -121,7 +137,7 @@ let package = Package(
             dependencies: [
                 "ConfianzaCore", "ConfianzaNetwork",
                 "ConfianzaFeeds", "ConfianzaLocales",
-                "ConfianzaStore", "ConfianzaMail", "ConfianzaSTIX",
+                "ConfianzaStore", "ConfianzaMail", "ConfianzaSTIX", "ConfianzaCollectors",
                 "ConfianzaServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -151,6 +167,17 @@ let package = Package(
                 "ConfianzaFeeds", "ConfianzaCore", "ConfianzaNetwork", .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConfianzaCollectorsTests",
+            dependencies: [
+                "ConfianzaCollectors", "ConfianzaCore", "ConfianzaFeeds", "ConfianzaStore", "ConfianzaTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ConfianzaSTIXTests", dependencies: ["ConfianzaSTIX", "ConfianzaCore"], swiftSettings: swiftSettings),

@@ -48,7 +48,7 @@ struct Ingest: AsyncParsableCommand {
         try await Runtime.withStore(settings, logger: logger) { store in
             let pipeline = IngestPipeline(
                 store: store, constituency: ConstituencyService(store: store), mapping: mapping, batchSize: self.batchSize,
-                incidents: self.incidents ? try Runtime.incidents(store, settings) : nil)
+                incidents: self.incidents ? try Runtime.incidents(store, settings) : nil, mappingFromSchema: Runtime.mappingFromSchema(settings))
             for file in self.files {
                 let started = ContinuousClock.now
                 do {

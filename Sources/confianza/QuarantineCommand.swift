@@ -83,7 +83,8 @@ struct QuarantineCommand: AsyncParsableCommand {
             try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in
                 let run = try await QuarantineCommand.run(self.run, store: store)
                 let pipeline = IngestPipeline(
-                    store: store, constituency: ConstituencyService(store: store), mapping: mapping, incidents: try Runtime.incidents(store, settings))
+                    store: store, constituency: ConstituencyService(store: store), mapping: mapping, incidents: try Runtime.incidents(store, settings),
+                    mappingFromSchema: Runtime.mappingFromSchema(settings))
                 let summary: ReprocessSummary
                 do { summary = try await pipeline.reprocess(runID: run.id, format: format) } catch let error as IngestError {
                     throw CLIError(error.description)

@@ -46,6 +46,16 @@ enum Runtime {
         }
     }
 
+    /// How a Shadowserver schema a site loaded becomes the mapping: with the retired types and the
+    /// site's own file over it, as the bundled one.
+    static func mappingFromSchema(_ settings: Settings) -> @Sendable (Data) throws -> ShadowserverMapping {
+        let overlay = settings.shadowserverMapping
+        return { data in
+            let loaded = try ShadowserverMapping.bundled(schema: data, source: ShadowserverMapping.storedSchemaName)
+            return try overlay.map { try loaded.adding(contentsOf: URL(fileURLWithPath: $0)) } ?? loaded
+        }
+    }
+
     static func settings(_ global: GlobalOptions, _ server: ServerOptions? = nil) throws -> Settings {
         let flags = global.flags.merging(server?.flags ?? [:]) { first, _ in first }
         do {
@@ -132,7 +142,8 @@ enum Runtime {
         }
         let constituency = ConstituencyService(store: store)
         let ingest = IngestPipeline(
-            store: store, constituency: constituency, mapping: try Self.mapping(settings), incidents: try Self.incidents(store, settings))
+            store: store, constituency: constituency, mapping: try Self.mapping(settings), incidents: try Self.incidents(store, settings),
+            mappingFromSchema: Self.mappingFromSchema(settings))
         let dependencies = ServerDependencies(
             store: store, accounts: accounts, constituency: constituency, ingest: ingest, views: views, metrics: registry, logger: logger)
         var services: [any Service] = []

@@ -39,6 +39,12 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let assetAdded = AuditAction(rawValue: "asset.added")
     public static let assetDeleted = AuditAction(rawValue: "asset.deleted")
     public static let indicatorsImported = AuditAction(rawValue: "indicators.imported")
+    public static let feedAdded = AuditAction(rawValue: "feed.added")
+    public static let feedRemoved = AuditAction(rawValue: "feed.removed")
+    public static let feedEnabled = AuditAction(rawValue: "feed.enabled")
+    public static let feedDisabled = AuditAction(rawValue: "feed.disabled")
+    public static let feedFetched = AuditAction(rawValue: "feed.fetched")
+    public static let feedSchemaLoaded = AuditAction(rawValue: "feed.schema-loaded")
 }
 
 /// An action to append to the audit log.

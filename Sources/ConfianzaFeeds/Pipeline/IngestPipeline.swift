@@ -2,6 +2,7 @@ import ConfianzaCore
 import ConfianzaNetwork
 import Crypto
 import Foundation
+import Synchronization
 
 /// Reads input in chunks, so memory stays bounded whatever the file's size.
 public protocol ChunkReader {
@@ -170,11 +171,16 @@ public struct IngestSummary: Sendable, Equatable, Codable {
 /// goes on from its last stored batch when the same file is ingested again, because each batch is
 /// stored with the run's checkpoint in one transaction.
 public final class IngestPipeline: Sendable {
-    public typealias Storage = any EventStore & AuditStore
+    public typealias Storage = any EventStore & AuditStore & FeedSourceStore
 
     public let store: Storage
     public let constituency: ConstituencyService
-    public let mapping: ShadowserverMapping
+    /// The Shadowserver mapping in use: the one given, or built on the schema a site loaded
+    /// (``ShadowserverMapping/storedSchemaName``) once ``refreshMapping()`` has seen it.
+    public var mapping: ShadowserverMapping { self.mappings.withLock { $0.current } }
+    private let mappings: Mutex<(current: ShadowserverMapping, loadedAt: Date?)>
+    /// Builds the mapping from a loaded schema (the bundled retired types and a site's overlay added).
+    private let build: @Sendable (Data) throws -> ShadowserverMapping
     public let batchSize: Int
     public let window: Int64
     /// Where new events go once stored: grouped into incidents. `nil`: events only.
@@ -183,12 +189,16 @@ public final class IngestPipeline: Sendable {
 
     public init(
         store: Storage, constituency: ConstituencyService, mapping: ShadowserverMapping, batchSize: Int = 5000,
-        windowSeconds: Int64 = 86400, incidents: IncidentService? = nil, now: @escaping @Sendable () -> Date = { Date() }
+        windowSeconds: Int64 = 86400, incidents: IncidentService? = nil, now: @escaping @Sendable () -> Date = { Date() },
+        mappingFromSchema: @escaping @Sendable (Data) throws -> ShadowserverMapping = { data in
+            try ShadowserverMapping.bundled(schema: data, source: ShadowserverMapping.storedSchemaName)
+        }
     ) {
         self.incidents = incidents
         self.store = store
         self.constituency = constituency
-        self.mapping = mapping
+        self.mappings = Mutex((mapping, nil))
+        self.build = mappingFromSchema
         self.batchSize = max(1, batchSize)
         self.window = max(1, windowSeconds)
         self.now = now
@@ -215,11 +225,25 @@ public final class IngestPipeline: Sendable {
         return try await self.process(start.run, format: format, feed: feed, open: open, progress: progress)
     }
 
+    /// Takes up the Shadowserver schema a site loaded (`confianza feeds shadowserver-schema`), if it is
+    /// newer than the one in use: one cheap query when nothing changed. A stored schema that no longer
+    /// reads (it was checked when loaded) leaves the mapping in use as it is.
+    public func refreshMapping() async throws {
+        guard let loadedAt = try await self.store.feedSchemaLoadedAt(name: ShadowserverMapping.storedSchemaName),
+            self.mappings.withLock({ $0.loadedAt != loadedAt })
+        else { return }
+        guard let stored = try await self.store.feedSchema(name: ShadowserverMapping.storedSchemaName),
+            let mapping = try? self.build(stored.content)
+        else { return }
+        self.mappings.withLock { $0 = (mapping, stored.loadedAt) }
+    }
+
     /// The run for a file: the one already recorded for the same bytes, format and feed (finished, or to
     /// resume), or a new one. Cheap: callers that answer at once (the API) use it, then ``process``.
     public func begin(
         fileName: String, fingerprint fileHash: String, format: FeedFormat, feed: String?, source: String, actor: String?
     ) async throws -> (run: IngestRun, alreadyIngested: Bool) {
+        try await self.refreshMapping()
         let feedName: String
         let formatName: String
         switch format {
@@ -374,6 +398,7 @@ public final class IngestPipeline: Sendable {
     /// and leave the quarantine; the others stay, with today's reason. Lines read do not change, so
     /// the run still reconciles.
     public func reprocess(runID: UUID, format given: FeedFormat? = nil) async throws -> ReprocessSummary {
+        try await self.refreshMapping()
         guard let run = try await self.store.ingestRun(id: runID) else { throw IngestError.unknownRun(runID) }
         guard run.finishedAt != nil else { throw IngestError.runNotFinished(run.fileName) }
         let format: FeedFormat

@@ -93,6 +93,9 @@ public struct ShadowserverMapping: Sendable {
         return data
     }
 
+    /// The name a loaded Shadowserver schema is stored under.
+    public static let storedSchemaName = "shadowserver"
+
     /// The bundled schema with its retired types and Confianza's settings.
     public static func bundled() throws(FeedError) -> ShadowserverMapping {
         try Self.bundled(schema: try Self.resource("shadowserver-schema"), source: "shadowserver-schema.json")
