@@ -12,7 +12,7 @@ struct Confianza: AsyncParsableCommand {
             JSON file given by --config or CONFIANZA_CONFIG.
             """,
         version: "0.1.0",
-        subcommands: [Serve.self, Demo.self, Migrate.self, UserCommand.self, ConstituencyCommand.self, Lookup.self, Ingest.self, QuarantineCommand.self, MailCommand.self, STIXCommand.self, TAXIICommand.self, EventsCommand.self],
+        subcommands: [Serve.self, Demo.self, Migrate.self, UserCommand.self, ConstituencyCommand.self, Lookup.self, Ingest.self, QuarantineCommand.self, MailCommand.self, STIXCommand.self, TAXIICommand.self, EventsCommand.self, FeedsCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -39,6 +39,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "A folder of languages laid over the bundled ones: <code>/*.json and <code>/mail/*.txt (env CONFIANZA_LOCALES).")
     var locales: String?
 
+    @Option(help: "Certificate authorities (PEM) that feed collectors trust besides the system's (env CONFIANZA_CA_FILE).")
+    var caFile: String?
+
     var flags: [String: String] {
         var flags: [String: String] = [:]
         flags["database"] = self.database
@@ -47,6 +50,7 @@ struct GlobalOptions: ParsableArguments {
         flags["slaPolicy"] = self.slaPolicy
         flags["incidentGrouping"] = self.incidentGrouping
         flags["locales"] = self.locales
+        flags["caFile"] = self.caFile
         return flags
     }
 }

@@ -1,3 +1,4 @@
+import ConfianzaCollectors
 import ConfianzaCore
 import ConfianzaFeeds
 import ConfianzaLocales
@@ -44,6 +45,16 @@ enum Runtime {
         } catch {
             throw CLIError(error.description)
         }
+    }
+
+    /// The feed collector: an ingest pipeline like the server's, and an HTTP client trusting the site's CAs.
+    static func collector(_ store: SQLStore, _ settings: Settings, logger: Logger) throws -> FeedCollector {
+        let pipeline = IngestPipeline(
+            store: store, constituency: ConstituencyService(store: store), mapping: try Self.mapping(settings),
+            incidents: try Self.incidents(store, settings), mappingFromSchema: Self.mappingFromSchema(settings))
+        let http: HTTPFetcher
+        do { http = try HTTPFetcher(caFile: settings.caFile) } catch { throw CLIError("caFile: \(error.description)") }
+        return FeedCollector(store: store, pipeline: pipeline, http: http, caFile: settings.caFile, logger: logger)
     }
 
     /// How a Shadowserver schema a site loaded becomes the mapping: with the retired types and the

@@ -24,6 +24,7 @@ import Logging
 /// | `incidentGrouping` | `--incident-grouping` | `CONFIANZA_INCIDENT_GROUPING` | none (per organisation and type, 24 h) |
 /// | `locales` | `--locales` | `CONFIANZA_LOCALES` | none (the bundled languages only) |
 /// | `metricsToken` | — | `CONFIANZA_METRICS_TOKEN` | none (`/metrics` open to whoever reaches the port) |
+/// | `caFile` | `--ca-file` | `CONFIANZA_CA_FILE` | none (the system's certificate authorities only) |
 ///
 /// The config file is named by `--config` or `CONFIANZA_CONFIG`.
 struct Settings: Equatable {
@@ -49,6 +50,8 @@ struct Settings: Equatable {
     var locales: String?
     /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
     var metricsToken: String?
+    /// Certificate authorities (PEM) the feed collectors trust besides the system's (a site's own CA).
+    var caFile: String?
 
     static let keys: [String: String] = [
         "database": "CONFIANZA_DATABASE_URL", "host": "CONFIANZA_HOST", "port": "CONFIANZA_PORT",
@@ -56,7 +59,7 @@ struct Settings: Equatable {
         "bcryptCost": "CONFIANZA_BCRYPT_COST", "connectTimeout": "CONFIANZA_CONNECT_TIMEOUT",
         "shadowserverMapping": "CONFIANZA_SHADOWSERVER_MAPPING", "smtpURL": "CONFIANZA_SMTP_URL", "mailFrom": "CONFIANZA_MAIL_FROM",
         "incidentTag": "CONFIANZA_INCIDENT_TAG", "slaPolicy": "CONFIANZA_SLA_POLICY", "incidentGrouping": "CONFIANZA_INCIDENT_GROUPING",
-        "locales": "CONFIANZA_LOCALES", "metricsToken": "CONFIANZA_METRICS_TOKEN",
+        "locales": "CONFIANZA_LOCALES", "metricsToken": "CONFIANZA_METRICS_TOKEN", "caFile": "CONFIANZA_CA_FILE",
     ]
 
     /// Resolves the settings. `flags` holds only the flags given on the command line.
@@ -117,6 +120,9 @@ struct Settings: Equatable {
         case "connectTimeout":
             guard let seconds = Int(value), (1...600).contains(seconds) else { throw bad("must be a number of seconds from 1 to 600") }
             self.connectTimeout = seconds
+        case "caFile":
+            guard FileManager.default.isReadableFile(atPath: value) else { throw bad("must be a readable PEM file of certificate authorities (\(value))") }
+            self.caFile = value
         case "shadowserverMapping":
             guard FileManager.default.isReadableFile(atPath: value) else { throw bad("must be a readable mapping file (\(value))") }
             self.shadowserverMapping = value

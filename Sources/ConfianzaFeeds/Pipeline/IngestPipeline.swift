@@ -63,8 +63,9 @@ public enum FeedFormat: Sendable, CustomStringConvertible {
         case "mail" where parts.count == 1, "arf" where parts.count == 1, "x-arf" where parts.count == 1, "eml" where parts.count == 1: self = .mail
         case "xarf" where parts.count == 1: self = .xarf
         case "csv" where parts.count == 2: self = .csv(try GenericCSVMapping.load(URL(fileURLWithPath: parts[1])))
+        case "public" where parts.count == 2: self = .csv(try PublicFeeds.mapping(parts[1].lowercased()))
         default:
-            throw .unknownFormat("unknown format '\(text)': use auto, shadowserver, shadowserver:REPORT_TYPE, intelmq, mail, xarf or csv:MAPPING.json")
+            throw .unknownFormat("unknown format '\(text)': use auto, shadowserver, shadowserver:REPORT_TYPE, intelmq, mail, xarf, public:FEED or csv:MAPPING.json")
         }
     }
 
@@ -106,7 +107,7 @@ public enum FeedFormat: Sendable, CustomStringConvertible {
         case .shadowserver(let type?): "shadowserver:\(type)"
         case .shadowserver(nil): "shadowserver"
         case .intelmq: "intelmq"
-        case .csv(let mapping): "csv:\(mapping.feed)"
+        case .csv(let mapping): mapping.publicName.map { "public:\($0)" } ?? "csv:\(mapping.feed)"
         case .mail: "mail"
         case .xarf: "xarf"
         }
@@ -143,7 +144,7 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
 extension FeedFormat {
     /// Whether each record is one line (so a quarantined record is read back as a line).
     var isLineBased: Bool {
-        if case .intelmq = self { true } else { false }
+        if case .intelmq = self { true } else if case .csv(let custom) = self { custom.names != nil } else { false }
     }
 }
 
@@ -256,7 +257,7 @@ public final class IngestPipeline: Sendable {
             formatName = "intelmq"
         case .csv(let mapping):
             feedName = feed ?? mapping.feed
-            formatName = "csv:\(mapping.feed)"
+            formatName = mapping.publicName.map { "public:\($0)" } ?? "csv:\(mapping.feed)"
         case .mail:
             feedName = feed ?? "Abuse reports"
             formatName = "mail"
@@ -385,7 +386,9 @@ public final class IngestPipeline: Sendable {
         case .mail: MailReportParser(feedName: feed, observedAt: observed)
         case .xarf: XARFParser(feedName: feed, observedAt: observed)
         case .csv(let custom):
-            ShadowserverParser(mapping: custom.mapping, reportType: "csv", feedName: feed, observedAt: observed, delimiter: custom.delimiter)
+            ShadowserverParser(
+                mapping: custom.mapping, reportType: "csv", feedName: feed, observedAt: observed, delimiter: custom.delimiter, columns: custom.names,
+                comment: custom.comment)
         case .shadowserver(let given):
             ShadowserverParser(
                 mapping: self.mapping, reportType: given ?? String(formatName.dropFirst("shadowserver:".count)), feedName: feed,
@@ -417,7 +420,7 @@ public final class IngestPipeline: Sendable {
         } else {
             formatName = run.format
         }
-        let needsHeader = if case .shadowserver = format { true } else if case .csv = format { true } else { false }
+        let needsHeader = if case .shadowserver = format { true } else if case .csv(let custom) = format { custom.names == nil } else { false }
         if needsHeader, run.header == nil {
             throw IngestError.needsFormat("\(run.fileName) has no header recorded: ingest the file again instead")
         }

@@ -28,8 +28,18 @@ public struct ShadowserverParser {
     /// - Parameters:
     ///   - reportType: the report's type (from ``ShadowserverMapping/reportType(fileName:)`` or given).
     ///   - feedName: overrides the report's feed name.
-    public init(mapping: ShadowserverMapping, reportType: String, feedName: String? = nil, observedAt: Date, delimiter: UInt8 = UInt8(ascii: ",")) {
+    /// Lines starting with it (after blanks) are comments, skipped (public feeds' `#` and `;` headers).
+    private let comment: String?
+
+    /// - Parameters:
+    ///   - columns: the column names of a file without a header row (then every record is data).
+    ///   - comment: the prefix of comment lines, skipped.
+    public init(
+        mapping: ShadowserverMapping, reportType: String, feedName: String? = nil, observedAt: Date, delimiter: UInt8 = UInt8(ascii: ","),
+        columns: [String]? = nil, comment: String? = nil
+    ) {
         self.reader = CSVReader(delimiter: delimiter, keepRaw: true, lenient: true)
+        self.comment = comment
         self.reportType = mapping.canonical(reportType)
         self.report = mapping.reports[self.reportType]
         self.provider = mapping.provider
@@ -49,6 +59,10 @@ public struct ShadowserverParser {
                 + [("feed.name", feedName ?? report?.feed ?? ""), ("feed.provider", mapping.provider), ("time.observation", self.observedAt)]
                 + (report?.documentation.map { [("feed.documentation", $0)] } ?? []))
         self.severity = { [mapping] report, taxonomy in mapping.severity(report: report, taxonomy: taxonomy) }
+        if let columns {
+            self.readHeader(CSVRecord(line: 0, fields: columns, raw: Array(columns.joined(separator: ",").utf8)))
+            self.header = nil  // the file has none: its records read alone
+        }
         if self.report == nil {
             self.headerProblem =
                 "unknown \(mapping.provider) report type '\(reportType)': the whole file is quarantined; add the type to its mapping and re-process"
@@ -72,6 +86,7 @@ public struct ShadowserverParser {
         case .failure(let error):
             emit(.rejected(Rejection(line: error.line, raw: Self.text(error.raw), reason: error.explanation)))
         case .success(let record):
+            if let comment = self.comment, record.fields.first?.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix(comment) == true { return }
             guard let columns = self.columns else {
                 self.readHeader(record)
                 return
