@@ -178,6 +178,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ConfianzaSTIXTests", dependencies: ["ConfianzaSTIX", "ConfianzaCore"], swiftSettings: swiftSettings),

@@ -104,17 +104,38 @@ public final class HTTPFetcher: Sendable {
             }
             let contentType = response.headers.first(name: "Content-Type")
             if contentType?.lowercased().hasPrefix("text/html") == true { throw CollectorError.html(url: request.url) }
-            var total: Int64 = 0
-            var head: [UInt8] = []
-            for try await chunk in response.body {
-                total += Int64(chunk.readableBytes)
-                if total > Int64(request.maxBytes) { throw CollectorError.tooLarge(limit: request.maxBytes) }
-                if head.count < 512 { head += chunk.readableBytesView.prefix(512 - head.count) }
-                try handle.write(contentsOf: Data(chunk.readableBytesView))
+            // The whole answer, body included, within the time limit (the client's deadline covers the head).
+            let body = response.body
+            let maxBytes = request.maxBytes
+            let (total, head) = try await withThrowingTaskGroup(of: (Int64, [UInt8])?.self) { group in
+                group.addTask {
+                    var total: Int64 = 0
+                    var head: [UInt8] = []
+                    for try await chunk in body {
+                        total += Int64(chunk.readableBytes)
+                        if total > Int64(maxBytes) { throw CollectorError.tooLarge(limit: maxBytes) }
+                        if head.count < 512 { head += chunk.readableBytesView.prefix(512 - head.count) }
+                        try handle.write(contentsOf: Data(chunk.readableBytesView))
+                    }
+                    return (total, head)
+                }
+                group.addTask {
+                    let left = deadline.uptimeNanoseconds > NIODeadline.now().uptimeNanoseconds
+                        ? deadline.uptimeNanoseconds - NIODeadline.now().uptimeNanoseconds : 0
+                    try await Task.sleep(nanoseconds: left)
+                    return nil
+                }
+                guard let first = try await group.next(), let done = first else {
+                    group.cancelAll()
+                    throw CollectorError.timedOut(seconds: request.timeoutSeconds)
+                }
+                group.cancelAll()
+                return done
             }
             if Self.looksLikeHTML(head) { throw CollectorError.html(url: request.url) }
             keep = true
-            let name = Self.fileName(disposition: response.headers.first(name: "Content-Disposition"), url: url)
+            // Named as where the answer came from, after any redirect.
+            let name = Self.fileName(disposition: response.headers.first(name: "Content-Disposition"), url: response.url ?? url)
             return .fetched(
                 Body(
                     file: file, bytes: total, etag: response.headers.first(name: "ETag"), lastModified: response.headers.first(name: "Last-Modified"),

@@ -20,11 +20,18 @@ public struct ServerDependencies: Sendable {
     public var logger: Logger
     /// Uploads being ingested after their request was answered; the application waits for them at shutdown.
     public var background: BackgroundWork
+    /// Fetches a collected feed now (the feeds page's "fetch now"); `nil` where no collector runs.
+    public var fetchFeed: (@Sendable (FeedSource) async throws -> FeedFetch)?
+    /// Whether a public feed of that name is bundled (for the format of a feed added on a page).
+    public var knownPublicFeed: @Sendable (String) -> Bool
 
     public init(
         store: any Store, accounts: AccountService, constituency: ConstituencyService, ingest: IngestPipeline, views: Views,
-        metrics: PrometheusCollectorRegistry, logger: Logger, incidents: IncidentService? = nil
+        metrics: PrometheusCollectorRegistry, logger: Logger, incidents: IncidentService? = nil,
+        fetchFeed: (@Sendable (FeedSource) async throws -> FeedFetch)? = nil, knownPublicFeed: @escaping @Sendable (String) -> Bool = { _ in false }
     ) {
+        self.fetchFeed = fetchFeed
+        self.knownPublicFeed = knownPublicFeed
         self.incidents = incidents ?? ingest.incidents ?? IncidentService(store: store)
         self.background = BackgroundWork(logger: logger)
         self.store = store

@@ -155,9 +155,13 @@ enum Runtime {
         let ingest = IngestPipeline(
             store: store, constituency: constituency, mapping: try Self.mapping(settings), incidents: try Self.incidents(store, settings),
             mappingFromSchema: Self.mappingFromSchema(settings))
+        let http: HTTPFetcher
+        do { http = try HTTPFetcher(caFile: settings.caFile) } catch { throw CLIError("caFile: \(error.description)") }
+        let collector = FeedCollector(store: store, pipeline: ingest, http: http, caFile: settings.caFile, logger: logger)
         let dependencies = ServerDependencies(
-            store: store, accounts: accounts, constituency: constituency, ingest: ingest, views: views, metrics: registry, logger: logger)
-        var services: [any Service] = []
+            store: store, accounts: accounts, constituency: constituency, ingest: ingest, views: views, metrics: registry, logger: logger,
+            fetchFeed: { source in try await collector.run(source) }, knownPublicFeed: PublicFeeds.contains)
+        var services: [any Service] = [FeedScheduler(collector: collector, logger: logger)]
         if let smtp = settings.smtpURL {
             let smtpSettings: SMTPSettings
             do { smtpSettings = try SMTPSettings(url: smtp, helo: settings.publicURL?.host ?? "confianza.localhost") } catch {
