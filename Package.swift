@@ -173,6 +173,7 @@ let package = Package(
             name: "ConfianzaCollectorsTests",
             dependencies: [
                 "ConfianzaCollectors", "ConfianzaCore", "ConfianzaFeeds", "ConfianzaStore", "ConfianzaTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

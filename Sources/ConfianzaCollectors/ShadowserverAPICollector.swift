@@ -36,6 +36,11 @@ public struct ShadowserverAPICollector: Sendable {
         return Data(JSONValue.object(object).text.utf8)
     }
 
+    /// The file names a list names, in order (for tests of the list's reading).
+    public static func parseListForTesting(_ text: String) throws(CollectorError) -> [String] {
+        try Self.parseList(Data(text.utf8)).map(\.file)
+    }
+
     static func parseList(_ data: Data) throws(CollectorError) -> [Listed] {
         let value: JSONValue
         do { value = try JSONReader.parse(String(decoding: data, as: UTF8.self)) } catch {
