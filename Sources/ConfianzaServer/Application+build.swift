@@ -81,6 +81,10 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     IncidentDashboardController(store: dependencies.store, views: views).addRoutes(to: router)
     IndicatorsController(store: dependencies.store, accounts: dependencies.accounts, views: views).addRoutes(to: router)
     PeersController(store: dependencies.store, incidents: dependencies.incidents, accounts: dependencies.accounts, views: views).addRoutes(to: router)
+    CollectedFeedsController(
+        store: dependencies.store, views: views, accounts: dependencies.accounts, background: dependencies.background,
+        fetchFeed: dependencies.fetchFeed, knownPublicFeed: dependencies.knownPublicFeed
+    ).addRoutes(to: router)
     // One cache of TAXII credentials and collections, so that the sharing page's changes apply at once.
     let authenticator = TAXIIAuthenticator(store: dependencies.store, accounts: dependencies.accounts)
     let collections = CollectionCache(store: dependencies.store)

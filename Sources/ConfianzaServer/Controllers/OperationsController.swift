@@ -8,7 +8,7 @@ import Prometheus
 
 /// What operators and machines read: health, metrics, the API description, the stylesheet.
 struct OperationsController {
-    let store: any IncidentStore & StoreHealth
+    let store: any IncidentStore & StoreHealth & FeedSourceStore
     let views: Views
     let metrics: PrometheusCollectorRegistry
     let serverName: String
@@ -67,6 +67,32 @@ struct OperationsController {
             self.metrics.makeGauge(descriptor: MetricNameDescriptor(namespace: "confianza", subsystem: "incidents", metricName: name, helpText: help))
                 .set(Double(value))
         }
+        // Feed health: each feed's last delivery, quarantine share, silence (a daily feed quiet for over two days).
+        let now = Date()
+        let health = FeedHealth.report(
+            days: try await self.store.feedDays(since: now.addingTimeInterval(-Double(FeedHealth.days) * 86400)),
+            sources: try await self.store.feedSources(), now: now)
+        for feed in health {
+            let labels = [("feed", feed.feed)]
+            self.metrics.makeGauge(
+                descriptor: MetricNameDescriptor(
+                    namespace: "confianza", subsystem: "feed", metricName: "last_delivery", unitName: "timestamp_seconds",
+                    helpText: "When the feed last delivered (0: not in 30 days)"), labels: labels
+            ).set(feed.lastDelivery?.timeIntervalSince1970 ?? 0)
+            self.metrics.makeGauge(
+                descriptor: MetricNameDescriptor(
+                    namespace: "confianza", subsystem: "feed", metricName: "quarantine", unitName: "ratio",
+                    helpText: "Share of the feed's lines quarantined over 30 days"), labels: labels
+            ).set(feed.quarantineRate)
+            self.metrics.makeGauge(
+                descriptor: MetricNameDescriptor(
+                    namespace: "confianza", subsystem: "feed", metricName: "silent",
+                    helpText: "1 when a feed that delivers daily has been silent for more than two days"), labels: labels
+            ).set(Double(feed.silent ? 1 : 0))
+        }
+        self.metrics.makeGauge(
+            descriptor: MetricNameDescriptor(namespace: "confianza", subsystem: "feeds", metricName: "silent", helpText: "Daily feeds silent for more than two days")
+        ).set(Double(health.filter(\.silent).count))
         var buffer = ByteBuffer()
         buffer.writeBytes(self.metrics.emitToBuffer())
         return Response(

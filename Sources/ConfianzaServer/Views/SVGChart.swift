@@ -25,4 +25,20 @@ enum SVGChart {
         }
         return out + "</svg>"
     }
+
+    /// One small bar per value (a feed's events per day), the tallest at full height; a day without any
+    /// is a thin baseline mark, so a silent stretch shows.
+    static func sparkline(id: String, values: [Int], title: String, width: Int = 150, height: Int = 28) -> String {
+        let largest = max(1, values.max() ?? 1)
+        let step = Double(width) / Double(max(1, values.count))
+        var out = "<svg id=\"\(id)\" class=\"sparkline\" role=\"img\" aria-labelledby=\"\(id)-title\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\">"
+        out += "<title id=\"\(id)-title\">\(Self.escape(title))</title>"
+        for (index, value) in values.enumerated() {
+            let barHeight = value == 0 ? 1 : max(2, Int(Double(height - 2) * Double(value) / Double(largest)))
+            let x = String(format: "%.1f", Double(index) * step)
+            let w = String(format: "%.1f", max(1, step - 1))
+            out += "<rect x=\"\(x)\" y=\"\(height - barHeight)\" width=\"\(w)\" height=\"\(barHeight)\" fill=\"\(value == 0 ? "#b8c2cc" : "#1f5fa8")\"><title>\(value)</title></rect>"
+        }
+        return out + "</svg>"
+    }
 }

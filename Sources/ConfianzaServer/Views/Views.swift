@@ -43,7 +43,7 @@ public struct Views: Sendable {
     /// Every template the server renders.
     static let templates: Set<String> = [
         "layout", "login", "setup", "home", "module", "account", "users", "audit", "error", "constituency", "organisation",
-        "organisation_form", "contact_form", "constituency_import", "feeds", "ingest_run", "events", "event", "incidents", "incident",
+        "organisation_form", "contact_form", "constituency_import", "feeds", "feed_sources", "feed_source", "feed_health", "ingest_run", "events", "event", "incidents", "incident",
         "incident_new", "incident_dashboard", "indicators", "peers", "sharing",
     ]
 
