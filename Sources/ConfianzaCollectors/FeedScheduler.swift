@@ -5,7 +5,7 @@ import ServiceLifecycle
 
 /// Runs collected feeds on their schedules inside `serve`: every `interval` it fetches the feeds that
 /// are due, one after the other, each under its lease (so several servers on one database fetch each
-/// once). Stops at the server's shutdown, leaving a fetch in progress to its lease's end.
+/// once). Stops at the server's shutdown: at once between fetches, after the fetch under way otherwise.
 public struct FeedScheduler: Service {
     let collector: FeedCollector
     let interval: Duration
@@ -30,7 +30,8 @@ public struct FeedScheduler: Service {
                 } catch {
                     self.logger.error("feed scheduler: \(error)")
                 }
-                try? await Task.sleep(for: self.interval)
+                // The wait ends at once when the server stops; a fetch under way is let finish.
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
             }
         } onGracefulShutdown: {}
         await self.collector.http.shutdown()
