@@ -64,7 +64,7 @@ public struct CSVReader: Sendable {
     public typealias Output = Result<CSVRecord, CSVError>
 
     private enum State: Sendable {
-        case fieldStart, unquoted, quoted, quoteInQuoted, skippingBadLine
+        case fieldStart, unquoted, quoted, quoteInQuoted, skippingBadLine, comment
     }
 
     public let delimiter: UInt8
@@ -74,6 +74,11 @@ public struct CSVReader: Sendable {
     /// Reads stray quotes as Python's `csv` module does by default (IntelMQ reads Shadowserver's files so):
     /// a quote inside an unquoted field is a character, and text after a closing quote goes on the field.
     public let lenient: Bool
+    /// Skips blanks at the start of a field, so `a, "b"` reads `b` (Python's `skipinitialspace`; ThreatFox's CSV).
+    public let skipInitialSpace: Bool
+    /// Lines starting with this byte (after blanks) are comments, skipped whole before any quote is read,
+    /// so that a stray quote in a comment cannot swallow the lines after it (`#` and `;` in public lists).
+    public let comment: UInt8?
 
     private var state = State.fieldStart
     private var field: [UInt8] = []
@@ -88,8 +93,13 @@ public struct CSVReader: Sendable {
     /// An error found mid-record, reported when its line ends so that it carries the whole raw line.
     private var pendingError: CSVError.Reason?
 
-    public init(delimiter: UInt8 = UInt8(ascii: ","), maxRecordBytes: Int = 1 << 20, keepRaw: Bool = false, lenient: Bool = false) {
+    public init(
+        delimiter: UInt8 = UInt8(ascii: ","), maxRecordBytes: Int = 1 << 20, keepRaw: Bool = false, lenient: Bool = false, skipInitialSpace: Bool = false,
+        comment: UInt8? = nil
+    ) {
         self.lenient = lenient
+        self.comment = comment
+        self.skipInitialSpace = skipInitialSpace
         self.delimiter = delimiter
         self.maxRecordBytes = maxRecordBytes
         self.keepRaw = keepRaw
@@ -117,6 +127,8 @@ public struct CSVReader: Sendable {
             emit(.failure(CSVError(line: self.recordLine, reason: .unterminatedQuote(field: self.fields.count + 1), raw: self.raw)))
         case .skippingBadLine:
             self.emitPendingError(emit)
+        case .comment:
+            break
         case .fieldStart:
             if !self.fields.isEmpty { self.endRecord(emit) }
         case .unquoted, .quoteInQuoted:
@@ -170,17 +182,26 @@ public struct CSVReader: Sendable {
         }
         self.previousWasCR = byte == cr
         let isNewline = byte == lf || byte == cr
-        if !isNewline || self.state == .quoted { self.keep(byte) }
+        if (!isNewline || self.state == .quoted) && self.state != .comment { self.keep(byte) }
         if self.state == .fieldStart, self.fields.isEmpty, !isNewline { self.recordLine = self.line }
+        if self.state == .fieldStart || self.state == .unquoted, self.fields.isEmpty, byte == self.comment,
+            self.field.allSatisfy({ $0 == 32 || $0 == 9 })
+        {
+            self.state = .comment
+        }
 
         switch self.state {
+        case .comment:
+            if isNewline { self.startRecord() }
         case .skippingBadLine:
             if isNewline {
                 self.emitPendingError(emit)
                 self.startRecord()
             }
         case .fieldStart:
-            if byte == quote {
+            if self.skipInitialSpace, byte == 32 || byte == 9, byte != self.delimiter {
+                self.count(1, emit)
+            } else if byte == quote {
                 self.state = .quoted
                 self.count(1, emit)
             } else if byte == self.delimiter {

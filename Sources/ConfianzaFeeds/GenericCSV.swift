@@ -20,14 +20,17 @@ import Foundation
 /// `columns` maps them to harmonization keys (others are kept as `extra.<column>`); `required` columns
 /// must be present and valid in every row; `constant` fields go into every event; `delimiter` (default
 /// `,`), `comment` (lines starting with it are skipped, as `#` in many public lists), `tlp` (default
-/// `TLP:AMBER`) and `severity` (default `info`) are optional. The public feeds Confianza knows are such
-/// files (`Resources/Feeds/public/`), with also `title`, `url` and `documentation`.
+/// `TLP:AMBER`), `severity` (default `info`), `skipInitialSpace` (blanks after a delimiter skipped),
+/// `url` (where it is published) and `documentation` (a page about it, in each event's `feed.documentation`)
+/// are optional. The public feeds Confianza knows are such files (`Resources/Feeds/public/`).
 public struct GenericCSVMapping: Sendable {
     public var feed: String
     public var delimiter: UInt8
     /// The column names of a file without a header row.
     public var names: [String]?
     public var comment: String?
+    /// Blanks after a delimiter are skipped (`a, "b"`).
+    public var skipInitialSpace: Bool = false
     /// The bundled public feed it is (`public:<name>`), if it is one.
     public var publicName: String?
     /// Where the feed is published (bundled public feeds).
@@ -47,6 +50,8 @@ public struct GenericCSVMapping: Sendable {
         var names: [String]?
         var comment: String?
         var url: String?
+        var documentation: String?
+        var skipInitialSpace: Bool?
     }
 
     /// Reads and checks a mapping file; refusals name the file and what is wrong.
@@ -63,7 +68,8 @@ public struct GenericCSVMapping: Sendable {
             throw .badMapping(name, "is not a mapping (a JSON object with feed, columns and optionally required, constant, delimiter, tlp, severity, names, comment)")
         }
         let delimiter = file.delimiter ?? ","
-        guard delimiter.utf8.count == 1, let byte = delimiter.utf8.first, byte != UInt8(ascii: "\""), byte != 10, byte != 13 else {
+        let tab = delimiter == "\\t" ? "\t" : delimiter
+        guard tab.utf8.count == 1, let byte = tab.utf8.first, byte != UInt8(ascii: "\""), byte != 10, byte != 13 else {
             throw .badMapping(name, "delimiter must be one character, not a quote or a line break")
         }
         guard !file.feed.trimmingCharacters(in: .whitespaces).isEmpty else { throw .badMapping(name, "feed is empty") }
@@ -82,12 +88,18 @@ public struct GenericCSVMapping: Sendable {
         if let unknown = required.first(where: { columns[$0] == nil }) {
             throw .badMapping(name, "required column '\(unknown)' is not in columns")
         }
-        let report = ShadowserverMapping.Report(
+        var report = ShadowserverMapping.Report(
             name: "csv", feed: file.feed, constant: file.constant ?? [:], required: columns.filter { required.contains($0.key) },
             optional: columns.filter { !required.contains($0.key) }, severity: file.severity ?? "info")
+        if let documentation = file.documentation {
+            guard URL(string: documentation)?.scheme?.hasPrefix("http") == true else { throw .badMapping(name, "documentation must be an http(s) URL") }
+            report.documentation = documentation
+        }
         let mapping = try ShadowserverMapping.make(
             provider: file.provider ?? file.feed, tlp: file.tlp ?? TLP.amber.rawValue, aliases: [:], reports: ["csv": report], source: name)
-        return GenericCSVMapping(feed: file.feed, delimiter: byte, names: names, comment: file.comment, publicName: nil, url: file.url, mapping: mapping)
+        return GenericCSVMapping(
+            feed: file.feed, delimiter: byte, names: names, comment: file.comment, skipInitialSpace: file.skipInitialSpace ?? false, publicName: nil,
+            url: file.url, mapping: mapping)
     }
 }
 

@@ -118,3 +118,31 @@ import Testing
         #expect((try? outputs[0].get())?.fields == ["a", "b\r\nc"])
     }
 }
+
+@Suite struct CSVCommentTests {
+    static func read(_ text: String, delimiter: Character = ",", comment: Character?) -> [CSVReader.Output] {
+        var reader = CSVReader(delimiter: UInt8(ascii: delimiter.unicodeScalars.first!), keepRaw: true, comment: comment.map { UInt8(ascii: $0.unicodeScalars.first!) })
+        var outputs: [CSVReader.Output] = []
+        reader.feed(Array(text.utf8)) { outputs.append($0) }
+        reader.finish { outputs.append($0) }
+        return outputs
+    }
+
+    @Test func commentLinesAreSkippedEvenWhenTheyHoldQuotesOrTheDelimiter() throws {
+        let text = "; Spamhaus; \"unbalanced\n  ; indented\n1.10.16.0/20 ; SBL1\n;last"
+        let records = try Self.read(text, delimiter: ";", comment: ";").map { try $0.get() }
+        #expect(records.map(\.fields) == [["1.10.16.0/20 ", " SBL1"]])
+        #expect(records.map(\.line) == [3])
+        #expect(records.first.map { String(decoding: $0.raw, as: UTF8.self) } == "1.10.16.0/20 ; SBL1")
+    }
+
+    @Test func aCommentCharacterInsideARecordIsData() throws {
+        let records = try Self.read("a,#b,\"#c\"\n#x\n\"#d\",e\n", comment: "#").map { try $0.get() }
+        #expect(records.map(\.fields) == [["a", "#b", "#c"], ["#d", "e"]])
+    }
+
+    @Test func withoutACommentCharacterNothingIsSkipped() throws {
+        let records = try Self.read("#a,b\n", comment: nil).map { try $0.get() }
+        #expect(records.map(\.fields) == [["#a", "b"]])
+    }
+}

@@ -112,6 +112,37 @@ import Testing
         }
     }
 
+    /// A bundled public list is read by name; a URL on an address is routed by that address, a host name
+    /// URL by its domain, and every event is TLP:CLEAR with the list's classification.
+    @Test(arguments: TestBackend.available)
+    func publicFeedsAreReadByNameAndRoutedByTheirURLs(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let pipeline = try await Self.pipeline(store)
+            let urlhaus = """
+                # abuse.ch URLhaus Database Dump (CSV - recent URLs only)
+                # id,dateadded,url,url_status,last_online,threat,tags,urlhaus_link,reporter
+                "2838701","2024-05-01 10:11:07","http://198.51.100.4:43261/i","online","2024-05-01 10:11:07","malware_download","elf,Mozi","https://urlhaus.abuse.ch/url/2838701/","geenensp"
+                "2838700","2024-05-01 10:10:06","http://203.0.113.9/x","online","","malware_download","exe","https://urlhaus.abuse.ch/url/2838700/","abuse_ch"
+                "2838699","2024-05-01 10:10:06","not a url","online","","malware_download","exe","https://urlhaus.abuse.ch/url/2838699/","abuse_ch"
+
+                """
+            let summary = try await pipeline.ingest(
+                fileName: "csv_recent.txt", format: try FeedFormat("public:urlhaus-recent"), source: "test",
+                open: { MemoryChunks(Array(urlhaus.utf8)) })
+            #expect(summary.counts == IngestCounts(read: 3, stored: 2, duplicates: 0, quarantined: 1))
+            #expect(summary.feed == "URLhaus recent URLs")
+            let hospital = try #require(try await store.organisations().first)
+            let events = try await store.latestEvents(limit: 10)
+            let inside = try #require(events.first { $0.event["source.url"] == .string("http://198.51.100.4:43261/i") })
+            #expect(inside.organisations == [hospital.id])
+            #expect(inside.event["tlp"] == .string("TLP:CLEAR"))
+            #expect(inside.event["classification.type"] == .string("malware-distribution"))
+            #expect(events.first { $0.event["source.url"] == .string("http://203.0.113.9/x") }?.organisations.isEmpty == true)
+            let quarantined = try await store.quarantined(runID: summary.run, limit: 10)
+            #expect(quarantined.first?.reason.contains("not a URL") == true, "\(quarantined)")
+        }
+    }
+
     /// Every filter of the events list, alone and together, gives the same answer on every backend as
     /// a plain scan of the events does.
     @Test(arguments: TestBackend.available)

@@ -388,7 +388,7 @@ public final class IngestPipeline: Sendable {
         case .csv(let custom):
             ShadowserverParser(
                 mapping: custom.mapping, reportType: "csv", feedName: feed, observedAt: observed, delimiter: custom.delimiter, columns: custom.names,
-                comment: custom.comment)
+                comment: custom.comment, skipInitialSpace: custom.skipInitialSpace)
         case .shadowserver(let given):
             ShadowserverParser(
                 mapping: self.mapping, reportType: given ?? String(formatName.dropFirst("shadowserver:".count)), feedName: feed,
@@ -499,7 +499,9 @@ public final class IngestPipeline: Sendable {
         let time = timeSource ?? observed
         let seconds = Int64(time.timeIntervalSince1970.rounded(.down))
         let window = (seconds >= 0 ? seconds / self.window : (seconds - self.window + 1) / self.window) * self.window
+        // An address, else the host of a URL when it is one (URLhaus lists many http://192.0.2.1:8080/…).
         let address = event["source.ip"].flatMap { try? IPAddress($0.description) }
+            ?? event["source.url"].flatMap { URLComponents(string: $0.description)?.host }.flatMap { try? IPAddress($0.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))) }
         let asn: UInt32? = if case .integer(let number) = event["source.asn"] { UInt32(exactly: number) } else { nil }
         let domain = event["source.fqdn"]?.description
             ?? event["source.url"].flatMap { URLComponents(string: $0.description)?.host?.lowercased() }

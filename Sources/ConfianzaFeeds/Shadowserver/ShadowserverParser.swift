@@ -36,9 +36,11 @@ public struct ShadowserverParser {
     ///   - comment: the prefix of comment lines, skipped.
     public init(
         mapping: ShadowserverMapping, reportType: String, feedName: String? = nil, observedAt: Date, delimiter: UInt8 = UInt8(ascii: ","),
-        columns: [String]? = nil, comment: String? = nil
+        columns: [String]? = nil, comment: String? = nil, skipInitialSpace: Bool = false
     ) {
-        self.reader = CSVReader(delimiter: delimiter, keepRaw: true, lenient: true)
+        self.reader = CSVReader(
+            delimiter: delimiter, keepRaw: true, lenient: true, skipInitialSpace: skipInitialSpace,
+            comment: comment.flatMap { $0.utf8.count == 1 ? $0.utf8.first : nil })
         self.comment = comment
         self.reportType = mapping.canonical(reportType)
         self.report = mapping.reports[self.reportType]
@@ -137,6 +139,12 @@ public struct ShadowserverParser {
     /// Required fields a row cannot do without.
     static let essential: Set<String> = ["time.source", "source.ip", "source.network", "source.fqdn", "source.url"]
 
+    /// A cell without the blanks around it (`1.10.16.0/20 ; SBL256894` has them).
+    static func trimmed(_ value: String) -> String {
+        guard let first = value.utf8.first, let last = value.utf8.last, first == 32 || first == 9 || last == 32 || last == 9 else { return value }
+        return value.trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
+    }
+
     private static func blank(_ value: String) -> Bool { value.utf8.allSatisfy { $0 == 32 || $0 == 9 } }
 
     private func event(_ record: CSVRecord, raw: String) throws(RowError) -> Event {
@@ -147,7 +155,7 @@ public struct ShadowserverParser {
         let position = self.position
         let cell: (String) -> String? = { column in position[column].map { cells[$0] } }
         for (field, index, required) in self.plan {
-            let value = cells[index]
+            let value = Self.trimmed(cells[index])
             if Self.blank(value) {
                 if required && Self.essential.contains(field.key) { throw RowError(reason: "column \(field.column): is empty") }
                 used[index] = true
@@ -172,7 +180,7 @@ public struct ShadowserverParser {
         }
         for (index, value) in cells.enumerated() where !used[index] && !Self.blank(value) {
             let key = "extra." + Self.extraName(columns[index])
-            if event[key] == nil { event.set(trusted: key, .string(value)) }
+            if event[key] == nil { event.set(trusted: key, .string(Self.trimmed(value))) }
         }
         // Constant fields are what the report is, over what a row says (as IntelMQ updates them).
         for (key, value) in self.constants { event.set(trusted: key, value) }
