@@ -27,7 +27,7 @@ struct FeedsCommand: AsyncParsableCommand {
         @Option(help: "http, imap or shadowserver.") var kind: String
         @Option(help: "https://… for http; imaps://host:993/INBOX for imap; the API's base (default Shadowserver's) for shadowserver.")
         var url: String = ""
-        @Option(help: "auto, shadowserver, shadowserver:TYPE, intelmq, mail, xarf or public:FEED (see `confianza feeds add --help`).")
+        @Option(help: "auto, shadowserver, shadowserver:TYPE, intelmq, mail, xarf, n6 or public:FEED (see `confianza feeds add --help`).")
         var format: String = ""
         @Option(help: "User name (IMAP), API key (Shadowserver) or basic-auth user (http).") var user: String = ""
         @Option(help: "A file holding the password, secret or bearer token.") var secretFile: String?

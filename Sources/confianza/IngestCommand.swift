@@ -23,7 +23,7 @@ struct Ingest: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Feed files.") var files: [String]
-    @Option(help: "auto (default), shadowserver, shadowserver:REPORT_TYPE, intelmq (JSON lines), mail (ARF, X-ARF e-mail or mbox), xarf (XARF v4 JSON), or csv:MAPPING.json.")
+    @Option(help: "auto (default), shadowserver, shadowserver:REPORT_TYPE, intelmq (JSON lines), mail (ARF, X-ARF e-mail or mbox), xarf (XARF v4 JSON), n6 (CERT.pl n6 JSON), public:FEED (a bundled public list), or csv:MAPPING.json.")
     var format: String = "auto"
     @Option(help: "Feed name for the events (default: the report's).") var feed: String?
     @Flag(help: "Print one JSON summary per file.") var json = false

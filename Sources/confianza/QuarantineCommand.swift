@@ -70,7 +70,7 @@ struct QuarantineCommand: AsyncParsableCommand {
                 """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The run's id, or the file's name (its latest run).") var run: String
-        @Option(help: "Read as this format instead of the run's (shadowserver:REPORT_TYPE, intelmq, mail, xarf, csv:MAPPING.json).")
+        @Option(help: "Read as this format instead of the run's (shadowserver:REPORT_TYPE, intelmq, mail, xarf, n6, public:FEED, csv:MAPPING.json).")
         var format: String?
         @Flag(help: "Print the summary as JSON.") var json = false
 

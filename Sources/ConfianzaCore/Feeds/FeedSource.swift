@@ -18,7 +18,7 @@ public struct FeedSource: Sendable, Equatable, Identifiable {
     public var kind: Kind
     /// `https://…` for a URL, `imaps://host:993/INBOX` for a mailbox, the API's base URL for Shadowserver.
     public var location: String
-    /// The ingest format (`auto`, `shadowserver`, `intelmq`, `mail`, `xarf`, `public:<feed>`).
+    /// The ingest format (`auto`, `shadowserver`, `intelmq`, `mail`, `xarf`, `n6`, `public:<feed>`).
     public var format: String
     /// The user name (IMAP), the API key (Shadowserver) or a basic-auth user (HTTP); not a secret.
     public var username: String?

@@ -72,7 +72,7 @@ public struct FeedSourceService: Sendable {
     }
 
     /// Formats a collected feed may have; `public:<name>` feeds are checked by the caller that knows them.
-    public static let formats = ["auto", "shadowserver", "intelmq", "mail", "xarf"]
+    public static let formats = ["auto", "shadowserver", "intelmq", "mail", "xarf", "n6"]
 
     /// `30m`, `6h`, `1d`, `7d` or seconds: between 5 minutes and 30 days.
     public static func seconds(_ text: String) -> Int? {
@@ -133,7 +133,7 @@ public struct FeedSourceService: Sendable {
             Self.formats.contains(format) || (format.hasPrefix("shadowserver:") && format.count > 13)
             || (format.hasPrefix("public:") && knownFormat(String(format.dropFirst(7))))
         guard formatKnown else {
-            throw refuse("format", draft.format, "format", "the format is auto, shadowserver, shadowserver:TYPE, intelmq, mail, xarf or public:FEED")
+            throw refuse("format", draft.format, "format", "the format is auto, shadowserver, shadowserver:TYPE, intelmq, mail, xarf, n6 or public:FEED")
         }
         guard let every = Self.seconds(draft.every) else {
             throw refuse("every", draft.every, "every", "how often: 30m, 6h, 1d or 7d (between 5 minutes and 30 days)")

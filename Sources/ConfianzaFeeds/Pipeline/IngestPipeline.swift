@@ -52,6 +52,8 @@ public enum FeedFormat: Sendable, CustomStringConvertible {
     case mail
     /// XARF v4 reports as JSON.
     case xarf
+    /// CERT.pl n6 events (a JSON array, or one object per line).
+    case n6
 
     /// Reads `shadowserver`, `shadowserver:scan_dns`, `intelmq`, `mail` (also `arf`, `x-arf`), `xarf` or
     /// `csv:MAPPING.json` (which it loads).
@@ -62,10 +64,11 @@ public enum FeedFormat: Sendable, CustomStringConvertible {
         case "intelmq" where parts.count == 1: self = .intelmq
         case "mail" where parts.count == 1, "arf" where parts.count == 1, "x-arf" where parts.count == 1, "eml" where parts.count == 1: self = .mail
         case "xarf" where parts.count == 1: self = .xarf
+        case "n6" where parts.count == 1: self = .n6
         case "csv" where parts.count == 2: self = .csv(try GenericCSVMapping.load(URL(fileURLWithPath: parts[1])))
         case "public" where parts.count == 2: self = .csv(try PublicFeeds.mapping(parts[1].lowercased()))
         default:
-            throw .unknownFormat("unknown format '\(text)': use auto, shadowserver, shadowserver:REPORT_TYPE, intelmq, mail, xarf, public:FEED or csv:MAPPING.json")
+            throw .unknownFormat("unknown format '\(text)': use auto, shadowserver, shadowserver:REPORT_TYPE, intelmq, mail, xarf, n6, public:FEED or csv:MAPPING.json")
         }
     }
 
@@ -78,7 +81,11 @@ public enum FeedFormat: Sendable, CustomStringConvertible {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
         bytes = bytes.drop { $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }
         if bytes.first == UInt8(ascii: "{") || bytes.first == UInt8(ascii: "[") {
-            return String(decoding: bytes.prefix(65536), as: UTF8.self).contains("\"xarf_version\"") ? .xarf : .intelmq
+            let text = String(decoding: bytes.prefix(65536), as: UTF8.self)
+            if text.contains("\"xarf_version\"") { return .xarf }
+            // n6 objects name their category and restriction; IntelMQ's do not have these keys.
+            if text.contains("\"restriction\"") && text.contains("\"category\"") { return .n6 }
+            return .intelmq
         }
         if name.hasSuffix(".json") || name.hasSuffix(".jsonl") { return .intelmq }
         // An e-mail starts with header lines ("Name: value", or mbox's "From ").
@@ -110,6 +117,7 @@ public enum FeedFormat: Sendable, CustomStringConvertible {
         case .csv(let mapping): mapping.publicName.map { "public:\($0)" } ?? "csv:\(mapping.feed)"
         case .mail: "mail"
         case .xarf: "xarf"
+        case .n6: "n6"
         }
     }
 }
@@ -264,6 +272,9 @@ public final class IngestPipeline: Sendable {
         case .xarf:
             feedName = feed ?? "XARF"
             formatName = "xarf"
+        case .n6:
+            feedName = feed ?? "n6"
+            formatName = "n6"
         }
         if let existing = try await self.store.ingestRun(hash: fileHash, format: formatName, feed: feedName) {
             return (existing, existing.finishedAt != nil)
@@ -285,7 +296,7 @@ public final class IngestPipeline: Sendable {
     func reportType(fileName: String, format: FeedFormat) -> String {
         switch format {
         case .shadowserver(let given?): self.mapping.canonical(given)
-        case .shadowserver(nil), .intelmq, .csv, .mail, .xarf: self.mapping.reportType(fileName: fileName) ?? "(none in the file name)"
+        case .shadowserver(nil), .intelmq, .csv, .mail, .xarf, .n6: self.mapping.reportType(fileName: fileName) ?? "(none in the file name)"
         }
     }
 
@@ -385,6 +396,7 @@ public final class IngestPipeline: Sendable {
         case .intelmq: IntelMQParser(feedName: feed, observedAt: observed)
         case .mail: MailReportParser(feedName: feed, observedAt: observed)
         case .xarf: XARFParser(feedName: feed, observedAt: observed)
+        case .n6: N6Parser(feedName: feed, observedAt: observed)
         case .csv(let custom):
             ShadowserverParser(
                 mapping: custom.mapping, reportType: "csv", feedName: feed, observedAt: observed, delimiter: custom.delimiter, columns: custom.names,
