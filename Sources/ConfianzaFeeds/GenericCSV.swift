@@ -131,3 +131,17 @@ public enum PublicFeeds {
         return mapping
     }
 }
+
+extension PublicFeeds {
+    /// A URL feed of a public list needs no address: the list's own is taken when none is given.
+    public static func completing(_ draft: FeedSourceDraft) -> FeedSourceDraft {
+        var draft = draft
+        let format = draft.format.trimmingCharacters(in: .whitespaces).lowercased()
+        if draft.location.trimmingCharacters(in: .whitespaces).isEmpty, ["http", "url"].contains(draft.kind.lowercased()),
+            format.hasPrefix("public:"), let url = Self.all[String(format.dropFirst("public:".count))]?.url
+        {
+            draft.location = url
+        }
+        return draft
+    }
+}

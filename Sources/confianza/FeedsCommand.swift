@@ -25,7 +25,7 @@ struct FeedsCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Option(help: "Its name (unique; the runs of a URL feed carry it).") var name: String
         @Option(help: "http, imap or shadowserver.") var kind: String
-        @Option(help: "https://… for http; imaps://host:993/INBOX for imap; the API's base (default Shadowserver's) for shadowserver.")
+        @Option(help: "https://… for http (a public:FEED format's own when left out); imaps://host:993/INBOX for imap; the API's base (default Shadowserver's) for shadowserver.")
         var url: String = ""
         @Option(help: "auto, shadowserver, shadowserver:TYPE, intelmq, mail, xarf, n6 or public:FEED (see `confianza feeds add --help`).")
         var format: String = ""
@@ -55,7 +55,7 @@ struct FeedsCommand: AsyncParsableCommand {
             try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in
                 do {
                     let source = try await FeedSourceService(store: store).add(
-                        draft, knownFormat: PublicFeeds.contains, by: FeedsCommand.actor(), address: "cli")
+                        PublicFeeds.completing(draft), knownFormat: PublicFeeds.contains, by: FeedsCommand.actor(), address: "cli")
                     print("added \(source.name): \(source.kind.rawValue) \(source.location), format \(source.format), every \(source.everySeconds) s")
                 } catch let error as FeedSourceError {
                     throw CLIError(error.description)

@@ -121,3 +121,28 @@ def test_feeds_health_names_a_silent_feed(sqlite_db):
     lines = health.stdout.splitlines()
     assert any(line.startswith("SILENT Quiet:") for line in lines), health.stdout
     assert any(line.startswith("Busy:") and "40 events" in line for line in lines), health.stdout
+
+
+def test_a_public_list_is_fetched_by_name_and_read_with_its_mapping(tmp_path, sqlite_db):
+    drop = (ROOT / "Tests" / "ConfianzaFeedsTests" / "Fixtures" / "public" / "spamhaus-drop.txt").read_bytes()
+    server = FeedServer({"/drop/drop.txt": (200, {"Content-Type": "text/plain"}, drop)})
+    try:
+        added = run_cli("feeds", "add", "--name", "DROP", "--kind", "http", "--url", server.base + "/drop/drop.txt",
+                        "--format", "public:spamhaus-drop", "--database", sqlite_db)
+        assert added.returncode == 0, added.stderr
+        fetched = run_cli("feeds", "run", "DROP", "--ca-file", str(CA_FILE), "--database", sqlite_db)
+        assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+        events = [json.loads(line) for line in run_cli("events", "export", "--database", sqlite_db).stdout.splitlines()]
+        assert sorted(e["source.network"] for e in events) == ["1.10.16.0/20", "2.56.192.0/22", "5.42.92.0/24"]
+        assert {e["tlp"] for e in events} == {"TLP:CLEAR"} and {e["classification.type"] for e in events} == {"spam"}
+        assert runs(sqlite_db)[-1][1] == "public:spamhaus-drop"
+    finally:
+        server.stop()
+
+    # With no address, a public list's own is taken; an unknown list is refused naming the known ones.
+    added = run_cli("feeds", "add", "--name", "OpenPhish", "--kind", "http", "--format", "public:openphish", "--database", sqlite_db)
+    assert added.returncode == 0, added.stderr
+    assert "https://openphish.com/feed.txt" in run_cli("feeds", "list", "--database", sqlite_db).stdout
+    unknown = run_cli("feeds", "add", "--name", "X", "--kind", "http", "--url", "https://example.org/feed.txt", "--format", "public:openphishing",
+                  "--database", sqlite_db)
+    assert unknown.returncode != 0 and "public:openphishing" in unknown.stderr + unknown.stdout
