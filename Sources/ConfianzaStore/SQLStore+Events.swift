@@ -7,7 +7,8 @@ import SQLiteNIO
 
 extension SQLStore {
     private static let runColumns =
-        "id, file_name, file_hash, format, feed, started_at, finished_at, lines_read, events_stored, duplicates, quarantined, checkpoint_line, source, actor, header"
+        "id, file_name, file_hash, format, feed, started_at, finished_at, lines_read, events_stored, duplicates, quarantined, checkpoint_line, source, actor, header, "
+        + "lease_owner, lease_until, takeovers"
 
     public func ingestRun(hash: String, format: String, feed: String) async throws -> IngestRun? {
         try await self.withReading { db in
@@ -35,7 +36,8 @@ extension SQLStore {
                     VALUES (\(bind: run.id.uuidString), \(bind: run.fileName), \(bind: run.fileHash), \(bind: run.format), \(bind: run.feed),
                         \(bind: Millis(run.startedAt)), \(bind: run.finishedAt.map(Millis.init)), \(bind: run.counts.read),
                         \(bind: run.counts.stored), \(bind: run.counts.duplicates), \(bind: run.counts.quarantined),
-                        \(bind: run.checkpointLine), \(bind: run.source), \(bind: run.actor), \(bind: run.header))
+                        \(bind: run.checkpointLine), \(bind: run.source), \(bind: run.actor), \(bind: run.header),
+                        \(bind: run.leaseOwner), \(bind: run.leaseUntil.map(Millis.init)), \(bind: run.takeovers))
                     """
                 ).run()
             }
@@ -54,14 +56,42 @@ extension SQLStore {
                 read: try row.decode(column: "lines_read", as: Int.self), stored: try row.decode(column: "events_stored", as: Int.self),
                 duplicates: try row.decode(column: "duplicates", as: Int.self), quarantined: try row.decode(column: "quarantined", as: Int.self)),
             checkpointLine: try row.decode(column: "checkpoint_line", as: Int.self), source: try row.decode(column: "source", as: String.self),
-            actor: try row.decode(column: "actor", as: String?.self), header: try row.decode(column: "header", as: String?.self))
+            actor: try row.decode(column: "actor", as: String?.self), header: try row.decode(column: "header", as: String?.self),
+            leaseOwner: try row.decode(column: "lease_owner", as: String?.self), leaseUntil: try Millis.optionalDate(row, "lease_until"),
+            takeovers: try row.decode(column: "takeovers", as: Int.self))
+    }
+
+    public func claimIngestRun(_ seen: IngestRun, lease: IngestLease, takeover: Bool) async throws -> IngestRun? {
+        try await self.withDatabase { db in
+            try await db.raw(
+                """
+                UPDATE ingest_runs SET lease_owner = \(bind: lease.owner), lease_until = \(bind: Millis(lease.until)),
+                    takeovers = takeovers + \(bind: takeover ? 1 : 0)
+                WHERE id = \(bind: seen.id.uuidString) AND finished_at IS NULL
+                    AND COALESCE(lease_owner, '') = \(bind: seen.leaseOwner ?? "")
+                    AND COALESCE(lease_until, 0) = \(bind: seen.leaseUntil.map { Millis($0).value } ?? 0)
+                RETURNING \(unsafeRaw: Self.runColumns)
+                """
+            ).first().map(Self.decodeRun)
+        }
+    }
+
+    public func releaseIngestRun(id: UUID, owner: String) async throws {
+        try await self.withDatabase { db in
+            try await db.raw(
+                """
+                UPDATE ingest_runs SET lease_owner = NULL, lease_until = NULL
+                WHERE id = \(bind: id.uuidString) AND lease_owner = \(bind: owner)
+                """
+            ).run()
+        }
     }
 
     /// Rows per multi-row INSERT: 19 values each stays well under SQLite's and PostgreSQL's limits.
     static let insertChunk = 500
 
     public func commitIngestBatch(
-        runID: UUID, events: [PendingEvent], quarantine: [QuarantinedRecord], read: Int, repeats: Int, checkpointLine: Int
+        runID: UUID, events: [PendingEvent], quarantine: [QuarantinedRecord], read: Int, repeats: Int, checkpointLine: Int, lease: IngestLease
     ) async throws -> IngestCounts {
         try await self.withTransaction { db in
             let runText = runID.uuidString
@@ -76,12 +106,13 @@ extension SQLStore {
                 """
                 UPDATE ingest_runs SET lines_read = lines_read + \(bind: read), events_stored = events_stored + \(bind: new),
                     duplicates = duplicates + \(bind: duplicates), quarantined = quarantined + \(bind: quarantine.count),
-                    checkpoint_line = \(bind: checkpointLine)
-                WHERE id = \(bind: runText)
+                    checkpoint_line = \(bind: checkpointLine), lease_until = \(bind: Millis(lease.until))
+                WHERE id = \(bind: runText) AND lease_owner = \(bind: lease.owner)
                 RETURNING \(unsafeRaw: Self.runColumns)
                 """
             ).first().map(Self.decodeRun)
-            guard let updated else { throw StoreError.notFound("ingest run \(runID)") }
+            // Not ours any more: the transaction is rolled back, and the process that took over stores it.
+            guard let updated else { throw StoreError.leaseLost("ingest run \(runID)") }
             return updated.counts
         }
     }
@@ -151,12 +182,17 @@ extension SQLStore {
             return (new.count, seen.count)
     }
 
-    public func finishIngestRun(id: UUID, at date: Date, header: String?) async throws {
-        try await self.withDatabase { db in
+    public func finishIngestRun(id: UUID, at date: Date, header: String?, owner: String) async throws {
+        let finished = try await self.withDatabase { db in
             try await db.raw(
-                "UPDATE ingest_runs SET finished_at = \(bind: Millis(date)), header = \(bind: header) WHERE id = \(bind: id.uuidString)"
-            ).run()
+                """
+                UPDATE ingest_runs SET finished_at = \(bind: Millis(date)), header = \(bind: header), lease_owner = NULL, lease_until = NULL
+                WHERE id = \(bind: id.uuidString) AND lease_owner = \(bind: owner)
+                RETURNING id
+                """
+            ).first()
         }
+        guard finished != nil else { throw StoreError.leaseLost("ingest run \(id)") }
     }
 
     public func commitReprocessed(

@@ -3,6 +3,7 @@ import ConfianzaFeeds
 import ConfianzaNetwork
 import ConfianzaTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// The whole pipeline on every backend: parse, de-duplicate, route, store, account, resume.
@@ -247,6 +248,94 @@ import Testing
         }
     }
 
+    /// Two processes on one database: a run is read by one at a time. While the first holds the run's
+    /// lease the second is told so; once the lease has run out the second goes on from the checkpoint
+    /// (a takeover, counted), and a batch the first still tries to store is refused whole, so nothing
+    /// is counted twice. The run ends as an uninterrupted one.
+    @Test(arguments: TestBackend.available)
+    func aRunIsReadByOneProcessAtATime(backend: TestBackend) async throws {
+        let whole = try await TestDatabase.withStore(backend) { store in
+            let summary = try await Self.ingest(try await Self.pipeline(store), Self.file)
+            return (summary.counts, try await store.eventCount())
+        }
+        try await TestDatabase.withStore(backend) { store in
+            _ = try await Self.pipeline(store)
+            let clock = ManualClock()
+            let constituency = ConstituencyService(store: store)
+            let first = IngestPipeline(store: store, constituency: constituency, mapping: Self.mapping, batchSize: 3, now: { clock.now }, leaseSeconds: 60)
+            let second = IngestPipeline(store: store, constituency: constituency, mapping: Self.mapping, batchSize: 3, now: { clock.now }, leaseSeconds: 60)
+            #expect(first.leaseOwner != second.leaseOwner)
+            let fingerprint = try IngestPipeline.fingerprint(MemoryChunks(Array(Self.file.utf8)))
+            let name = "2024-05-01-scan_dns-uy.csv"
+            let (run, done) = try await first.begin(
+                fileName: name, fingerprint: fingerprint, format: .shadowserver(reportType: nil), feed: nil, source: "test", actor: nil)
+            #expect(!done && run.leaseOwner == first.leaseOwner)
+
+            await #expect(throws: IngestError.self) { _ = try await Self.ingest(second, Self.file) }
+            do { _ = try await Self.ingest(second, Self.file) } catch let error as IngestError {
+                #expect(error.description.contains("is being read by another process"), "\(error)")
+            }
+
+            // The first stops answering; after its lease, the second takes the run over.
+            clock.advance(61)
+            let resumed = try await Self.ingest(second, Self.file)
+            #expect(resumed.counts == whole.0)
+            #expect(try await store.eventCount() == whole.1)
+            let after = try #require(try await store.ingestRun(id: run.id))
+            #expect(after.takeovers == 1)
+            #expect(after.leaseOwner == nil && after.finishedAt != nil)
+
+            // The first wakes up and tries to store what it had read: refused, nothing changes.
+            await #expect(throws: StoreError.self) {
+                _ = try await first.process(run, format: .shadowserver(reportType: nil), feed: nil, open: { MemoryChunks(Array(Self.file.utf8)) })
+            }
+            #expect(try await store.ingestRun(id: run.id)?.counts == whole.0)
+            #expect(try await store.eventCount() == whole.1)
+        }
+    }
+
+    /// A reader that stops on an error gives its lease back: the next attempt resumes at once and is not
+    /// a takeover; a limit on takeovers (the inbox's) refuses a file whose readers stopped too often.
+    @Test(arguments: TestBackend.available)
+    func aLeaseIsGivenBackOnAnErrorAndTakeoversAreLimited(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let pipeline = try await Self.pipeline(store)
+            var opened = 0
+            await #expect(throws: FailingChunks.Killed.self) {
+                _ = try await pipeline.ingest(
+                    fileName: "2024-05-01-scan_dns-uy.csv", format: .shadowserver(reportType: nil), source: "test",
+                    open: {
+                        opened += 1
+                        return opened == 1 ? MemoryChunks(Array(Self.file.utf8)) : FailingChunks(Self.file, chunkSize: 97, failAfter: 9)
+                    })
+            }
+            let stopped = try #require(try await store.ingestRuns(limit: 1).first)
+            #expect(stopped.leaseOwner == nil, "given back")
+            #expect(stopped.checkpointLine > 0)
+            let other = try await Self.pipeline(store)
+            #expect(try await Self.ingest(other, Self.file).resumedAfterLine > 0)
+            #expect(try await store.ingestRun(id: stopped.id)?.takeovers == 0)
+
+            // A run left with a lease by a process of this machine that no longer exists.
+            let fingerprint = try IngestPipeline.fingerprint(MemoryChunks(Array("x\n".utf8)))
+            let gone = "\(IngestLease.hostName)/2147483646/dead"
+            for takeovers in [0, 1] {
+                let file = "x\(takeovers).jsonl"
+                try await store.insertIngestRun(
+                    IngestRun(
+                        fileName: file, fileHash: fingerprint + "\(takeovers)", format: "intelmq", feed: "IntelMQ", startedAt: Date(), source: "test",
+                        leaseOwner: gone, leaseUntil: Date().addingTimeInterval(3600), takeovers: takeovers))
+            }
+            #expect(IngestLease.ownerIsGone(gone))
+            let leftAlone = try #require(try await store.ingestRuns(limit: 10).first { $0.fileName == "x0.jsonl" })
+            let claimed = try await other.claim(leftAlone, takeoverLimit: 1)
+            #expect(claimed.run.takeovers == 1 && claimed.run.leaseOwner == other.leaseOwner)
+            let twice = try #require(try await store.ingestRuns(limit: 10).first { $0.fileName == "x1.jsonl" })
+            await #expect(throws: IngestError.stoppedRepeatedly(file: "x1.jsonl", times: 2)) { _ = try await other.claim(twice, takeoverLimit: 1) }
+            #expect(try await other.claim(twice, takeoverLimit: nil).run.takeovers == 2, "the command line has no limit")
+        }
+    }
+
     @Test func anUnknownReportIsQuarantinedWhole() async throws {
         try await TestDatabase.withStore(.sqlite) { store in
             let summary = try await Self.ingest(try await Self.pipeline(store), Self.file, name: "2024-05-01-mystery_report-uy.csv")
@@ -341,4 +430,11 @@ import Testing
             #expect(stored.contains(lines[0]), "the full event, raw and all, unchanged")
         }
     }
+}
+
+/// A clock the tests move by hand.
+final class ManualClock: Sendable {
+    private let time = Mutex(Date(timeIntervalSince1970: 1_714_557_600))
+    var now: Date { self.time.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { self.time.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }

@@ -2,13 +2,15 @@ import ConfianzaCore
 import ConfianzaFeeds
 import ConfianzaTestSupport
 import Foundation
+import Synchronization
 import Logging
 import Testing
 
 @testable import confianza
 
-/// The inbox (issue 12, item 5): a file is read from `processing/`, one left there by a stopped
-/// process is set aside instead of read at every restart, and one that takes too long fails alone.
+/// The inbox: a file is read from `processing/`; one left there is left to the process reading it, or
+/// gone on with when its reader stopped, or set aside when readers stopped on it twice; one that takes
+/// too long fails alone.
 @Suite struct InboxTests {
     static func folder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("confianza-inbox-\(UUID().uuidString)")
@@ -16,8 +18,11 @@ import Testing
         return url
     }
 
-    static func watcher(_ directory: URL, _ store: any Store, timeout: Duration = .seconds(60)) throws -> InboxWatcher {
-        let pipeline = IngestPipeline(store: store, constituency: ConstituencyService(store: store), mapping: try ShadowserverMapping.bundled())
+    static func watcher(
+        _ directory: URL, _ store: any Store, timeout: Duration = .seconds(60), now: @escaping @Sendable () -> Date = { Date() }
+    ) throws -> InboxWatcher {
+        let pipeline = IngestPipeline(
+            store: store, constituency: ConstituencyService(store: store), mapping: try ShadowserverMapping.bundled(), now: now, leaseSeconds: 60)
         var watcher = InboxWatcher(directory: directory, pipeline: pipeline, format: .intelmq, logger: Logger(label: "test.inbox"))
         watcher.fileTimeout = timeout
         return watcher
@@ -38,31 +43,93 @@ import Testing
             let watcher = try Self.watcher(directory, store)
             try watcher.prepare()
             try Data(Self.events(3).utf8).write(to: directory.appendingPathComponent("scan.jsonl"))
-            let sizes = await watcher.scan(previousSizes: [:])
+            let looked = await watcher.scan(InboxWatcher.Looked())
             #expect(Self.names(watcher.done).isEmpty, "a new file waits one look, until its size holds")
-            _ = await watcher.scan(previousSizes: sizes)
+            _ = await watcher.scan(looked)
             #expect(Self.names(watcher.done) == ["scan.jsonl"])
             #expect(Self.names(watcher.processing).isEmpty && Self.names(watcher.failed).isEmpty)
             #expect(try await store.ingestRuns(limit: 5).first?.counts.stored == 3)
         }
     }
 
-    /// A file found in `processing/` at start was being read when the process stopped: it is set
-    /// aside in `failed/` with a note, not read again (had it crashed the reader, every restart would).
+    /// A file in `processing/` with no run yet (its reader stopped before it began) is read.
     @Test(arguments: TestBackend.available)
-    func aFileLeftInProcessingIsSetAsideAtStart(backend: TestBackend) async throws {
+    func aFileLeftInProcessingIsRead(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { store in
             let directory = try Self.folder()
             defer { try? FileManager.default.removeItem(at: directory) }
             let watcher = try Self.watcher(directory, store)
-            try FileManager.default.createDirectory(at: watcher.processing, withIntermediateDirectories: true)
-            try Data("{\"source.ip\":".utf8).write(to: watcher.processing.appendingPathComponent("crasher.jsonl"))
             try watcher.prepare()
-            #expect(Self.names(watcher.processing).isEmpty)
-            #expect(Self.names(watcher.failed) == ["crasher.jsonl", "crasher.jsonl.reason.txt"])
-            let reason = try String(contentsOf: watcher.failed.appendingPathComponent("crasher.jsonl.reason.txt"), encoding: .utf8)
-            #expect(reason.contains("the process stopped while reading this file"))
-            #expect(try await store.ingestRuns(limit: 5).isEmpty, "it was not read")
+            try Data(Self.events(4).utf8).write(to: watcher.processing.appendingPathComponent("left.jsonl"))
+            _ = await watcher.scan(InboxWatcher.Looked())
+            #expect(Self.names(watcher.done) == ["left.jsonl"])
+            #expect(try await store.ingestRuns(limit: 5).first?.counts.stored == 4)
+        }
+    }
+
+    /// Two watchers on one inbox: a file another one is reading (its lease holds) is left alone and
+    /// looked at again later; when its reader stops answering, the file is gone on with from its
+    /// checkpoint; a file whose readers stopped twice is set aside with why.
+    @Test(arguments: TestBackend.available)
+    func aFileAnotherProcessReadsIsLeftToItUntilItStops(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let directory = try Self.folder()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let clock = InboxClock()
+            let reader = try Self.watcher(directory, store, now: { clock.now })
+            let other = try Self.watcher(directory, store, now: { clock.now })
+            try reader.prepare()
+            let text = Self.events(10)
+            let path = reader.processing.appendingPathComponent("shared.jsonl")
+            try Data(text.utf8).write(to: path)
+            let fingerprint = try IngestPipeline.fingerprint(MemoryChunks(Array(text.utf8)))
+            _ = try await reader.pipeline.begin(
+                fileName: "shared.jsonl", fingerprint: fingerprint, format: .intelmq, feed: nil, source: "inbox", actor: nil)
+
+            var looked = await other.scan(InboxWatcher.Looked())
+            #expect(Self.names(reader.processing) == ["shared.jsonl"], "left to its reader")
+            #expect(looked.busy["shared.jsonl"] != nil)
+            looked = await other.scan(looked)
+            #expect(looked.busy["shared.jsonl"] != nil, "not looked at again before its time")
+
+            clock.advance(120)  // the reader has stopped renewing its lease
+            _ = await other.scan(InboxWatcher.Looked())
+            #expect(Self.names(reader.done) == ["shared.jsonl"])
+            let run = try #require(try await store.ingestRuns(limit: 5).first)
+            #expect(run.counts == IngestCounts(read: 10, stored: 10, duplicates: 0, quarantined: 0))
+            #expect(run.takeovers == 1)
+
+            // Readers stopped on this one twice already: set aside, not read again.
+            let crasher = "{\"source.ip\":\n"
+            try Data(crasher.utf8).write(to: reader.processing.appendingPathComponent("crasher.jsonl"))
+            try await store.insertIngestRun(
+                IngestRun(
+                    fileName: "crasher.jsonl", fileHash: try IngestPipeline.fingerprint(MemoryChunks(Array(crasher.utf8))), format: "intelmq",
+                    feed: "IntelMQ", startedAt: clock.now, source: "inbox", leaseOwner: "elsewhere/1/x", leaseUntil: clock.now, takeovers: 1))
+            clock.advance(1)
+            _ = await other.scan(InboxWatcher.Looked())
+            #expect(Self.names(reader.failed) == ["crasher.jsonl", "crasher.jsonl.reason.txt"])
+            let reason = try String(contentsOf: reader.failed.appendingPathComponent("crasher.jsonl.reason.txt"), encoding: .utf8)
+            #expect(reason.contains("stopped in the middle 2 times"), "\(reason)")
+        }
+    }
+
+    /// Only one of two watchers takes a file from the inbox.
+    @Test func onlyOneWatcherTakesAFile() async throws {
+        try await TestDatabase.withStore(.sqlite) { store in
+            let directory = try Self.folder()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let first = try Self.watcher(directory, store)
+            let second = try Self.watcher(directory, store)
+            try first.prepare()
+            let source = directory.appendingPathComponent("a.csv")
+            try Data("x".utf8).write(to: source)
+            #expect(first.take(source.path, name: "a.csv") != nil)
+            #expect(second.take(source.path, name: "a.csv") == nil, "already taken")
+            try Data("y".utf8).write(to: source)
+            #expect(second.take(source.path, name: "a.csv") == nil, "a file of that name is being read: it waits")
+            #expect(FileManager.default.fileExists(atPath: source.path))
+            #expect(try String(contentsOf: first.processing.appendingPathComponent("a.csv"), encoding: .utf8) == "x")
         }
     }
 
@@ -86,4 +153,10 @@ import Testing
             #expect(Self.names(watcher.processing).isEmpty)
         }
     }
+}
+
+final class InboxClock: Sendable {
+    private let time = Mutex(Date())
+    var now: Date { self.time.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { self.time.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }

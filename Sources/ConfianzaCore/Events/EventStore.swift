@@ -44,12 +44,21 @@ public struct IngestRun: Sendable, Equatable, Identifiable {
     public var actor: String?
     /// The file's header record (CSV formats), kept so that quarantined rows can be read again.
     public var header: String?
+    /// The process reading the run (``IngestLease``), while it is read; until when, unless it renews.
+    public var leaseOwner: String?
+    public var leaseUntil: Date?
+    /// How many times another process went on with the run after the one reading it stopped.
+    public var takeovers: Int
 
     public init(
         id: UUID = UUID(), fileName: String, fileHash: String, format: String, feed: String, startedAt: Date, finishedAt: Date? = nil,
-        counts: IngestCounts = IngestCounts(), checkpointLine: Int = 0, source: String, actor: String? = nil, header: String? = nil
+        counts: IngestCounts = IngestCounts(), checkpointLine: Int = 0, source: String, actor: String? = nil, header: String? = nil,
+        leaseOwner: String? = nil, leaseUntil: Date? = nil, takeovers: Int = 0
     ) {
         self.header = header
+        self.leaseOwner = leaseOwner
+        self.leaseUntil = leaseUntil
+        self.takeovers = takeovers
         self.id = id
         self.fileName = fileName
         self.fileHash = fileHash
@@ -153,11 +162,18 @@ public protocol EventStore: Sendable {
     ///   - repeats: records that were repeats of another record of the same batch (so an event whose
     ///     `count` is n brings n − 1 of them).
     /// - Returns: the run's counts after the batch.
+    ///   - lease: the reader's lease, renewed by the batch; a batch whose reader no longer holds the run's
+    ///     lease is not stored (``StoreError/leaseLost(_:)``), so that two processes never both count it.
     func commitIngestBatch(
-        runID: UUID, events: [PendingEvent], quarantine: [QuarantinedRecord], read: Int, repeats: Int, checkpointLine: Int
+        runID: UUID, events: [PendingEvent], quarantine: [QuarantinedRecord], read: Int, repeats: Int, checkpointLine: Int, lease: IngestLease
     ) async throws -> IngestCounts
-    /// Marks a run finished, keeping the file's header record (if it had one).
-    func finishIngestRun(id: UUID, at date: Date, header: String?) async throws
+    /// Takes an unfinished run's lease if it is still as `seen` (compare and set); `takeover` counts one
+    /// more takeover. Returns the run as it is now, or `nil` when another process changed it first.
+    func claimIngestRun(_ seen: IngestRun, lease: IngestLease, takeover: Bool) async throws -> IngestRun?
+    /// Gives a run's lease back (the reader stopped on an error, and the run may be resumed at once).
+    func releaseIngestRun(id: UUID, owner: String) async throws
+    /// Marks a run finished, keeping the file's header record (if it had one), and ends its lease.
+    func finishIngestRun(id: UUID, at date: Date, header: String?, owner: String) async throws
     /// Newest first.
     func ingestRuns(limit: Int) async throws -> [IngestRun]
     /// A run's quarantined records after a line, by line.

@@ -101,6 +101,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case migrationFailed(version: Int, reason: String)
     case invalidConfiguration(String)
     case corrupt(String)
+    /// A process lost the lease under which it was writing (another process took the work over).
+    case leaseLost(String)
 
     public var description: String {
         switch self {
@@ -113,6 +115,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .migrationFailed(let version, let reason): "migration \(version) failed: \(reason)"
         case .invalidConfiguration(let reason): "invalid database configuration: \(reason)"
         case .corrupt(let reason): "stored data is not readable: \(reason)"
+        case .leaseLost(let what): "\(what) is being read by another process now (this one held it too long): nothing of this batch was stored"
         }
     }
 }

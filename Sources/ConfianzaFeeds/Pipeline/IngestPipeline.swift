@@ -139,9 +139,20 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownRun(UUID)
     case runNotFinished(String)
     case needsFormat(String)
+    /// Another process is reading the file now (its lease holds until the date).
+    case busy(file: String, owner: String, until: Date?)
+    /// Readers stopped in the middle of the file this many times (perhaps the file stops them).
+    case stoppedRepeatedly(file: String, times: Int)
 
     public var description: String {
         switch self {
+        case .busy(let file, let owner, let until):
+            "\(file) is being read by another process (\(IngestLease.describe(owner)))"
+                + (until.map { ", whose lease runs until \(EventTime.format($0))" } ?? "")
+                + ": it goes on there, or here once that process has stopped"
+        case .stoppedRepeatedly(let file, let times):
+            "reading \(file) stopped in the middle \(times) times (the process was stopped or crashed while reading it): "
+                + "look at it before ingesting it again"
         case .unknownRun(let id): "no ingest run \(id)"
         case .runNotFinished(let file): "the run of \(file) has not finished: ingest the file again to finish it first"
         case .needsFormat(let reason): reason
@@ -192,6 +203,10 @@ public final class IngestPipeline: Sendable {
     private let build: @Sendable (Data) throws -> ShadowserverMapping
     public let batchSize: Int
     public let window: Int64
+    /// This pipeline's name as a reader of runs (``IngestLease``).
+    public let leaseOwner: String
+    /// How long a run's lease holds without a stored batch renewing it.
+    public let leaseSeconds: TimeInterval
     /// Where new events go once stored: grouped into incidents. `nil`: events only.
     public let incidents: IncidentService?
     private let now: @Sendable () -> Date
@@ -199,6 +214,7 @@ public final class IngestPipeline: Sendable {
     public init(
         store: Storage, constituency: ConstituencyService, mapping: ShadowserverMapping, batchSize: Int = 5000,
         windowSeconds: Int64 = 86400, incidents: IncidentService? = nil, now: @escaping @Sendable () -> Date = { Date() },
+        leaseSeconds: TimeInterval = 120,
         mappingFromSchema: @escaping @Sendable (Data) throws -> ShadowserverMapping = { data in
             try ShadowserverMapping.bundled(schema: data, source: ShadowserverMapping.storedSchemaName)
         }
@@ -211,19 +227,28 @@ public final class IngestPipeline: Sendable {
         self.batchSize = max(1, batchSize)
         self.window = max(1, windowSeconds)
         self.now = now
+        self.leaseSeconds = max(1, leaseSeconds)
+        self.leaseOwner = IngestLease.newOwner()
     }
+
+    /// A lease from now on.
+    func lease() -> IngestLease { IngestLease(owner: self.leaseOwner, until: self.now().addingTimeInterval(self.leaseSeconds)) }
 
     /// Ingests one file.
     ///
     /// - Parameters:
     ///   - open: opens the input; called twice (once to fingerprint it, once to read it).
     ///   - progress: called after each stored batch with the run's counts so far.
+    ///   - takeoverLimit: when another process stopped in the middle of the file, how many times it may
+    ///     have happened before the file is refused (``IngestError/stoppedRepeatedly(file:times:)``);
+    ///     `nil`: no limit. The inbox gives 1: a file that stops two readers is set aside.
     public func ingest(
-        fileName: String, format: FeedFormat, feed: String? = nil, source: String, actor: String? = nil,
+        fileName: String, format: FeedFormat, feed: String? = nil, source: String, actor: String? = nil, takeoverLimit: Int? = nil,
         open: () throws -> any ChunkReader, progress: @escaping @Sendable (IngestCounts) -> Void = { _ in }
     ) async throws -> IngestSummary {
         let start = try await self.begin(
-            fileName: fileName, fingerprint: try Self.fingerprint(try open()), format: format, feed: feed, source: source, actor: actor)
+            fileName: fileName, fingerprint: try Self.fingerprint(try open()), format: format, feed: feed, source: source, actor: actor,
+            takeoverLimit: takeoverLimit)
         if start.alreadyIngested {
             // A process stopped between storing the last batch and grouping: group now (it is idempotent).
             try await self.handOver(start.run.id)
@@ -250,7 +275,8 @@ public final class IngestPipeline: Sendable {
     /// The run for a file: the one already recorded for the same bytes, format and feed (finished, or to
     /// resume), or a new one. Cheap: callers that answer at once (the API) use it, then ``process``.
     public func begin(
-        fileName: String, fingerprint fileHash: String, format: FeedFormat, feed: String?, source: String, actor: String?
+        fileName: String, fingerprint fileHash: String, format: FeedFormat, feed: String?, source: String, actor: String?,
+        takeoverLimit: Int? = nil
     ) async throws -> (run: IngestRun, alreadyIngested: Bool) {
         try await self.refreshMapping()
         let feedName: String
@@ -277,20 +303,44 @@ public final class IngestPipeline: Sendable {
             formatName = "n6"
         }
         if let existing = try await self.store.ingestRun(hash: fileHash, format: formatName, feed: feedName) {
-            return (existing, existing.finishedAt != nil)
+            return try await self.claim(existing, takeoverLimit: takeoverLimit)
         }
+        let lease = self.lease()
         let run = IngestRun(
-            fileName: fileName, fileHash: fileHash, format: formatName, feed: feedName, startedAt: self.now(), source: source, actor: actor)
+            fileName: fileName, fileHash: fileHash, format: formatName, feed: feedName, startedAt: self.now(), source: source, actor: actor,
+            leaseOwner: lease.owner, leaseUntil: lease.until)
         do {
             try await self.store.insertIngestRun(run)
         } catch StoreError.duplicate {
             // Another process began the same file a moment ago.
             if let existing = try await self.store.ingestRun(hash: fileHash, format: formatName, feed: feedName) {
-                return (existing, existing.finishedAt != nil)
+                return try await self.claim(existing, takeoverLimit: takeoverLimit)
             }
             throw StoreError.duplicate(field: "file", value: fileName)
         }
         return (run, false)
+    }
+
+    /// An existing run: finished (nothing to do), or taken under this pipeline's lease to go on with it —
+    /// unless another live process holds it.
+    public func claim(_ existing: IngestRun, takeoverLimit: Int?) async throws -> (run: IngestRun, alreadyIngested: Bool) {
+        var seen = existing
+        for _ in 0..<5 {
+            if seen.finishedAt != nil { return (seen, true) }
+            guard IngestLease.isFree(owner: seen.leaseOwner, until: seen.leaseUntil, now: self.now(), me: self.leaseOwner) else {
+                throw IngestError.busy(file: seen.fileName, owner: seen.leaseOwner ?? "", until: seen.leaseUntil)
+            }
+            // A lease left by another reader (not given back): that reader stopped in the middle.
+            let takeover = seen.leaseOwner.map { $0 != self.leaseOwner } ?? false
+            if takeover, let limit = takeoverLimit, seen.takeovers >= limit {
+                throw IngestError.stoppedRepeatedly(file: seen.fileName, times: seen.takeovers + 1)
+            }
+            if let claimed = try await self.store.claimIngestRun(seen, lease: self.lease(), takeover: takeover) { return (claimed, false) }
+            // Another process changed it meanwhile: look again.
+            guard let now = try await self.store.ingestRun(id: seen.id) else { throw IngestError.unknownRun(seen.id) }
+            seen = now
+        }
+        throw IngestError.busy(file: seen.fileName, owner: seen.leaseOwner ?? "", until: seen.leaseUntil)
     }
 
     func reportType(fileName: String, format: FeedFormat) -> String {
@@ -325,16 +375,27 @@ public final class IngestPipeline: Sendable {
         func submit(_ full: Batch) async throws {
             if let previous = inFlight { _ = try await previous.value }
             let store = self.store
+            let lease = self.lease()
             inFlight = Task {
                 let counts = try await store.commitIngestBatch(
                     runID: runID, events: Array(full.events.values), quarantine: full.quarantine, read: full.read, repeats: full.repeats,
-                    checkpointLine: full.lastLine)
+                    checkpointLine: full.lastLine, lease: lease)
                 progress(counts)
                 return counts
             }
         }
 
         let handle: (ParsedRecord) -> Void = { record in
+            // A batch ends between lines, never inside one (a record may give several events, as n6
+            // objects do: the checkpoint must not fall between them).
+            let line = switch record {
+            case .event(_, let line): line
+            case .rejected(let rejection): rejection.line
+            }
+            if batch.read >= batchSize, line > batch.lastLine {
+                ready.append(batch)
+                batch = Batch()
+            }
             switch record {
             case .event(let event, let line):
                 guard line > resumedAfter else { return }
@@ -344,10 +405,6 @@ public final class IngestPipeline: Sendable {
                 batch.quarantine.append(QuarantinedRecord(line: rejection.line, reason: rejection.reason, raw: rejection.raw))
                 batch.read += 1
                 batch.lastLine = max(batch.lastLine, rejection.line)
-            }
-            if batch.read >= batchSize {
-                ready.append(batch)
-                batch = Batch()
             }
         }
 
@@ -370,11 +427,18 @@ public final class IngestPipeline: Sendable {
             // Let the batch already handed over finish (it is stored whole, with its checkpoint), so that
             // the run resumes from a known line; then report the failure.
             _ = try? await inFlight?.value
+            // Give the run back, so that it may be resumed at once (not counted as a reader that stopped).
+            if case StoreError.leaseLost = error {} else { try? await self.store.releaseIngestRun(id: runID, owner: self.leaseOwner) }
             throw error
         }
         var counts = run.counts
-        if let inFlight { counts = try await inFlight.value }
-        try await self.store.finishIngestRun(id: runID, at: self.now(), header: parser.header)
+        do {
+            if let inFlight { counts = try await inFlight.value }
+        } catch {
+            if case StoreError.leaseLost = error {} else { try? await self.store.releaseIngestRun(id: runID, owner: self.leaseOwner) }
+            throw error
+        }
+        try await self.store.finishIngestRun(id: runID, at: self.now(), header: parser.header, owner: self.leaseOwner)
         try await self.handOver(runID)
         run.counts = counts
         return IngestSummary(
@@ -526,7 +590,7 @@ public final class IngestPipeline: Sendable {
     }
 
     /// SHA-256 of everything a reader gives.
-    static func fingerprint(_ reader: any ChunkReader) throws -> String {
+    public static func fingerprint(_ reader: any ChunkReader) throws -> String {
         var reader = reader
         var hasher = SHA256()
         while let chunk = try reader.next() { hasher.update(data: chunk) }

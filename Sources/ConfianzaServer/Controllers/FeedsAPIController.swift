@@ -115,8 +115,16 @@ struct FeedsAPIController {
         guard !bytes.isEmpty else { throw AppError.badRequest("the body is empty: send the file's bytes", field: nil) }
         let format = given ?? FeedFormat.guess(fileName: name, head: Array(bytes.prefix(65536)))
         let fingerprint = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-        let (run, done) = try await self.ingest.begin(
-            fileName: name, fingerprint: fingerprint, format: format, feed: feed, source: "api", actor: user.username)
+        let run: IngestRun
+        let done: Bool
+        do {
+            (run, done) = try await self.ingest.begin(
+                fileName: name, fingerprint: fingerprint, format: format, feed: feed, source: "api", actor: user.username)
+        } catch let error as IngestError {
+            // The same file is being read by another process (or another upload): it finishes there.
+            guard case .busy = error else { throw error }
+            throw AppError.conflict(error.description, field: nil)
+        }
         if !done {
             let pipeline = self.ingest
             let started = self.background.start("ingest \(run.id) (\(name))") {

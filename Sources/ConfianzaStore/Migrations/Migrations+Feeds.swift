@@ -79,3 +79,15 @@ extension Migrations {
             "CREATE INDEX ingest_runs_feed_started ON ingest_runs (feed, started_at)",
         ])
 }
+
+extension Migrations {
+    /// Several processes ingesting on one database: a run is read by one process at a time, under a
+    /// lease it renews with every batch; `takeovers` counts the times another process had to finish it.
+    static let ingestLeases = Migration(
+        version: 13, name: "feeds: ingest run leases",
+        common: [
+            "ALTER TABLE ingest_runs ADD COLUMN lease_owner TEXT",
+            "ALTER TABLE ingest_runs ADD COLUMN lease_until BIGINT",
+            "ALTER TABLE ingest_runs ADD COLUMN takeovers BIGINT NOT NULL DEFAULT 0",
+        ])
+}
