@@ -24,12 +24,16 @@ public struct ServerDependencies: Sendable {
     public var fetchFeed: (@Sendable (FeedSource) async throws -> FeedFetch)?
     /// Whether a public feed of that name is bundled (for the format of a feed added on a page).
     public var knownPublicFeed: @Sendable (String) -> Bool
+    /// How long data is kept (shown to admins; applied by the executable's scheduler).
+    public var retention: RetentionPolicy
 
     public init(
         store: any Store, accounts: AccountService, constituency: ConstituencyService, ingest: IngestPipeline, views: Views,
         metrics: PrometheusCollectorRegistry, logger: Logger, incidents: IncidentService? = nil,
-        fetchFeed: (@Sendable (FeedSource) async throws -> FeedFetch)? = nil, knownPublicFeed: @escaping @Sendable (String) -> Bool = { _ in false }
+        fetchFeed: (@Sendable (FeedSource) async throws -> FeedFetch)? = nil, knownPublicFeed: @escaping @Sendable (String) -> Bool = { _ in false },
+        retention: RetentionPolicy = .standard
     ) {
+        self.retention = retention
         self.fetchFeed = fetchFeed
         self.knownPublicFeed = knownPublicFeed
         self.incidents = incidents ?? ingest.incidents ?? IncidentService(store: store)
@@ -61,6 +65,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     PagesController(views: views).addRoutes(to: router)
     AccountController(accounts: dependencies.accounts, views: views, configuration: configuration).addRoutes(to: router)
     AdminController(accounts: dependencies.accounts, views: views).addRoutes(to: router)
+    RetentionController(store: dependencies.store, policy: dependencies.retention, views: views).addRoutes(to: router)
     APIController(accounts: dependencies.accounts).addRoutes(to: router)
     ConstituencyPagesController(constituency: dependencies.constituency, views: views).addRoutes(to: router)
     ConstituencyAPIController(constituency: dependencies.constituency, accounts: dependencies.accounts).addRoutes(to: router)

@@ -12,7 +12,7 @@ struct Confianza: AsyncParsableCommand {
             JSON file given by --config or CONFIANZA_CONFIG.
             """,
         version: "0.1.0",
-        subcommands: [Serve.self, Demo.self, Migrate.self, UserCommand.self, ConstituencyCommand.self, Lookup.self, Ingest.self, QuarantineCommand.self, MailCommand.self, STIXCommand.self, TAXIICommand.self, EventsCommand.self, FeedsCommand.self],
+        subcommands: [Serve.self, Demo.self, Migrate.self, UserCommand.self, ConstituencyCommand.self, Lookup.self, Ingest.self, QuarantineCommand.self, MailCommand.self, STIXCommand.self, TAXIICommand.self, EventsCommand.self, FeedsCommand.self, RetentionCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -42,6 +42,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Certificate authorities (PEM) that feed collectors trust besides the system's (env CONFIANZA_CA_FILE).")
     var caFile: String?
 
+    @Option(help: "How long data is kept: events=180d,quarantine=30d,mail=90d (any of them; keep for good) (env CONFIANZA_RETENTION).")
+    var retention: String?
+
     var flags: [String: String] {
         var flags: [String: String] = [:]
         flags["database"] = self.database
@@ -51,6 +54,7 @@ struct GlobalOptions: ParsableArguments {
         flags["incidentGrouping"] = self.incidentGrouping
         flags["locales"] = self.locales
         flags["caFile"] = self.caFile
+        flags["retention"] = self.retention
         return flags
     }
 }

@@ -160,8 +160,11 @@ enum Runtime {
         let collector = FeedCollector(store: store, pipeline: ingest, http: http, caFile: settings.caFile, logger: logger)
         let dependencies = ServerDependencies(
             store: store, accounts: accounts, constituency: constituency, ingest: ingest, views: views, metrics: registry, logger: logger,
-            fetchFeed: { source in try await collector.run(source) }, knownPublicFeed: PublicFeeds.contains)
-        var services: [any Service] = [FeedScheduler(collector: collector, logger: logger)]
+            fetchFeed: { source in try await collector.run(source) }, knownPublicFeed: PublicFeeds.contains, retention: settings.retention)
+        var services: [any Service] = [
+            FeedScheduler(collector: collector, logger: logger),
+            RetentionScheduler(service: RetentionService(store: store, policy: settings.retention), logger: logger),
+        ]
         if let smtp = settings.smtpURL {
             let smtpSettings: SMTPSettings
             do { smtpSettings = try SMTPSettings(url: smtp, helo: settings.publicURL?.host ?? "confianza.localhost") } catch {

@@ -25,6 +25,7 @@ import Logging
 /// | `locales` | `--locales` | `CONFIANZA_LOCALES` | none (the bundled languages only) |
 /// | `metricsToken` | — | `CONFIANZA_METRICS_TOKEN` | none (`/metrics` open to whoever reaches the port) |
 /// | `caFile` | `--ca-file` | `CONFIANZA_CA_FILE` | none (the system's certificate authorities only) |
+/// | `retention` | `--retention` | `CONFIANZA_RETENTION` | `events=180d,quarantine=30d,mail=90d` |
 ///
 /// The config file is named by `--config` or `CONFIANZA_CONFIG`.
 struct Settings: Equatable {
@@ -52,6 +53,8 @@ struct Settings: Equatable {
     var metricsToken: String?
     /// Certificate authorities (PEM) the feed collectors trust besides the system's (a site's own CA).
     var caFile: String?
+    /// How long each class of data is kept.
+    var retention = RetentionPolicy.standard
 
     static let keys: [String: String] = [
         "database": "CONFIANZA_DATABASE_URL", "host": "CONFIANZA_HOST", "port": "CONFIANZA_PORT",
@@ -60,6 +63,7 @@ struct Settings: Equatable {
         "shadowserverMapping": "CONFIANZA_SHADOWSERVER_MAPPING", "smtpURL": "CONFIANZA_SMTP_URL", "mailFrom": "CONFIANZA_MAIL_FROM",
         "incidentTag": "CONFIANZA_INCIDENT_TAG", "slaPolicy": "CONFIANZA_SLA_POLICY", "incidentGrouping": "CONFIANZA_INCIDENT_GROUPING",
         "locales": "CONFIANZA_LOCALES", "metricsToken": "CONFIANZA_METRICS_TOKEN", "caFile": "CONFIANZA_CA_FILE",
+        "retention": "CONFIANZA_RETENTION",
     ]
 
     /// Resolves the settings. `flags` holds only the flags given on the command line.
@@ -120,6 +124,11 @@ struct Settings: Equatable {
         case "connectTimeout":
             guard let seconds = Int(value), (1...600).contains(seconds) else { throw bad("must be a number of seconds from 1 to 600") }
             self.connectTimeout = seconds
+        case "retention":
+            do { self.retention = try RetentionPolicy.parse(value) } catch {
+                guard case .invalid(let given, let reason) = error else { throw bad(error.description) }
+                throw bad("'\(given)': \(reason)")
+            }
         case "caFile":
             guard FileManager.default.isReadableFile(atPath: value) else { throw bad("must be a readable PEM file of certificate authorities (\(value))") }
             self.caFile = value

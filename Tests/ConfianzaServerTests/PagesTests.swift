@@ -229,6 +229,22 @@ import Testing
         }
     }
 
+    @Test func adminsReadTheRetentionPolicyAndItsRuns() async throws {
+        try await TestApp.run { client, dependencies in
+            let analyst = Browser(client)
+            try await analyst.login("ana")
+            #expect(try await analyst.get("/admin/retention").status == .forbidden)
+            let admin = Browser(client)
+            try await admin.login("root")
+            let empty = try await admin.get("/admin/retention")
+            #expect(empty.status == .ok)
+            #expect(empty.text.contains("180 days") && empty.text.contains("90 days") && empty.text.contains("Retention has not run yet."))
+            _ = try await RetentionService(store: dependencies.store, policy: .standard).run(dryRun: true, by: "root", address: "test")
+            let page = try await admin.get("/admin/retention")
+            #expect(page.text.contains("dry run (nothing changed)"))
+        }
+    }
+
     @Test func tokensAreShownOnceAndCanBeRevokedFromTheAccountPage() async throws {
         try await TestApp.run { client, dependencies in
             let browser = Browser(client)

@@ -38,7 +38,7 @@ def test_sign_in_switch_language_sign_out(server, browser):
 def test_pages_fit_a_phone(server, browser):
     browser.set_window_size(390, 844)
     sign_in(browser, server.url)
-    for path in ("/", "/account", "/admin/users", "/admin/audit", "/risk"):
+    for path in ("/", "/account", "/admin/users", "/admin/audit", "/admin/retention", "/risk"):
         browser.get(server.url + path)
         overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} is {overflow}px wider than the screen"

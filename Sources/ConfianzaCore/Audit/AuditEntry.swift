@@ -45,6 +45,8 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let feedDisabled = AuditAction(rawValue: "feed.disabled")
     public static let feedFetched = AuditAction(rawValue: "feed.fetched")
     public static let feedSchemaLoaded = AuditAction(rawValue: "feed.schema-loaded")
+    public static let retentionRun = AuditAction(rawValue: "retention.run")
+    public static let retentionDryRun = AuditAction(rawValue: "retention.dry-run")
 }
 
 /// An action to append to the audit log.

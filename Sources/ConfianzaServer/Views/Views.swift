@@ -44,7 +44,7 @@ public struct Views: Sendable {
     static let templates: Set<String> = [
         "layout", "login", "setup", "home", "module", "account", "users", "audit", "error", "constituency", "organisation",
         "organisation_form", "contact_form", "constituency_import", "feeds", "feed_sources", "feed_source", "feed_health", "ingest_run", "events", "event", "incidents", "incident",
-        "incident_new", "incident_dashboard", "indicators", "peers", "sharing",
+        "incident_new", "incident_dashboard", "indicators", "peers", "sharing", "retention",
     ]
 
     /// A flash message shown at the top of a page.
@@ -118,6 +118,7 @@ public struct Views: Sendable {
         if user.role == .admin {
             items.append(("/admin/users", "nav.users"))
             items.append(("/admin/audit", "nav.audit"))
+            items.append(("/admin/retention", "nav.retention"))
         }
         return items
     }

@@ -1,0 +1,105 @@
+import ConfianzaCore
+import Foundation
+import SQLKit
+
+extension SQLStore: RetentionStore {
+    /// Rows per slice: each slice is one short transaction, so ingests and pages go on meanwhile.
+    static let retentionSlice = 5000
+
+    public func applyRetention(eventsBefore: Date?, quarantineBefore: Date?, mailBefore: Date?, dryRun: Bool) async throws -> RetentionCounts {
+        var counts = RetentionCounts()
+        // Events an incident or an indicator sighting holds are its evidence: they stay.
+        let held = """
+            (EXISTS (SELECT 1 FROM incident_events ie WHERE ie.event_id = e.id)
+                OR EXISTS (SELECT 1 FROM indicator_sightings s WHERE s.event_id = e.id))
+            """
+        if let before = eventsBefore {
+            let cutoff = Millis(before)
+            counts.eventsKept = try await self.count(
+                "SELECT COUNT(*) AS n FROM events e WHERE e.last_seen < \(bind: cutoff) AND \(unsafeRaw: held)")
+            if dryRun {
+                counts.events = try await self.count("SELECT COUNT(*) AS n FROM events e WHERE e.last_seen < \(bind: cutoff) AND NOT \(unsafeRaw: held)")
+            } else {
+                counts.events = try await self.sliced(
+                    """
+                    DELETE FROM events WHERE id IN (
+                        SELECT e.id FROM events e WHERE e.last_seen < \(bind: cutoff) AND NOT \(unsafeRaw: held) LIMIT \(bind: Self.retentionSlice))
+                    RETURNING id
+                    """)
+            }
+        }
+        if let before = quarantineBefore {
+            let cutoff = Millis(before)
+            if dryRun {
+                counts.quarantine = try await self.count(
+                    "SELECT COUNT(*) AS n FROM quarantine q JOIN ingest_runs r ON r.id = q.run_id WHERE r.started_at < \(bind: cutoff)")
+            } else {
+                counts.quarantine = try await self.sliced(
+                    """
+                    DELETE FROM quarantine WHERE id IN (
+                        SELECT q.id FROM quarantine q JOIN ingest_runs r ON r.id = q.run_id WHERE r.started_at < \(bind: cutoff)
+                        LIMIT \(bind: Self.retentionSlice))
+                    RETURNING id
+                    """)
+            }
+        }
+        if let before = mailBefore {
+            let cutoff = Millis(before)
+            let sent = "state = 'sent' AND sent_at < \(cutoff.value) AND (body <> '' OR attachment <> '')"
+            if dryRun {
+                counts.mailBodies = try await self.count("SELECT COUNT(*) AS n FROM outbox WHERE \(unsafeRaw: sent)")
+            } else {
+                counts.mailBodies = try await self.sliced(
+                    """
+                    UPDATE outbox SET body = '', attachment = ''
+                    WHERE id IN (SELECT id FROM outbox WHERE \(unsafeRaw: sent) LIMIT \(bind: Self.retentionSlice))
+                    RETURNING id
+                    """)
+            }
+        }
+        return counts
+    }
+
+    private func count(_ query: SQLQueryString) async throws -> Int {
+        try await self.withReading { db in
+            try await db.raw(query).first().map { try $0.decode(column: "n", as: Int.self) } ?? 0
+        }
+    }
+
+    /// Runs a statement that takes one slice and returns a row per row taken, until a slice is empty.
+    private func sliced(_ query: SQLQueryString) async throws -> Int {
+        var total = 0
+        while true {
+            let taken = try await self.withTransaction { db in try await db.raw(query).all().count }
+            total += taken
+            if taken < Self.retentionSlice { return total }
+        }
+    }
+
+    public func recordRetentionRun(_ run: RetentionRun) async throws {
+        try await self.withDatabase { db in
+            try await db.raw(
+                """
+                INSERT INTO retention_runs (id, at, dry_run, policy, events, events_kept, quarantine, mail_bodies, seconds, actor)
+                VALUES (\(bind: run.id.uuidString), \(bind: Millis(run.at)), \(bind: run.dryRun), \(bind: run.policy), \(bind: run.counts.events),
+                    \(bind: run.counts.eventsKept), \(bind: run.counts.quarantine), \(bind: run.counts.mailBodies), \(bind: run.seconds),
+                    \(bind: run.actor))
+                """
+            ).run()
+        }
+    }
+
+    public func retentionRuns(limit: Int) async throws -> [RetentionRun] {
+        try await self.withReading { db in
+            try await db.raw("SELECT * FROM retention_runs ORDER BY at DESC LIMIT \(bind: max(0, limit))").all().map { row in
+                RetentionRun(
+                    id: try Self.uuid(row, "id"), at: try Millis.date(row, "at"), dryRun: try row.decode(column: "dry_run", as: Bool.self),
+                    policy: try row.decode(column: "policy", as: String.self),
+                    counts: RetentionCounts(
+                        events: try row.decode(column: "events", as: Int.self), quarantine: try row.decode(column: "quarantine", as: Int.self),
+                        mailBodies: try row.decode(column: "mail_bodies", as: Int.self), eventsKept: try row.decode(column: "events_kept", as: Int.self)),
+                    seconds: try row.decode(column: "seconds", as: Double.self), actor: try row.decode(column: "actor", as: String?.self))
+            }
+        }
+    }
+}
