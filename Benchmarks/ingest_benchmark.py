@@ -4,11 +4,18 @@
     python3 Benchmarks/ingest_benchmark.py                     # N = 1,000,000 rows into SQLite
     python3 Benchmarks/ingest_benchmark.py --rows 10000000     # peak memory at N = 10,000,000
     python3 Benchmarks/ingest_benchmark.py --postgres postgres://…/db   # also into PostgreSQL
+    python3 Benchmarks/ingest_benchmark.py --rows 1000000 --days 10 --retention-days 3   # then time retention
 
 The report has N rows, 5 % of them exact repeats of an earlier row, with addresses spread over a
 constituency of 100,000 prefixes (imported first, not timed). Prints lines per second and the peak
 resident memory of the `confianza ingest` process. The same generator can feed IntelMQ for comparison.
+
+With `--days D` the rows are spread evenly over the D days before today. With `--retention-days K`
+(at most D) a tenth of the rows fall outside the constituency (no incident holds them) and, after the
+ingest, `confianza retention run` is timed with a policy that takes the oldest K days of those away
+(events routed to an organisation join incidents, whose evidence retention keeps).
 """
+import datetime
 import argparse
 import json
 import os
@@ -49,8 +56,9 @@ def write_constituency(path: Path, networks):
     path.write_text(json.dumps({"format": "confianza-constituency", "version": 1, "organisations": organisations}))
 
 
-def write_report(path: Path, rows: int, networks):
+def write_report(path: Path, rows: int, networks, days: int = 1, outside: float = 0.0):
     rng = random.Random(130)
+    first_day = datetime.date.today() - datetime.timedelta(days=days) if days > 1 else datetime.date(2024, 5, 1)
     header = '"timestamp","severity","ip","protocol","port","hostname","tag","asn","geo","region","city","naics","hostname_source","sector","dns_version","min_amplification"\n'
     recent = []
     with path.open("w", buffering=1 << 20) as out:
@@ -59,10 +67,14 @@ def write_report(path: Path, rows: int, networks):
             if recent and rng.random() < 0.05:
                 line = recent[rng.randrange(len(recent))]
             else:
-                n = networks[rng.randrange(len(networks))] | rng.randrange(1, 127)
+                if outside and rng.random() < outside:
+                    n = (198 << 24) | (18 << 16) | rng.randrange(1, 65535)  # 198.18.0.0/15: nobody's in the constituency
+                else:
+                    n = networks[rng.randrange(len(networks))] | rng.randrange(1, 127)
                 ip = f"{n >> 24}.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
                 second = i % 86400
-                line = (f'"2024-05-01 {second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}","medium","{ip}","udp",53,'
+                day = first_day + datetime.timedelta(days=i * days // rows)
+                line = (f'"{day.isoformat()} {second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}","medium","{ip}","udp",53,'
                         f'"host-{i}.example.net","openresolver",{64500 + i % 16},"UY","MONTEVIDEO","MONTEVIDEO",517311,"rdns",'
                         f'"Communications, Service Provider, and Hosting Service","dnsmasq-2.{i % 90}","{rng.uniform(1, 60):.4f}"\n')
                 if len(recent) < 10000:
@@ -97,7 +109,11 @@ def main():
     parser.add_argument("--prefixes", type=int, default=100_000)
     parser.add_argument("--binary", help="a release build of confianza (default: build one)")
     parser.add_argument("--postgres", help="also ingest into this PostgreSQL database URL")
+    parser.add_argument("--days", type=int, default=1, help="spread the rows over this many days before today")
+    parser.add_argument("--retention-days", type=int, default=0, help="then time retention taking the oldest K days away")
     options = parser.parse_args()
+    if options.retention_days and not 1 <= options.retention_days <= options.days:
+        parser.error("--retention-days must be from 1 to --days")
     binary = options.binary or build_binary()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIANZA_")}
     with tempfile.TemporaryDirectory(prefix="confianza-bench-") as work:
@@ -107,7 +123,7 @@ def main():
         write_constituency(constituency, networks)
         report = work / "2024-05-01-scan_dns-bench.csv"
         print(f"writing {options.rows:,} rows…", flush=True)
-        write_report(report, options.rows, networks)
+        write_report(report, options.rows, networks, days=options.days, outside=0.1 if options.retention_days else 0.0)
         size = report.stat().st_size
         targets = [("SQLite", str(work / "bench.db"))]
         if options.postgres:
@@ -122,6 +138,17 @@ def main():
             print(f"  ingest            {seconds:.1f} s")
             print(f"  throughput        {counts['read'] / seconds:,.0f} events/s")
             print(f"  peak memory       {peak_kib / 1024:.0f} MB")
+            if options.retention_days:
+                size_before = os.path.getsize(database) if name == "SQLite" else None
+                keep = options.days - options.retention_days
+                policy = f"events={keep}d" if keep else "events=1d"
+                out, seconds, _ = run(binary, ["retention", "run", "--retention", policy, "--json", "--database", database], env)
+                taken = json.loads(out)
+                print(f"  retention         {taken['events']:,} events of the oldest {options.retention_days} days taken away in {seconds:.1f} s "
+                      f"({taken['events'] / max(seconds, 1e-9):,.0f} events/s); {taken['eventsKeptAsEvidence']:,} kept as incident evidence")
+                if size_before is not None:
+                    print(f"  database file     {size_before / 1e6:,.0f} MB before, {os.path.getsize(database) / 1e6:,.0f} MB after "
+                          f"(SQLite keeps freed pages for new rows)")
 
 
 if __name__ == "__main__":
