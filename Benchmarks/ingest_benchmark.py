@@ -5,6 +5,7 @@
     python3 Benchmarks/ingest_benchmark.py --rows 10000000     # peak memory at N = 10,000,000
     python3 Benchmarks/ingest_benchmark.py --postgres postgres://…/db   # also into PostgreSQL
     python3 Benchmarks/ingest_benchmark.py --rows 1000000 --days 10 --retention-days 3   # then time retention
+    python3 Benchmarks/ingest_benchmark.py --rows 200000 --postgres postgres://…/postgres --ingesters 2   # one vs two processes
 
 The report has N rows, 5 % of them exact repeats of an earlier row, with addresses spread over a
 constituency of 100,000 prefixes (imported first, not timed). Prints lines per second and the peak
@@ -14,7 +15,14 @@ With `--days D` the rows are spread evenly over the D days before today. With `-
 (at most D) a tenth of the rows fall outside the constituency (no incident holds them) and, after the
 ingest, `confianza retention run` is timed with a policy that takes the oldest K days of those away
 (events routed to an organisation join incidents, whose evidence retention keeps).
+
+With `--ingesters K` and `--postgres URL` the rows are split into K files (one per day) and ingested into
+fresh databases made on that server (the URL's user must be allowed to create databases): once by one
+process reading the K files in turn, then by K processes at once, each its own file. Both print events/s.
 """
+import threading
+import uuid
+from urllib.parse import urlparse, urlunparse
 import datetime
 import argparse
 import json
@@ -111,7 +119,12 @@ def main():
     parser.add_argument("--postgres", help="also ingest into this PostgreSQL database URL")
     parser.add_argument("--days", type=int, default=1, help="spread the rows over this many days before today")
     parser.add_argument("--retention-days", type=int, default=0, help="then time retention taking the oldest K days away")
+    parser.add_argument("--ingesters", type=int, default=0, help="with --postgres: compare one ingest process with this many")
     options = parser.parse_args()
+    if options.ingesters:
+        if not options.postgres or options.ingesters < 2:
+            parser.error("--ingesters needs --postgres and a number from 2")
+        return compare_ingesters(options)
     if options.retention_days and not 1 <= options.retention_days <= options.days:
         parser.error("--retention-days must be from 1 to --days")
     binary = options.binary or build_binary()
@@ -149,6 +162,63 @@ def main():
                 if size_before is not None:
                     print(f"  database file     {size_before / 1e6:,.0f} MB before, {os.path.getsize(database) / 1e6:,.0f} MB after "
                           f"(SQLite keeps freed pages for new rows)")
+
+
+def psql(url, sql):
+    parsed = urlparse(url)
+    subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-q", "-h", parsed.hostname, "-p", str(parsed.port or 5432), "-U",
+                    parsed.username or "postgres", "-d", parsed.path.lstrip("/") or "postgres", "-c", sql], check=True,
+                   env={**os.environ, **({"PGPASSWORD": parsed.password} if parsed.password else {})})
+
+
+def compare_ingesters(options):
+    binary = options.binary or build_binary()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIANZA_")}
+    with tempfile.TemporaryDirectory(prefix="confianza-bench-") as work:
+        work = Path(work)
+        networks = prefixes(options.prefixes)
+        constituency = work / "constituency.json"
+        write_constituency(constituency, networks)
+        per = options.rows // options.ingesters
+        files = []
+        for k in range(options.ingesters):
+            path = work / f"2024-05-{k + 1:02d}-scan_dns-bench.csv"
+            write_report(path, per, networks)
+            text = path.read_text().replace('"2024-05-01 ', f'"2024-05-{k + 1:02d} ')
+            path.write_text(text)
+            files.append(path)
+        print(f"{options.ingesters} files of {per:,} rows, constituency of {options.prefixes:,} prefixes, PostgreSQL")
+        results = {}
+        for mode in ("one process", f"{options.ingesters} processes"):
+            name = "confianza_bench_" + uuid.uuid4().hex[:10]
+            psql(options.postgres, f"CREATE DATABASE {name}")
+            database = urlunparse(urlparse(options.postgres)._replace(path="/" + name))
+            try:
+                run(binary, ["constituency", "import", str(constituency), "--replace", "--database", database], env)
+                started = time.perf_counter()
+                if mode == "one process":
+                    run(binary, ["ingest", *map(str, files), "--json", "--database", database], env)
+                else:
+                    errors = []
+                    def one(path):
+                        try:
+                            run(binary, ["ingest", str(path), "--json", "--database", database], env)
+                        except SystemExit as error:
+                            errors.append(str(error))
+                    threads = [threading.Thread(target=one, args=(path,)) for path in files]
+                    for thread in threads:
+                        thread.start()
+                    for thread in threads:
+                        thread.join()
+                    if errors:
+                        sys.exit(errors[0])
+                seconds = time.perf_counter() - started
+                results[mode] = per * options.ingesters / seconds
+                print(f"  {mode:<14} {seconds:.1f} s, {results[mode]:,.0f} events/s")
+            finally:
+                psql(options.postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        one, many = results.values()
+        print(f"  gain           {many / one:.2f}x")
 
 
 if __name__ == "__main__":

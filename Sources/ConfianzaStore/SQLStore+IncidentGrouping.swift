@@ -52,8 +52,47 @@ extension SQLStore {
         return found
     }
 
-    public func applyGrouping(newIncidents: [Incident], links: [UUID: [Int64]], timeline: [TimelineEntry]) async throws -> [UUID: Int] {
+    /// The advisory lock under which incidents are opened by grouping on PostgreSQL: several ingest
+    /// processes group at once, and each must see the incidents the others opened and number its own after them.
+    static let groupingLock: Int64 = 0x436F_6E66_0000_0001
+
+    public func applyGrouping(newIncidents given: [Incident], links givenLinks: [UUID: [Int64]], timeline given_: [TimelineEntry]) async throws -> [UUID: Int] {
         try await self.withTransaction { db in
+            if !self.isSQLite { try await db.raw("SELECT pg_advisory_xact_lock(\(bind: Self.groupingLock))").run() }
+            var newIncidents = given
+            var links = givenLinks
+            var timeline = given_
+            // Another process may have opened an incident for one of these groups since they were looked
+            // up: its events join that one instead of opening a second.
+            let keys = given.compactMap(\.groupKey)
+            if !keys.isEmpty {
+                var open: [String: UUID] = [:]
+                for chunk in Array(Set(keys)).sorted().chunked(500) {
+                    let rows = try await db.raw(
+                        """
+                        SELECT id, group_key FROM incidents
+                        WHERE group_key IN (\(SQLList(chunk.map { SQLBind($0) }))) AND status NOT IN ('resolved', 'closed') ORDER BY number
+                        """
+                    ).all()
+                    for row in rows {
+                        let key = try row.decode(column: "group_key", as: String.self)
+                        if open[key] == nil { open[key] = try Self.uuid(row, "id") }
+                    }
+                }
+                for incident in given {
+                    guard let key = incident.groupKey, let existing = open[key] else { continue }
+                    let events = links.removeValue(forKey: incident.id) ?? []
+                    links[existing, default: []] += events
+                    newIncidents.removeAll { $0.id == incident.id }
+                    let created = timeline.first { $0.incidentID == incident.id }
+                    timeline.removeAll { $0.incidentID == incident.id }
+                    timeline.append(
+                        TimelineEntry(
+                            incidentID: existing, at: created?.at ?? incident.createdAt, actor: created?.actor ?? "system", kind: .events,
+                            detail: "events joined by the grouping rule: \(events.count)",
+                            phrase: Phrase("timeline.grouped", ["count": String(events.count)])))
+                }
+            }
             var next = try await db.raw("SELECT COALESCE(MAX(number), 0) + 1 AS n FROM incidents").first()?.decode(column: "n", as: Int.self) ?? 1
             for incident in newIncidents {
                 try await db.raw(

@@ -13,6 +13,7 @@ extension SQLStore {
         for attempt in 1...5 {
             do {
                 return try await self.withTransaction { db in
+                    if !self.isSQLite { try await db.raw("SELECT pg_advisory_xact_lock(\(bind: Self.groupingLock))").run() }
                     let next = try await db.raw("SELECT COALESCE(MAX(number), 0) + 1 AS n FROM incidents").first()?.decode(column: "n", as: Int.self) ?? 1
                     var stored = incident
                     stored.number = next

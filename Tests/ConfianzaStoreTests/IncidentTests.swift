@@ -35,6 +35,35 @@ import Testing
         return try await pipeline.ingest(fileName: name, format: .intelmq, source: "test", open: { MemoryChunks(Array(text.utf8)) })
     }
 
+    /// Several ingest processes group at once (one PostgreSQL, several servers): each group gets one
+    /// incident, numbers stay distinct, and every event joins exactly one incident.
+    @Test(arguments: TestBackend.available)
+    func groupingAtOnceOpensOneIncidentPerGroup(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let (pipeline, orgs) = try await Self.setUp(store)
+            var runs: [UUID] = []
+            for file in 0..<4 {
+                var lines: [String] = []
+                for i in 0..<30 {
+                    let ip = i % 2 == 0 ? "198.51.100.\(file * 30 + i % 100 + 1)" : "198.51.100.\(128 + (file * 30 + i) % 100)"
+                    lines.append(Self.line(ip, i % 3 == 0 ? "phishing" : "infected-system", "2024-05-01T0\(i % 5):00:00Z"))
+                }
+                runs.append(try await Self.ingest(pipeline, lines, name: "\(file).jsonl").run)
+            }
+            let names = [orgs[0]: "Hospital", orgs[1]: "Bank"]
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for run in runs {
+                    group.addTask { _ = try await IncidentService(store: store).group(runID: run, organisationNames: names, pageSize: 7) }
+                }
+                try await group.waitForAll()
+            }
+            let incidents = try await store.incidents(matching: IncidentQuery())
+            #expect(incidents.count == 4, "hospital and bank, phishing and infected-system: \(incidents.map(\.title))")
+            #expect(Set(incidents.map(\.number)) == [1, 2, 3, 4])
+            #expect(incidents.map(\.eventCount).reduce(0, +) == (try await store.eventCount()), "every event in one incident")
+        }
+    }
+
     @Test(arguments: TestBackend.available)
     func eventsAreGroupedPerOrganisationTypeAndDay(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { store in
