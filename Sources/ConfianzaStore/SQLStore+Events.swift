@@ -93,6 +93,25 @@ extension SQLStore {
     public func commitIngestBatch(
         runID: UUID, events: [PendingEvent], quarantine: [QuarantinedRecord], read: Int, repeats: Int, checkpointLine: Int, lease: IngestLease
     ) async throws -> IngestCounts {
+        // Another process may store one of these events between this batch's look and its insert (two
+        // files sharing events, read at once): the batch is rolled back whole and stored again, finding
+        // that event stored. Events go in key order, so that two batches take their row locks in the same
+        // order and seldom deadlock; a deadlock PostgreSQL breaks is tried again too.
+        let ordered = events.sorted { ($0.key.high, $0.key.low, $0.window) < ($1.key.high, $1.key.low, $1.window) }
+        for attempt in 1... {
+            do {
+                return try await self.storeBatch(
+                    runID: runID, events: ordered, quarantine: quarantine, read: read, repeats: repeats, checkpointLine: checkpointLine, lease: lease)
+            } catch where attempt < 8 && (Self.isUniqueViolation(error) || Self.isTransient(error)) {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...(20 * attempt))))
+            }
+        }
+        throw StoreError.corrupt("unreachable")
+    }
+
+    private func storeBatch(
+        runID: UUID, events: [PendingEvent], quarantine: [QuarantinedRecord], read: Int, repeats: Int, checkpointLine: Int, lease: IngestLease
+    ) async throws -> IngestCounts {
         try await self.withTransaction { db in
             let runText = runID.uuidString
             let (new, seen) = try await self.storeEvents(events, runText: runText, db: db)
@@ -196,6 +215,22 @@ extension SQLStore {
     }
 
     public func commitReprocessed(
+        runID: UUID, events: [PendingEvent], repeats: Int, resolvedLines: [Int], stillQuarantined: [QuarantinedRecord]
+    ) async throws -> IngestCounts {
+        // As a batch of an ingest: met by another process storing the same event, stored again.
+        let ordered = events.sorted { ($0.key.high, $0.key.low, $0.window) < ($1.key.high, $1.key.low, $1.window) }
+        for attempt in 1... {
+            do {
+                return try await self.storeReprocessed(
+                    runID: runID, events: ordered, repeats: repeats, resolvedLines: resolvedLines, stillQuarantined: stillQuarantined)
+            } catch where attempt < 8 && (Self.isUniqueViolation(error) || Self.isTransient(error)) {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...(20 * attempt))))
+            }
+        }
+        throw StoreError.corrupt("unreachable")
+    }
+
+    private func storeReprocessed(
         runID: UUID, events: [PendingEvent], repeats: Int, resolvedLines: [Int], stillQuarantined: [QuarantinedRecord]
     ) async throws -> IngestCounts {
         try await self.withTransaction { db in

@@ -343,6 +343,14 @@ public final class SQLStore: Store, Sendable {
         return false
     }
 
+    /// A deadlock or serialization failure PostgreSQL broke, or SQLite's lock held by another process
+    /// longer than the busy timeout: the transaction may simply be tried again.
+    static func isTransient(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] { return state == "40P01" || state == "40001" }
+        if let error = error as? SQLiteError { return [.busy, .locked, .busyTimeout].contains(error.reason) }
+        return false
+    }
+
     static func isForeignKeyViolation(_ error: any Error) -> Bool {
         if let error = error as? SQLiteError { return error.reason == .constraintForeignKeyFailed }
         if let error = error as? PSQLError { return error.serverInfo?[.sqlState] == "23503" }

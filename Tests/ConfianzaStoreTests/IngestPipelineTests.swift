@@ -1,6 +1,7 @@
 import ConfianzaCore
 import ConfianzaFeeds
 import ConfianzaNetwork
+import ConfianzaStore
 import ConfianzaTestSupport
 import Foundation
 import Synchronization
@@ -291,6 +292,64 @@ import Testing
             }
             #expect(try await store.ingestRun(id: run.id)?.counts == whole.0)
             #expect(try await store.eventCount() == whole.1)
+        }
+    }
+
+    /// Two processes (two stores on one database) ingesting different files that share events, at once:
+    /// an event both store at the same moment is counted once (the batch that meets the other's row is
+    /// stored again, that row now a duplicate); both runs finish and reconcile.
+    @Test(arguments: TestBackend.available)
+    func twoIngestsOfOverlappingFilesAtOnceCountEachEventOnce(backend: TestBackend) async throws {
+        try await Self.withTwoStores(backend) { first, second in
+            _ = try await Self.pipeline(first)
+            var rows = ""
+            for i in 0..<3000 { rows += Self.row(i, "198.51.100.\(i % 250 + 1)", asn: 64500 + i / 60) }
+            let files = [Self.header + rows, Self.header + rows + Self.row(0, "192.0.2.1")]
+            let summaries = try await withThrowingTaskGroup(of: IngestSummary.self) { group in
+                for (index, store) in [first, second].enumerated() {
+                    let text = files[index]
+                    group.addTask {
+                        let pipeline = IngestPipeline(
+                            store: store, constituency: ConstituencyService(store: store), mapping: Self.mapping, batchSize: 200)
+                        return try await pipeline.ingest(
+                            fileName: "2024-05-01-scan_dns-\(index).csv", format: .shadowserver(reportType: nil), source: "test",
+                            open: { MemoryChunks(Array(text.utf8)) })
+                    }
+                }
+                var all: [IngestSummary] = []
+                for try await summary in group { all.append(summary) }
+                return all
+            }
+            let stored = try await first.eventCount()
+            let distinct = Set((0..<3000).map { "\($0 % 250 + 1)/\($0 % 60)/\($0 / 60)" }).count + 1
+            #expect(stored == distinct)
+            #expect(summaries.map(\.counts.stored).reduce(0, +) == stored, "each event stored by one of the two")
+            #expect(summaries.allSatisfy { $0.counts.reconciles })
+            #expect(try await first.latestEvents(limit: 10_000).map(\.count).reduce(0, +) == 6001)
+        }
+    }
+
+    /// Two stores on one fresh database, as two processes have.
+    static func withTwoStores(_ backend: TestBackend, _ body: (any Store, any Store) async throws -> Void) async throws {
+        switch backend {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("confianza-two-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let location = DatabaseLocation.sqlite(path: directory.appendingPathComponent("test.db").path)
+            let first = try await SQLStore.open(location, logger: TestDatabase.logger)
+            try await first.withRunning { a in
+                let second = try await SQLStore.open(location, logger: TestDatabase.logger)
+                try await second.withRunning { b in try await body(a, b) }
+            }
+        case .postgres:
+            try await TestDatabase.withPostgresDatabase { location in
+                let first = try await SQLStore.open(location, logger: TestDatabase.logger)
+                try await first.withRunning { a in
+                    let second = try await SQLStore.open(location, logger: TestDatabase.logger)
+                    try await second.withRunning { b in try await body(a, b) }
+                }
+            }
         }
     }
 
