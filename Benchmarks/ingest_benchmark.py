@@ -64,9 +64,18 @@ def write_constituency(path: Path, networks):
     path.write_text(json.dumps({"format": "confianza-constituency", "version": 1, "organisations": organisations}))
 
 
-def write_report(path: Path, rows: int, networks, days: int = 1, outside: float = 0.0):
+def constituency_file(work: Path, count: int):
+    """The benchmark's constituency of `count` prefixes, written to `work`; returns the networks and the file."""
+    networks = prefixes(count)
+    path = work / "constituency.json"
+    write_constituency(path, networks)
+    return networks, path
+
+
+def write_report(path: Path, rows: int, networks, days: int = 1, outside: float = 0.0, first_day=None):
     rng = random.Random(130)
-    first_day = datetime.date.today() - datetime.timedelta(days=days) if days > 1 else datetime.date(2024, 5, 1)
+    if first_day is None:
+        first_day = datetime.date.today() - datetime.timedelta(days=days) if days > 1 else datetime.date(2024, 5, 1)
     header = '"timestamp","severity","ip","protocol","port","hostname","tag","asn","geo","region","city","naics","hostname_source","sector","dns_version","min_amplification"\n'
     recent = []
     with path.open("w", buffering=1 << 20) as out:
@@ -131,9 +140,7 @@ def main():
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIANZA_")}
     with tempfile.TemporaryDirectory(prefix="confianza-bench-") as work:
         work = Path(work)
-        networks = prefixes(options.prefixes)
-        constituency = work / "constituency.json"
-        write_constituency(constituency, networks)
+        networks, constituency = constituency_file(work, options.prefixes)
         report = work / "2024-05-01-scan_dns-bench.csv"
         print(f"writing {options.rows:,} rows…", flush=True)
         write_report(report, options.rows, networks, days=options.days, outside=0.1 if options.retention_days else 0.0)
@@ -176,16 +183,12 @@ def compare_ingesters(options):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIANZA_")}
     with tempfile.TemporaryDirectory(prefix="confianza-bench-") as work:
         work = Path(work)
-        networks = prefixes(options.prefixes)
-        constituency = work / "constituency.json"
-        write_constituency(constituency, networks)
+        networks, constituency = constituency_file(work, options.prefixes)
         per = options.rows // options.ingesters
         files = []
         for k in range(options.ingesters):
             path = work / f"2024-05-{k + 1:02d}-scan_dns-bench.csv"
-            write_report(path, per, networks)
-            text = path.read_text().replace('"2024-05-01 ', f'"2024-05-{k + 1:02d} ')
-            path.write_text(text)
+            write_report(path, per, networks, first_day=datetime.date(2024, 5, k + 1))
             files.append(path)
         print(f"{options.ingesters} files of {per:,} rows, constituency of {options.prefixes:,} prefixes, PostgreSQL")
         results = {}

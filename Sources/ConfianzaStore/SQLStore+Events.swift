@@ -87,6 +87,26 @@ extension SQLStore {
         }
     }
 
+    /// Events in key order, so that two batches take their row locks in the same order.
+    static func inKeyOrder(_ events: [PendingEvent]) -> [PendingEvent] {
+        events.sorted { ($0.key.high, $0.key.low, $0.window) < ($1.key.high, $1.key.low, $1.window) }
+    }
+
+    /// Runs a transaction of events again when another process stored one of them first (the unique
+    /// index refuses it: the next attempt finds it stored), or when the database broke a deadlock or
+    /// timed out on a lock; at most eight attempts, a little apart.
+    func againOnConflict<T>(_ transaction: () async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await transaction()
+            } catch where attempt < 8 && (Self.isUniqueViolation(error) || Self.isTransient(error)) {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...(20 * attempt))))
+                attempt += 1
+            }
+        }
+    }
+
     /// Rows per multi-row INSERT: 19 values each stays well under SQLite's and PostgreSQL's limits.
     static let insertChunk = 500
 
@@ -97,16 +117,11 @@ extension SQLStore {
         // files sharing events, read at once): the batch is rolled back whole and stored again, finding
         // that event stored. Events go in key order, so that two batches take their row locks in the same
         // order and seldom deadlock; a deadlock PostgreSQL breaks is tried again too.
-        let ordered = events.sorted { ($0.key.high, $0.key.low, $0.window) < ($1.key.high, $1.key.low, $1.window) }
-        for attempt in 1... {
-            do {
-                return try await self.storeBatch(
-                    runID: runID, events: ordered, quarantine: quarantine, read: read, repeats: repeats, checkpointLine: checkpointLine, lease: lease)
-            } catch where attempt < 8 && (Self.isUniqueViolation(error) || Self.isTransient(error)) {
-                try await Task.sleep(for: .milliseconds(Int.random(in: 5...(20 * attempt))))
-            }
+        let ordered = Self.inKeyOrder(events)
+        return try await self.againOnConflict {
+            try await self.storeBatch(
+                runID: runID, events: ordered, quarantine: quarantine, read: read, repeats: repeats, checkpointLine: checkpointLine, lease: lease)
         }
-        throw StoreError.corrupt("unreachable")
     }
 
     private func storeBatch(
@@ -218,16 +233,11 @@ extension SQLStore {
         runID: UUID, events: [PendingEvent], repeats: Int, resolvedLines: [Int], stillQuarantined: [QuarantinedRecord]
     ) async throws -> IngestCounts {
         // As a batch of an ingest: met by another process storing the same event, stored again.
-        let ordered = events.sorted { ($0.key.high, $0.key.low, $0.window) < ($1.key.high, $1.key.low, $1.window) }
-        for attempt in 1... {
-            do {
-                return try await self.storeReprocessed(
-                    runID: runID, events: ordered, repeats: repeats, resolvedLines: resolvedLines, stillQuarantined: stillQuarantined)
-            } catch where attempt < 8 && (Self.isUniqueViolation(error) || Self.isTransient(error)) {
-                try await Task.sleep(for: .milliseconds(Int.random(in: 5...(20 * attempt))))
-            }
+        let ordered = Self.inKeyOrder(events)
+        return try await self.againOnConflict {
+            try await self.storeReprocessed(
+                runID: runID, events: ordered, repeats: repeats, resolvedLines: resolvedLines, stillQuarantined: stillQuarantined)
         }
-        throw StoreError.corrupt("unreachable")
     }
 
     private func storeReprocessed(

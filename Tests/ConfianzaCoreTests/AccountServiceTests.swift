@@ -1,14 +1,7 @@
 import ConfianzaCore
 import ConfianzaTestSupport
 import Foundation
-import Synchronization
 import Testing
-
-final class TestClock: Sendable {
-    private let current = Mutex(Date(timeIntervalSince1970: 1_764_000_000))
-    var now: Date { self.current.withLock { $0 } }
-    func advance(_ seconds: TimeInterval) { self.current.withLock { $0 = $0.addingTimeInterval(seconds) } }
-}
 
 @Suite struct AccountServiceTests {
     /// A service on a fresh store of one backend, with a clock the test moves.

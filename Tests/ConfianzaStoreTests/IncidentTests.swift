@@ -3,16 +3,12 @@ import ConfianzaFeeds
 import ConfianzaSTIX
 import ConfianzaTestSupport
 import Foundation
-import Synchronization
 import Testing
 
 /// Incidents on every backend: grouping from a run's events, the lifecycle and its timeline, tasks.
 @Suite struct IncidentTests {
-    final class Clock: Sendable {
-        private let state = Mutex(Date(timeIntervalSince1970: 1_714_560_000))  // 2024-05-01 10:40 UTC
-        var now: Date { self.state.withLock { $0 } }
-        func advance(_ seconds: TimeInterval) { self.state.withLock { $0 = $0.addingTimeInterval(seconds) } }
-    }
+    /// 2024-05-01 10:40 UTC.
+    static func clock() -> TestClock { TestClock(start: Date(timeIntervalSince1970: 1_714_560_000)) }
 
     static func setUp(_ store: any Store) async throws -> (IngestPipeline, [UUID]) {
         let constituency = ConstituencyService(store: store)
@@ -68,7 +64,7 @@ import Testing
     func eventsAreGroupedPerOrganisationTypeAndDay(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { store in
             let (pipeline, orgs) = try await Self.setUp(store)
-            let clock = Clock()
+            let clock = Self.clock()
             let service = IncidentService(store: store, now: { clock.now })
             let first = try await Self.ingest(pipeline, [
                 Self.line("198.51.100.1", "infected-system", "2024-05-01T01:00:00Z", severity: "high"),
@@ -112,7 +108,7 @@ import Testing
     func theLifecycleIsRecordedAndForbiddenMovesRefused(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { store in
             let (_, orgs) = try await Self.setUp(store)
-            let clock = Clock()
+            let clock = Self.clock()
             let service = IncidentService(store: store, now: { clock.now })
             let incident = try await service.create(
                 .init(title: "Defacement of the ministry site", type: "application-compromise", severity: .high, tlp: .amberStrict, organisations: [orgs[0]]),

@@ -4,7 +4,6 @@ import ConfianzaNetwork
 import ConfianzaStore
 import ConfianzaTestSupport
 import Foundation
-import Synchronization
 import Testing
 
 /// The whole pipeline on every backend: parse, de-duplicate, route, store, account, resume.
@@ -261,7 +260,7 @@ import Testing
         }
         try await TestDatabase.withStore(backend) { store in
             _ = try await Self.pipeline(store)
-            let clock = ManualClock()
+            let clock = TestClock(start: Date(timeIntervalSince1970: 1_714_557_600))
             let constituency = ConstituencyService(store: store)
             let first = IngestPipeline(store: store, constituency: constituency, mapping: Self.mapping, batchSize: 3, now: { clock.now }, leaseSeconds: 60)
             let second = IngestPipeline(store: store, constituency: constituency, mapping: Self.mapping, batchSize: 3, now: { clock.now }, leaseSeconds: 60)
@@ -489,11 +488,4 @@ import Testing
             #expect(stored.contains(lines[0]), "the full event, raw and all, unchanged")
         }
     }
-}
-
-/// A clock the tests move by hand.
-final class ManualClock: Sendable {
-    private let time = Mutex(Date(timeIntervalSince1970: 1_714_557_600))
-    var now: Date { self.time.withLock { $0 } }
-    func advance(_ seconds: TimeInterval) { self.time.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }

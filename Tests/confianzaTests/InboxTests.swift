@@ -2,7 +2,6 @@ import ConfianzaCore
 import ConfianzaFeeds
 import ConfianzaTestSupport
 import Foundation
-import Synchronization
 import Logging
 import Testing
 
@@ -75,7 +74,7 @@ import Testing
         try await TestDatabase.withStore(backend) { store in
             let directory = try Self.folder()
             defer { try? FileManager.default.removeItem(at: directory) }
-            let clock = InboxClock()
+            let clock = TestClock(start: Date())
             let reader = try Self.watcher(directory, store, now: { clock.now })
             let other = try Self.watcher(directory, store, now: { clock.now })
             try reader.prepare()
@@ -153,10 +152,4 @@ import Testing
             #expect(Self.names(watcher.processing).isEmpty)
         }
     }
-}
-
-final class InboxClock: Sendable {
-    private let time = Mutex(Date())
-    var now: Date { self.time.withLock { $0 } }
-    func advance(_ seconds: TimeInterval) { self.time.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
