@@ -122,26 +122,13 @@ public enum PublicFeeds {
         return feeds
     }()
 
-    public static func contains(_ name: String) -> Bool { Self.all[name] != nil }
+    /// Where a bundled public feed is published; `nil` when there is none of that name.
+    public static func address(_ name: String) -> String? { Self.all[name].map { $0.url ?? "" } }
 
     public static func mapping(_ name: String) throws(FeedError) -> GenericCSVMapping {
         guard let mapping = Self.all[name] else {
             throw .unknownFormat("no public feed named '\(name)': \(Self.all.keys.sorted().joined(separator: ", "))")
         }
         return mapping
-    }
-}
-
-extension PublicFeeds {
-    /// A URL feed of a public list needs no address: the list's own is taken when none is given.
-    public static func completing(_ draft: FeedSourceDraft) -> FeedSourceDraft {
-        var draft = draft
-        let format = draft.format.trimmingCharacters(in: .whitespaces).lowercased()
-        if draft.location.trimmingCharacters(in: .whitespaces).isEmpty, ["http", "url"].contains(draft.kind.lowercased()),
-            format.hasPrefix("public:"), let url = Self.all[String(format.dropFirst("public:".count))]?.url
-        {
-            draft.location = url
-        }
-        return draft
     }
 }

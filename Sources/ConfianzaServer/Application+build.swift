@@ -23,19 +23,19 @@ public struct ServerDependencies: Sendable {
     /// Fetches a collected feed now (the feeds page's "fetch now"); `nil` where no collector runs.
     public var fetchFeed: (@Sendable (FeedSource) async throws -> FeedFetch)?
     /// Whether a public feed of that name is bundled (for the format of a feed added on a page).
-    public var knownPublicFeed: @Sendable (String) -> Bool
+    public var publicFeed: @Sendable (String) -> String?
     /// How long data is kept (shown to admins; applied by the executable's scheduler).
     public var retention: RetentionPolicy
 
     public init(
         store: any Store, accounts: AccountService, constituency: ConstituencyService, ingest: IngestPipeline, views: Views,
         metrics: PrometheusCollectorRegistry, logger: Logger, incidents: IncidentService? = nil,
-        fetchFeed: (@Sendable (FeedSource) async throws -> FeedFetch)? = nil, knownPublicFeed: @escaping @Sendable (String) -> Bool = { _ in false },
+        fetchFeed: (@Sendable (FeedSource) async throws -> FeedFetch)? = nil, publicFeed: @escaping @Sendable (String) -> String? = { _ in nil },
         retention: RetentionPolicy = .standard
     ) {
         self.retention = retention
         self.fetchFeed = fetchFeed
-        self.knownPublicFeed = knownPublicFeed
+        self.publicFeed = publicFeed
         self.incidents = incidents ?? ingest.incidents ?? IncidentService(store: store)
         self.background = BackgroundWork(logger: logger)
         self.store = store
@@ -88,7 +88,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     PeersController(store: dependencies.store, incidents: dependencies.incidents, accounts: dependencies.accounts, views: views).addRoutes(to: router)
     CollectedFeedsController(
         store: dependencies.store, views: views, accounts: dependencies.accounts, background: dependencies.background,
-        fetchFeed: dependencies.fetchFeed, knownPublicFeed: dependencies.knownPublicFeed
+        fetchFeed: dependencies.fetchFeed, publicFeed: dependencies.publicFeed
     ).addRoutes(to: router)
     // One cache of TAXII credentials and collections, so that the sharing page's changes apply at once.
     let authenticator = TAXIIAuthenticator(store: dependencies.store, accounts: dependencies.accounts)

@@ -55,7 +55,7 @@ struct FeedsCommand: AsyncParsableCommand {
             try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in
                 do {
                     let source = try await FeedSourceService(store: store).add(
-                        PublicFeeds.completing(draft), knownFormat: PublicFeeds.contains, by: FeedsCommand.actor(), address: "cli")
+                        draft, publicFeed: PublicFeeds.address, by: FeedsCommand.actor(), address: "cli")
                     print("added \(source.name): \(source.kind.rawValue) \(source.location), format \(source.format), every \(source.everySeconds) s")
                 } catch let error as FeedSourceError {
                     throw CLIError(error.description)

@@ -160,7 +160,7 @@ enum Runtime {
         let collector = FeedCollector(store: store, pipeline: ingest, http: http, caFile: settings.caFile, logger: logger)
         let dependencies = ServerDependencies(
             store: store, accounts: accounts, constituency: constituency, ingest: ingest, views: views, metrics: registry, logger: logger,
-            fetchFeed: { source in try await collector.run(source) }, knownPublicFeed: PublicFeeds.contains, retention: settings.retention)
+            fetchFeed: { source in try await collector.run(source) }, publicFeed: PublicFeeds.address, retention: settings.retention)
         var services: [any Service] = [
             FeedScheduler(collector: collector, logger: logger),
             RetentionScheduler(service: RetentionService(store: store, policy: settings.retention), logger: logger),

@@ -151,7 +151,7 @@ import Testing
         let now = Date()
         func refusal(_ draft: FeedSourceDraft) -> String? {
             do {
-                _ = try FeedSourceService.validate(draft, knownFormat: PublicFeeds.contains, createdBy: nil, now: now)
+                _ = try FeedSourceService.validate(draft, publicFeed: PublicFeeds.address, createdBy: nil, now: now)
                 return nil
             } catch { return error.field }
         }
@@ -162,6 +162,15 @@ import Testing
         #expect(refusal(FeedSourceDraft(name: "a", kind: "imap", location: "https://x.example/f", username: "u", secret: "p")) == "location")
         #expect(refusal(FeedSourceDraft(name: "a", kind: "imap", location: "imaps://mail.example")) == "username")
         #expect(refusal(FeedSourceDraft(name: "a", kind: "http", location: "https://x.example/f", format: "public:nope")) == "format")
+        #expect(refusal(FeedSourceDraft(name: "a", kind: "http", location: "", format: "public:nope")) == "location", "no address to take")
+        let list = try FeedSourceService.validate(
+            FeedSourceDraft(name: "drop", kind: "http", location: "", format: "public:spamhaus-drop"), publicFeed: PublicFeeds.address,
+            createdBy: nil, now: now)
+        #expect(list.0.location == "https://www.spamhaus.org/drop/drop.txt", "a public list's own address")
+        let own = try FeedSourceService.validate(
+            FeedSourceDraft(name: "mirror", kind: "http", location: "https://mirror.example/drop.txt", format: "public:spamhaus-drop"),
+            publicFeed: PublicFeeds.address, createdBy: nil, now: now)
+        #expect(own.0.location == "https://mirror.example/drop.txt", "an address given wins")
         #expect(refusal(FeedSourceDraft(name: "a", kind: "http", location: "https://x.example/f", every: "10s")) == "every")
         #expect(refusal(FeedSourceDraft(name: "a", kind: "http", location: "https://x.example/f", maxMegabytes: "0")) == "max_megabytes")
         #expect(refusal(FeedSourceDraft(name: "a", kind: "http", location: "https://x.example/f", timeoutSeconds: "abc")) == "timeout")

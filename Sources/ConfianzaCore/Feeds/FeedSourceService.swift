@@ -93,8 +93,11 @@ public struct FeedSourceService: Sendable {
         return (300...30 * 86400).contains(seconds) ? seconds : nil
     }
 
-    /// Checks a draft; `knownFormat` says whether a `public:<name>` format exists.
-    public static func validate(_ draft: FeedSourceDraft, knownFormat: (String) -> Bool, createdBy: String?, now: Date) throws(FeedSourceError)
+    /// Checks a draft. `publicFeed` gives the published address of a bundled public feed (`public:<name>`),
+    /// `nil` when there is none of that name: a URL feed of one needs no address of its own.
+    public static func validate(
+        _ draft: FeedSourceDraft, publicFeed: (String) -> String?, createdBy: String?, now: Date
+    ) throws(FeedSourceError)
         -> (FeedSource, secret: String?)
     {
         func refuse(_ field: String, _ value: String, _ key: String, _ english: String) -> FeedSourceError {
@@ -107,7 +110,11 @@ public struct FeedSourceService: Sendable {
         guard let kind = FeedSource.Kind(rawValue: draft.kind.trimmingCharacters(in: .whitespaces).lowercased()) else {
             throw refuse("kind", draft.kind, "kind", "the kind is http, imap or shadowserver")
         }
+        var format = draft.format.trimmingCharacters(in: .whitespaces).lowercased()
+        if format.isEmpty { format = kind == .shadowserver ? "shadowserver" : "auto" }
+        let publicAddress = format.hasPrefix("public:") ? publicFeed(String(format.dropFirst(7))) : nil
         var location = draft.location.trimmingCharacters(in: .whitespaces)
+        if kind == .http, location.isEmpty, let publicAddress { location = publicAddress }
         let url = URLComponents(string: location)
         let scheme = url?.scheme?.lowercased() ?? ""
         switch kind {
@@ -127,11 +134,7 @@ public struct FeedSourceService: Sendable {
                 throw refuse("location", "(hidden)", "credentials_in_url", "put the user name and the secret in their own fields, not in the address")
             }
         }
-        var format = draft.format.trimmingCharacters(in: .whitespaces).lowercased()
-        if format.isEmpty { format = kind == .shadowserver ? "shadowserver" : "auto" }
-        let formatKnown =
-            Self.formats.contains(format) || (format.hasPrefix("shadowserver:") && format.count > 13)
-            || (format.hasPrefix("public:") && knownFormat(String(format.dropFirst(7))))
+        let formatKnown = Self.formats.contains(format) || (format.hasPrefix("shadowserver:") && format.count > 13) || publicAddress != nil
         guard formatKnown else {
             throw refuse("format", draft.format, "format", "the format is auto, shadowserver, shadowserver:TYPE, intelmq, mail, xarf, n6 or public:FEED")
         }
@@ -178,9 +181,9 @@ public struct FeedSourceService: Sendable {
     }
 
     public func add(
-        _ draft: FeedSourceDraft, knownFormat: (String) -> Bool, by actor: String?, address: String?
+        _ draft: FeedSourceDraft, publicFeed: (String) -> String?, by actor: String?, address: String?
     ) async throws -> FeedSource {
-        let (source, secret) = try Self.validate(draft, knownFormat: knownFormat, createdBy: actor, now: self.now())
+        let (source, secret) = try Self.validate(draft, publicFeed: publicFeed, createdBy: actor, now: self.now())
         do { try await self.store.insertFeedSource(source, secret: secret) } catch StoreError.duplicate {
             throw FeedSourceError.duplicate(source.name)
         }

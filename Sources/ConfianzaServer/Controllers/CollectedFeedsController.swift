@@ -15,7 +15,7 @@ struct CollectedFeedsController {
     let accounts: AccountService
     let background: BackgroundWork
     let fetchFeed: (@Sendable (FeedSource) async throws -> FeedFetch)?
-    let knownPublicFeed: @Sendable (String) -> Bool
+    let publicFeed: @Sendable (String) -> String?
 
     var service: FeedSourceService { FeedSourceService(store: self.store) }
 
@@ -107,7 +107,7 @@ struct CollectedFeedsController {
         let user = try context.requireRole(.admin)
         let form = context.form
         do {
-            let source = try await self.service.add(PublicFeeds.completing(Self.draft(form)), knownFormat: self.knownPublicFeed, by: user.username, address: context.address)
+            let source = try await self.service.add(Self.draft(form), publicFeed: self.publicFeed, by: user.username, address: context.address)
             self.start(source, context: context)
             return Response.redirect(to: "/feeds/sources/\(source.id.uuidString)?added=1", type: .normal)
         } catch let error as FeedSourceError {
@@ -309,7 +309,7 @@ struct CollectedFeedsController {
             secret: input.secret ?? "", every: input.every ?? "1d", maxMegabytes: String(input.maxMegabytes ?? 200),
             timeoutSeconds: String(input.timeoutSeconds ?? 300), done: input.done ?? "", reports: input.reports ?? "")
         do {
-            let source = try await self.service.add(PublicFeeds.completing(draft), knownFormat: self.knownPublicFeed, by: user.username, address: context.address)
+            let source = try await self.service.add(draft, publicFeed: self.publicFeed, by: user.username, address: context.address)
             self.start(source, context: context)
             return try JSONResponse(status: .created, value: SourceOut(source)).response(from: request, context: context)
         } catch let error as FeedSourceError {
