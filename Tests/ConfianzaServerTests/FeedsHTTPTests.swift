@@ -161,6 +161,28 @@ import Testing
             #expect(try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer()).status == .badRequest)
         }
     }
+
+    /// A file another process is reading now (its run's lease holds) is answered 409, and nothing changes.
+    @Test func aFileAnotherProcessIsReadingIsAConflict() async throws {
+        try await TestApp.run { client, dependencies in
+            let body = #"{"source.ip":"198.51.100.7","classification.type":"scanner"}"# + "\n"
+            let hash = try IngestPipeline.fingerprint(MemoryChunks(Array(body.utf8)))
+            try await dependencies.store.insertIngestRun(
+                IngestRun(
+                    fileName: "x.jsonl", fileHash: hash, format: "intelmq", feed: "IntelMQ", startedAt: Date(), source: "inbox",
+                    leaseOwner: "elsewhere/42/abcd", leaseUntil: Date().addingTimeInterval(600)))
+            var headers = bearer(try await makeToken(dependencies, for: "ana"))
+            headers[.contentType] = "application/x-ndjson"
+            let answer = try await client.execute(
+                uri: "/api/v1/ingest?name=x.jsonl&format=intelmq", method: .post, headers: headers, body: ByteBuffer(string: body))
+            #expect(answer.status == .conflict)
+            #expect(answer.headers[.contentType] == "application/problem+json")
+            #expect((try answer.json()["detail"] as? String)?.contains("being read by another process (elsewhere, process 42)") == true)
+            let run = try #require(try await dependencies.store.ingestRuns(limit: 5).first)
+            #expect(run.leaseOwner == "elsewhere/42/abcd" && run.counts.read == 0)
+            #expect(try await dependencies.store.eventCount() == 0)
+        }
+    }
 }
 
 @Suite struct EventExportTests {
