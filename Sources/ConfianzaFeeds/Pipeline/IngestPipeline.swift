@@ -399,12 +399,13 @@ public final class IngestPipeline: Sendable {
         let time = timeSource ?? observed
         let seconds = Int64(time.timeIntervalSince1970.rounded(.down))
         let window = (seconds >= 0 ? seconds / self.window : (seconds - self.window + 1) / self.window) * self.window
-        // An address, else the host of a URL when it is one (URLhaus lists many http://192.0.2.1:8080/…).
+        // An address, else the host of a URL when it is one (URLhaus lists many http://192.0.2.1:8080/…);
+        // a host name, else the URL's host. The URL is read once, and only when the event has one.
+        let urlHost = event["source.url"].flatMap { URLComponents(string: $0.description)?.host }
         let address = event["source.ip"].flatMap { try? IPAddress($0.description) }
-            ?? event["source.url"].flatMap { URLComponents(string: $0.description)?.host }.flatMap { try? IPAddress($0.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))) }
+            ?? urlHost.flatMap { try? IPAddress($0.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))) }
         let asn: UInt32? = if case .integer(let number) = event["source.asn"] { UInt32(exactly: number) } else { nil }
-        let domain = event["source.fqdn"]?.description
-            ?? event["source.url"].flatMap { URLComponents(string: $0.description)?.host?.lowercased() }
+        let domain = event["source.fqdn"]?.description ?? urlHost?.lowercased()
         let network = address == nil ? event["source.network"].flatMap { try? IPPrefix($0.description) } : nil
         let match = index.route(
             address: address, network: network, asn: asn, domain: domain, country: event["source.geolocation.cc"]?.description)
