@@ -90,19 +90,23 @@ extension SQLStore {
 
 extension SQLStore {
     /// Creates an empty PostgreSQL database on the server that `settings` points at (for tests and set-up).
-    public static func createPostgresDatabase(named name: String, on settings: PostgresSettings, logger: Logger) async throws {
+    public static func createPostgresDatabase(
+        named name: String, on settings: PostgresSettings, connectTimeout: Duration = .seconds(10), logger: Logger
+    ) async throws {
         try Self.checkDatabaseName(name)
         let admin = try await SQLStore.open(.postgres(settings), logger: logger)
-        try await admin.withRunning(migrate: false) { store in
+        try await admin.withRunning(connectTimeout: connectTimeout, migrate: false) { store in
             try await store.withDatabase { db in try await db.raw("CREATE DATABASE \(ident: name)").run() }
         }
     }
 
     /// Drops a PostgreSQL database, ending its connections first.
-    public static func dropPostgresDatabase(named name: String, on settings: PostgresSettings, logger: Logger) async throws {
+    public static func dropPostgresDatabase(
+        named name: String, on settings: PostgresSettings, connectTimeout: Duration = .seconds(10), logger: Logger
+    ) async throws {
         try Self.checkDatabaseName(name)
         let admin = try await SQLStore.open(.postgres(settings), logger: logger)
-        try await admin.withRunning(migrate: false) { store in
+        try await admin.withRunning(connectTimeout: connectTimeout, migrate: false) { store in
             try await store.withDatabase { db in try await db.raw("DROP DATABASE IF EXISTS \(ident: name) WITH (FORCE)").run() }
         }
     }

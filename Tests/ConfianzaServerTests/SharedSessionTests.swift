@@ -17,9 +17,9 @@ import Testing
     ) async throws {
         let first = try await SQLStore.open(location, logger: TestDatabase.logger)
         let second = try await SQLStore.open(location, logger: TestDatabase.logger)
-        try await first.withRunning { first in
+        try await first.withRunning(connectTimeout: TestDatabase.connectTimeout) { first in
             try await TestApp.seed(try await TestApp.dependencies(first).accounts)
-            try await second.withRunning { second in
+            try await second.withRunning(connectTimeout: TestDatabase.connectTimeout) { second in
                 let appA = buildApplication(configuration: ServerConfiguration(), dependencies: try await TestApp.dependencies(first))
                 let appB = buildApplication(configuration: ServerConfiguration(), dependencies: try await TestApp.dependencies(second))
                 try await appA.test(.router) { clientA in

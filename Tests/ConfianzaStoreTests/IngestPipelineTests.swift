@@ -344,9 +344,9 @@ import Testing
         case .postgres:
             try await TestDatabase.withPostgresDatabase { location in
                 let first = try await SQLStore.open(location, logger: TestDatabase.logger)
-                try await first.withRunning { a in
+                try await first.withRunning(connectTimeout: TestDatabase.connectTimeout) { a in
                     let second = try await SQLStore.open(location, logger: TestDatabase.logger)
-                    try await second.withRunning { b in try await body(a, b) }
+                    try await second.withRunning(connectTimeout: TestDatabase.connectTimeout) { b in try await body(a, b) }
                 }
             }
         }

@@ -20,7 +20,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("new.db").path
         let first = try await SQLStore.open(.sqlite(path: path), logger: TestDatabase.logger)
-        try await first.withRunning(migrate: false) { store in
+        try await first.withRunning(connectTimeout: TestDatabase.connectTimeout, migrate: false) { store in
             #expect(try await store.schemaVersion() == 0)
             #expect(try await store.migrate() == Array(1...SQLStore.latestSchemaVersion))
             #expect(try await store.migrate() == [])
@@ -31,7 +31,7 @@ import Testing
         }
         #expect(FileManager.default.fileExists(atPath: path))
         let again = try await SQLStore.open(.sqlite(path: path), logger: TestDatabase.logger)
-        try await again.withRunning { store in
+        try await again.withRunning(connectTimeout: TestDatabase.connectTimeout) { store in
             let version = try await store.schemaVersion()
             #expect(version == SQLStore.latestSchemaVersion)
         }
@@ -94,8 +94,8 @@ import Testing
             defer { for pool in pools { pool.shutdownGracefully { _ in } } }
             let a = try await SQLStore.open(location, logger: TestDatabase.logger, threadPool: pools[0])
             let b = try await SQLStore.open(location, logger: TestDatabase.logger, threadPool: pools[1])
-            try await a.withRunning(migrate: false) { a in
-                try await b.withRunning(migrate: false) { b in
+            try await a.withRunning(connectTimeout: TestDatabase.connectTimeout, migrate: false) { a in
+                try await b.withRunning(connectTimeout: TestDatabase.connectTimeout, migrate: false) { b in
                     async let first = a.migrate()
                     async let second = b.migrate()
                     // Each migration runs under the database's lock, so the two may share the work; each
@@ -122,7 +122,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         func check(_ location: DatabaseLocation) async throws {
             let store = try await SQLStore.open(location, logger: TestDatabase.logger)
-            try await store.withRunning(migrate: false) { store in
+            try await store.withRunning(connectTimeout: TestDatabase.connectTimeout, migrate: false) { store in
                 #expect(try await store.migrate(upTo: 5) == [1, 2, 3, 4, 5])
                 let a = UUID(), b = UUID(), c = UUID()
                 let rows: [(String, Int, String)] = [
@@ -164,7 +164,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         func check(_ location: DatabaseLocation) async throws {
             let store = try await SQLStore.open(location, logger: TestDatabase.logger)
-            try await store.withRunning(migrate: false) { store in
+            try await store.withRunning(connectTimeout: TestDatabase.connectTimeout, migrate: false) { store in
                 _ = try await store.migrate(upTo: 7)
                 let peer = UUID().uuidString.lowercased()
                 let id = "indicator--00000000-0000-4000-8000-000000000001"

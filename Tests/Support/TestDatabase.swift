@@ -22,6 +22,15 @@ public enum TestDatabase {
         ProcessInfo.processInfo.environment["CONFIANZA_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// How long a test waits for PostgreSQL to answer. The production default (10 s) is right for a
+    /// server at start, but CI runs every test at once on two cores, where a new connection can wait
+    /// behind dozens of migrations; a test should fail on what it checks, not on a busy machine.
+    public static let connectTimeout: Duration = .seconds(90)
+
+    /// At most this many PostgreSQL test databases are created, migrated or dropped at once, so that
+    /// a burst of parallel tests does not queue hundreds of catalogue writes on the server together.
+    static let setUpGate = AsyncGate(limit: 4)
+
     public static let logger: Logger = {
         var logger = Logger(label: "confianza.test")
         logger.logLevel = .warning
@@ -40,7 +49,10 @@ public enum TestDatabase {
         case .postgres:
             return try await Self.withPostgresDatabase { location in
                 let store = try await SQLStore.open(location, logger: Self.logger)
-                return try await store.withRunning { try await body($0) }
+                return try await store.withRunning(connectTimeout: Self.connectTimeout, migrate: false) { store in
+                    _ = try await Self.setUpGate.run { try await store.migrate() }
+                    return try await body(store)
+                }
             }
         }
     }
@@ -51,16 +63,54 @@ public enum TestDatabase {
             throw StoreError.invalidConfiguration("CONFIANZA_TEST_POSTGRES_URL is not set to a postgres:// URL")
         }
         let name = "confianza_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-        try await SQLStore.createPostgresDatabase(named: name, on: admin, logger: Self.logger)
+        try await Self.setUpGate.run {
+            try await SQLStore.createPostgresDatabase(named: name, on: admin, connectTimeout: Self.connectTimeout, logger: Self.logger)
+        }
         var settings = admin
         settings.database = name
+        let drop: @Sendable () async throws -> Void = {
+            try await Self.setUpGate.run {
+                try await SQLStore.dropPostgresDatabase(named: name, on: admin, connectTimeout: Self.connectTimeout, logger: Self.logger)
+            }
+        }
         do {
             let result = try await body(.postgres(settings))
-            try await SQLStore.dropPostgresDatabase(named: name, on: admin, logger: Self.logger)
+            try await drop()
             return result
         } catch {
-            try? await SQLStore.dropPostgresDatabase(named: name, on: admin, logger: Self.logger)
+            try? await drop()
             throw error
+        }
+    }
+}
+
+/// Lets at most `limit` bodies run at once; the others wait their turn in order.
+actor AsyncGate {
+    private let limit: Int
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        await self.enter()
+        defer { self.leave() }
+        return try await body()
+    }
+
+    private func enter() async {
+        if self.running < self.limit {
+            self.running += 1
+            return
+        }
+        await withCheckedContinuation { self.waiting.append($0) }
+    }
+
+    private func leave() {
+        if self.waiting.isEmpty {
+            self.running -= 1
+        } else {
+            self.waiting.removeFirst().resume()
         }
     }
 }
