@@ -29,7 +29,7 @@ public enum TestDatabase {
 
     /// At most this many PostgreSQL test databases are created, migrated or dropped at once, so that
     /// a burst of parallel tests does not queue hundreds of catalogue writes on the server together.
-    static let setUpGate = AsyncGate(limit: 4)
+    static let setUpGate = AsyncSemaphore(permits: 4)
 
     public static let logger: Logger = {
         var logger = Logger(label: "confianza.test")
@@ -80,37 +80,6 @@ public enum TestDatabase {
         } catch {
             try? await drop()
             throw error
-        }
-    }
-}
-
-/// Lets at most `limit` bodies run at once; the others wait their turn in order.
-actor AsyncGate {
-    private let limit: Int
-    private var running = 0
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    init(limit: Int) { self.limit = limit }
-
-    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        await self.enter()
-        defer { self.leave() }
-        return try await body()
-    }
-
-    private func enter() async {
-        if self.running < self.limit {
-            self.running += 1
-            return
-        }
-        await withCheckedContinuation { self.waiting.append($0) }
-    }
-
-    private func leave() {
-        if self.waiting.isEmpty {
-            self.running -= 1
-        } else {
-            self.waiting.removeFirst().resume()
         }
     }
 }
