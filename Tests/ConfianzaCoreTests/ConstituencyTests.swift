@@ -202,6 +202,19 @@ import Testing
         #expect(EventTime.format(date) == expected)
     }
 
+    /// An event's own times keep their milliseconds (IntelMQ keeps fractions too); the rest of the
+    /// platform writes whole seconds.
+    @Test(arguments: [
+        ("2024-05-01T23:59:59.999Z", "2024-05-01T23:59:59.999+00:00"), ("2024-05-01T00:14:34.25+02:00", "2024-04-30T22:14:34.250+00:00"),
+        ("2024-05-01T00:14:34.000Z", "2024-05-01T00:14:34+00:00"), ("1969-12-31T23:59:59.500Z", "1969-12-31T23:59:59.500+00:00"),
+        ("2024-05-01 00:14:34", "2024-05-01T00:14:34+00:00"),
+    ])
+    func eventTimesKeepTheirMilliseconds(text: String, expected: String) throws {
+        let date = try #require(EventTime.parse(text))
+        #expect(EventTime.format(date, milliseconds: true) == expected)
+        #expect(EventTime.parse(EventTime.format(date, milliseconds: true)) == date)
+    }
+
     @Test(arguments: ["yesterday", "2023-02-29 00:00:00", "2024-13-01 00:00:00", "2024-05-01 24:00:00", "2024/05/01 00:00:00", ""])
     func badTimesAreRefused(text: String) {
         #expect(EventTime.parse(text) == nil)

@@ -92,7 +92,7 @@ public enum Harmonization {
             return .string(url)
         case .dateTime:
             guard let date = EventTime.parse(text) else { throw fail("not a time (YYYY-MM-DD HH:MM:SS in UTC, or ISO 8601 with an offset)") }
-            return .string(EventTime.format(date))
+            return .string(EventTime.format(date, milliseconds: true))
         case .countryCode:
             let code = text.utf8.count == 2 && text.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) ? text : text.uppercased()
             guard code.count == 2, code.unicodeScalars.allSatisfy({ $0.value >= 65 && $0.value <= 90 }) else {
@@ -206,8 +206,13 @@ public enum EventTime {
         }
     }
 
-    public static func format(_ date: Date) -> String {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+    /// ISO 8601 in UTC, to the second; with `milliseconds`, a time that has them keeps them
+    /// (`…T23:59:59.999+00:00`): an event's own times are written so, and a source's fraction of a
+    /// second is not lost on the way through.
+    public static func format(_ date: Date, milliseconds: Bool = false) -> String {
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let fraction = milliseconds ? (millis % 1000 + 1000) % 1000 : 0
+        let seconds = milliseconds ? (millis - fraction) / 1000 : Int64(date.timeIntervalSince1970.rounded(.down))
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let rest = seconds - days * 86400
         // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -223,6 +228,7 @@ public enum EventTime {
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
         // Four digits, as ISO 8601 writes years 0 to 9999; others (which `parse` does not give) keep their sign and digits.
         let yearText = (1000...9999).contains(year) ? "\(year)" : Self.padded(year)
-        return "\(yearText)-\(two(month))-\(two(day))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))+00:00"
+        let fractionText = fraction == 0 ? "" : "." + String(String(fraction + 1000).dropFirst())
+        return "\(yearText)-\(two(month))-\(two(day))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))\(fractionText)+00:00"
     }
 }
