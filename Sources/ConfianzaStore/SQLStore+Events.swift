@@ -118,6 +118,7 @@ extension SQLStore {
         // that event stored. Events go in key order, so that two batches take their row locks in the same
         // order and seldom deadlock; a deadlock PostgreSQL breaks is tried again too.
         let ordered = Self.inKeyOrder(events)
+        if !self.isSQLite { try await self.ensurePostgresEventPartitions(for: Set(events.map { EventPartitioning.day(ofWindow: $0.window) })) }
         return try await self.againOnConflict {
             try await self.storeBatch(
                 runID: runID, events: ordered, quarantine: quarantine, read: read, repeats: repeats, checkpointLine: checkpointLine, lease: lease)
@@ -154,36 +155,67 @@ extension SQLStore {
     /// Inserts the events not stored yet and raises the count of those that are (same key, same
     /// window); returns how many of each.
     func storeEvents(_ events: [PendingEvent], runText: String, db: any SQLDatabase) async throws -> (new: Int, seen: Int) {
-            // Which of these are already stored (in the same window)?
-            var existing: Set<EventSlot> = []
-            for chunk in events.chunked(Self.insertChunk) {
+        guard !events.isEmpty else { return (0, 0) }
+        // Each event's day table (SQLite; PostgreSQL routes rows to partitions itself).
+        let days = Set(events.map { EventPartitioning.day(ofWindow: $0.window) })
+        let tables = self.isSQLite ? try await self.sqliteEventTables(for: days, db: db) : [:]
+        func table(_ pending: PendingEvent) -> String { tables[EventPartitioning.day(ofWindow: pending.window)] ?? "events" }
+        // Which of these are already stored (in the same window), and where? Only the batch's days are
+        // read (and on SQLite the kept evidence of days that left, which a late report may repeat).
+        var existing: [EventSlot: String] = [:]
+        func look(_ query: SQLQueryString, in table: String) async throws {
+            for row in try await db.raw(query).all() {
+                guard let key = DeduplicationKey(stored: try row.decode(column: "dedup_key", as: Data.self)) else {
+                    throw StoreError.corrupt("an event's dedup_key is not 16 bytes")
+                }
+                existing[EventSlot(key: key, window: try row.decode(column: "window_start", as: Int64.self))] = table
+            }
+        }
+        var byTable: [String: [PendingEvent]] = [:]
+        for pending in events { byTable[table(pending), default: []].append(pending) }
+        for (name, group) in byTable.sorted(by: { $0.key < $1.key }) {
+            for chunk in group.chunked(Self.insertChunk) {
                 let keys = SQLList(chunk.map { SQLBind(Data($0.key.bytes)) })
-                for row in try await db.raw("SELECT dedup_key, window_start FROM events WHERE dedup_key IN (\(keys))").all() {
-                    guard let key = DeduplicationKey(stored: try row.decode(column: "dedup_key", as: Data.self)) else {
-                        throw StoreError.corrupt("an event's dedup_key is not 16 bytes")
-                    }
-                    existing.insert(EventSlot(key: key, window: try row.decode(column: "window_start", as: Int64.self)))
+                let windows = SQLList(Set(chunk.map(\.window)).sorted().map { SQLBind($0) })
+                try await look(
+                    "SELECT dedup_key, window_start FROM \(ident: name) WHERE dedup_key IN (\(keys)) AND window_start IN (\(windows))", in: name)
+                if self.isSQLite {
+                    try await look(
+                        "SELECT dedup_key, window_start FROM events_kept WHERE dedup_key IN (\(keys)) AND window_start IN (\(windows))",
+                        in: "events_kept")
                 }
             }
-            var idText: [UUID: String] = [:]  // UUID formatting is slow; most events share a few owners
-            func text(_ ids: [UUID]) -> String {
-                ids.map { id in
-                    if let known = idText[id] { return known }
-                    let made = id.uuidString
-                    idText[id] = made
-                    return made
-                }.joined(separator: ",")
+        }
+        var idText: [UUID: String] = [:]  // UUID formatting is slow; most events share a few owners
+        func text(_ ids: [UUID]) -> String {
+            ids.map { id in
+                if let known = idText[id] { return known }
+                let made = id.uuidString
+                idText[id] = made
+                return made
+            }.joined(separator: ",")
+        }
+        let new = events.filter { existing[EventSlot(key: $0.key, window: $0.window)] == nil }
+        let seen = events.filter { existing[EventSlot(key: $0.key, window: $0.window)] != nil }
+        // SQLite: ids from one counter, so that they stay unique across the day tables.
+        var nextID: Int64 = 0
+        if self.isSQLite, !new.isEmpty {
+            guard let row = try await db.raw("UPDATE event_store SET next_id = next_id + \(bind: new.count) RETURNING next_id").first() else {
+                throw StoreError.corrupt("the event_store table is empty: the events' layout is unknown")
             }
-            let new = events.filter { !existing.contains(EventSlot(key: $0.key, window: $0.window)) }
-            let seen = events.filter { existing.contains(EventSlot(key: $0.key, window: $0.window)) }
-            for chunk in new.chunked(Self.insertChunk) {
+            nextID = try row.decode(column: "next_id", as: Int64.self) - Int64(new.count)
+        }
+        var newByTable: [String: [PendingEvent]] = [:]
+        for pending in new { newByTable[table(pending), default: []].append(pending) }
+        for (name, group) in newByTable.sorted(by: { $0.key < $1.key }) {
+            for chunk in group.chunked(Self.insertChunk) {
                 let rows: [[EventColumn]] = chunk.map { pending in
                     let event = pending.event
                     let asn: Int64? = if case .integer(let number) = event["source.asn"] { number } else { nil }
                     let timeSource = pending.timeSource.map { Millis($0).value }
                     let sourceIP = event["source.ip"]?.description
                     let raw = event["raw"].flatMap { Data(base64Encoded: $0.description) }.map { Array($0) }
-                    return [
+                    var row: [EventColumn] = [
                         .blob(pending.key.bytes), .integer(pending.window), .text(runText), .text(event["feed.name"]?.description ?? ""),
                         .optionalInteger(timeSource), .integer(Millis(pending.firstSeen).value), .integer(Millis(pending.lastSeen).value),
                         .integer(Int64(pending.count)), .text(event["classification.taxonomy"]?.description ?? "other"),
@@ -195,26 +227,35 @@ extension SQLStore {
                         .text(event.json(excluding: raw == nil || timeSource == nil ? Self.inColumnsExceptRawAndTime(raw: raw == nil, time: timeSource == nil) : Self.inColumns)),
                         .optionalBlob(raw),
                     ]
+                    if self.isSQLite {
+                        row.insert(.integer(nextID), at: 0)
+                        nextID += 1
+                    }
+                    return row
                 }
                 try await self.insertRows(
-                    into: "events",
-                    columns: [
-                        "dedup_key", "window_start", "run_id", "feed", "time_source", "first_seen", "last_seen", "count", "taxonomy", "type",
-                        "identifier", "source_ip", "source_key", "source_asn", "severity", "tlp", "organisations", "rule", "data", "raw",
-                    ], rows: rows, db: db)
+                    into: name, columns: (self.isSQLite ? ["id"] : []) + Self.insertedEventColumns, rows: rows, db: db)
             }
-            let latest = self.isSQLite ? "MAX" : "GREATEST"
-            for pending in seen {
-                try await db.raw(
-                    """
-                    UPDATE events SET count = count + \(bind: pending.count),
-                        last_seen = \(unsafeRaw: latest)(last_seen, \(bind: Millis(pending.lastSeen)))
-                    WHERE dedup_key = \(bind: Data(pending.key.bytes)) AND window_start = \(bind: pending.window)
-                    """
-                ).run()
-            }
-            return (new.count, seen.count)
+        }
+        let latest = self.isSQLite ? "MAX" : "GREATEST"
+        for pending in seen {
+            let name = existing[EventSlot(key: pending.key, window: pending.window)] ?? "events"
+            try await db.raw(
+                """
+                UPDATE \(ident: name) SET count = count + \(bind: pending.count),
+                    last_seen = \(unsafeRaw: latest)(last_seen, \(bind: Millis(pending.lastSeen)))
+                WHERE dedup_key = \(bind: Data(pending.key.bytes)) AND window_start = \(bind: pending.window)
+                """
+            ).run()
+        }
+        return (new.count, seen.count)
     }
+
+    /// The columns an ingest writes (SQLite adds `id`, PostgreSQL draws it from the identity).
+    static let insertedEventColumns = [
+        "dedup_key", "window_start", "run_id", "feed", "time_source", "first_seen", "last_seen", "count", "taxonomy", "type",
+        "identifier", "source_ip", "source_key", "source_asn", "severity", "tlp", "organisations", "rule", "data", "raw",
+    ]
 
     public func finishIngestRun(id: UUID, at date: Date, header: String?, owner: String) async throws {
         let finished = try await self.withDatabase { db in
@@ -234,6 +275,7 @@ extension SQLStore {
     ) async throws -> IngestCounts {
         // As a batch of an ingest: met by another process storing the same event, stored again.
         let ordered = Self.inKeyOrder(events)
+        if !self.isSQLite { try await self.ensurePostgresEventPartitions(for: Set(events.map { EventPartitioning.day(ofWindow: $0.window) })) }
         return try await self.againOnConflict {
             try await self.storeReprocessed(
                 runID: runID, events: ordered, repeats: repeats, resolvedLines: resolvedLines, stillQuarantined: stillQuarantined)
@@ -372,7 +414,7 @@ extension SQLStore {
         restore("tlp", try row.decode(column: "tlp", as: String?.self))
         if let asn = try row.decode(column: "source_asn", as: Int64?.self), event["source.asn"] == nil { event.set(trusted: "source.asn", .integer(asn)) }
         if let millis = try row.decode(column: "time_source", as: Int64?.self), event["time.source"] == nil {
-            event.set(trusted: "time.source", .string(EventTime.format(Date(timeIntervalSince1970: Double(millis) / 1000))))
+            event.set(trusted: "time.source", .string(EventTime.format(Date(timeIntervalSince1970: Double(millis) / 1000), milliseconds: true)))
         }
         if let raw = try row.decode(column: "raw", as: Data?.self), event["raw"] == nil { event.set(trusted: "raw", .string(raw.base64EncodedString())) }
         return StoredEvent(

@@ -1,6 +1,8 @@
 import ConfianzaCore
 import Foundation
+import Logging
 import SQLKit
+import Synchronization
 
 extension SQLStore: RetentionStore {
     /// Rows per slice: each slice is one short transaction, so ingests and pages go on meanwhile.
@@ -15,17 +17,29 @@ extension SQLStore: RetentionStore {
             """
         if let before = eventsBefore {
             let cutoff = Millis(before)
-            counts.eventsKept = try await self.count(
-                "SELECT COUNT(*) AS n FROM events e WHERE e.last_seen < \(bind: cutoff) AND \(unsafeRaw: held)")
-            if dryRun {
-                counts.events = try await self.count("SELECT COUNT(*) AS n FROM events e WHERE e.last_seen < \(bind: cutoff) AND NOT \(unsafeRaw: held)")
-            } else {
-                counts.events = try await self.sliced(
-                    """
-                    DELETE FROM events WHERE id IN (
-                        SELECT e.id FROM events e WHERE e.last_seen < \(bind: cutoff) AND NOT \(unsafeRaw: held) LIMIT \(bind: Self.retentionSlice))
-                    RETURNING id
-                    """)
+            // Row by row, what a release before days stored and the evidence kept from days gone.
+            for table in ["events_legacy", "events_kept"] {
+                counts.eventsKept += try await self.count(
+                    "SELECT COUNT(*) AS n FROM \(ident: table) e WHERE e.last_seen < \(bind: cutoff) AND \(unsafeRaw: held)")
+                if dryRun {
+                    counts.events += try await self.count(
+                        "SELECT COUNT(*) AS n FROM \(ident: table) e WHERE e.last_seen < \(bind: cutoff) AND NOT \(unsafeRaw: held)")
+                } else {
+                    counts.events += try await self.sliced(
+                        """
+                        DELETE FROM \(ident: table) WHERE id IN (
+                            SELECT e.id FROM \(ident: table) e WHERE e.last_seen < \(bind: cutoff) AND NOT \(unsafeRaw: held)
+                            LIMIT \(bind: Self.retentionSlice))
+                        RETURNING id
+                        """)
+                }
+            }
+            // Then whole days: a day's table goes when the newest sighting in it is older than the
+            // cutoff, its evidence moved to events_kept (counted once: after that table was read).
+            for (day, name) in try await self.eventDays() {
+                guard let whole = try await self.retireDay(day, name: name, cutoff: cutoff, held: held, dryRun: dryRun) else { continue }
+                counts.events += whole.gone
+                counts.eventsKept += whole.kept
             }
         }
         if let before = quarantineBefore {
@@ -58,6 +72,67 @@ extension SQLStore: RetentionStore {
             }
         }
         return counts
+    }
+
+    /// Every day table, oldest first.
+    func eventDays() async throws -> [(Int64, String)] {
+        try await self.withReading { db in
+            try await db.raw("SELECT day, name FROM event_partitions ORDER BY day").all().map { row in
+                (try row.decode(column: "day", as: Int64.self), try row.decode(column: "name", as: String.self))
+            }
+        }
+    }
+
+    /// One day's table, if the newest sighting in it is older than `cutoff`: how many of its events go
+    /// and how many stay as evidence (moved to `events_kept`, unless `dryRun`); `nil` when it stays.
+    private func retireDay(
+        _ day: Int64, name: String, cutoff: Millis, held: String, dryRun: Bool
+    ) async throws -> (gone: Int, kept: Int)? {
+        let columns = EventPartitioning.columns
+        func tally(_ db: any SQLDatabase) async throws -> (gone: Int, kept: Int)? {
+            let row = try await db.raw(
+                """
+                SELECT MAX(last_seen) AS latest, COUNT(*) AS total,
+                    (SELECT COUNT(*) FROM \(ident: name) e WHERE \(unsafeRaw: held)) AS kept
+                FROM \(ident: name)
+                """
+            ).first()
+            if let latest = try row?.decode(column: "latest", as: Int64?.self), latest >= cutoff.value { return nil }
+            let total = try row?.decode(column: "total", as: Int.self) ?? 0
+            let kept = try row?.decode(column: "kept", as: Int.self) ?? 0
+            return (total - kept, kept)
+        }
+        if dryRun { return try await self.withReading { db in try await tally(db) } }
+        let result = try await self.againOnConflict {
+            try await self.withTransaction { db -> (gone: Int, kept: Int)? in
+                if self.isSQLite {
+                    guard let counts = try await tally(db) else { return nil }
+                    try await db.raw(
+                        "INSERT INTO events_kept (\(unsafeRaw: columns)) SELECT \(unsafeRaw: columns) FROM \(ident: name) e WHERE \(unsafeRaw: held)"
+                    ).run()
+                    try await db.raw("DELETE FROM event_partitions WHERE day = \(bind: day)").run()
+                    try await self.rebuildSQLiteEventsView(db)
+                    try await db.raw("DROP TABLE \(ident: name)").run()
+                    return counts
+                }
+                // Batches under way finish first; none starts until the day is gone.
+                try await db.raw("LOCK TABLE events IN ACCESS EXCLUSIVE MODE").run()
+                guard let counts = try await tally(db) else { return nil }
+                try await db.raw(
+                    "CREATE TEMP TABLE retention_held ON COMMIT DROP AS SELECT \(unsafeRaw: columns) FROM \(ident: name) e WHERE \(unsafeRaw: held)"
+                ).run()
+                try await db.raw("DROP TABLE \(ident: name)").run()
+                try await db.raw("DELETE FROM event_partitions WHERE day = \(bind: day)").run()
+                // No partition holds that day now: the rows go to the default one, events_kept.
+                try await db.raw("INSERT INTO events (\(unsafeRaw: columns)) SELECT \(unsafeRaw: columns) FROM retention_held").run()
+                return counts
+            }
+        }
+        if result != nil {
+            _ = self.eventLayout.withLock { $0.postgresDays.remove(day) }
+            self.logger.info("retention: day table dropped", metadata: ["table": "\(name)"])
+        }
+        return result
     }
 
     private func count(_ query: SQLQueryString) async throws -> Int {

@@ -31,6 +31,8 @@ public final class SQLStore: Store, Sendable {
     /// with each other and with writes (WAL lets readers see the last commit). Opened on first use.
     private let openReaders = Mutex<[SQLiteConnection]>([])
     private let readerTurn = Atomic<Int>(0)
+    /// What this store knows of the events' day tables (see `SQLStore+EventPartitions.swift`).
+    let eventLayout = Mutex<EventLayout>(EventLayout())
     /// Credential changes made through this store object (see ``credentialChangesHere``).
     let localCredentialChanges = Atomic<Int64>(0)
     static let readerCount = 2

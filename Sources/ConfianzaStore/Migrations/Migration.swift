@@ -26,7 +26,7 @@ struct Migration: Sendable {
 enum Migrations {
     static let all: [Migration] = [
         Self.accounts, Self.constituency, Self.feeds, Self.incidents, Self.taxii, Self.incidentOrganisations, Self.timelinePhrases, Self.taxiiLineage,
-        Self.loginAttempts, Self.credentialEpoch, Self.heldReplies, Self.feedSources, Self.ingestLeases, Self.retention,
+        Self.loginAttempts, Self.credentialEpoch, Self.heldReplies, Self.feedSources, Self.ingestLeases, Self.retention, Self.eventPartitions,
     ]
 
     static var latest: Int { Self.all.last?.version ?? 0 }
