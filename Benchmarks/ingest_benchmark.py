@@ -6,6 +6,7 @@
     python3 Benchmarks/ingest_benchmark.py --postgres postgres://…/db   # also into PostgreSQL
     python3 Benchmarks/ingest_benchmark.py --rows 1000000 --days 10 --retention-days 3   # then time retention
     python3 Benchmarks/ingest_benchmark.py --rows 200000 --postgres postgres://…/postgres --ingesters 2   # one vs two processes
+    python3 Benchmarks/ingest_benchmark.py --rows 10000000 --days 10 --files 10 --pages   # a day per file, then the events pages
 
 The report has N rows, 5 % of them exact repeats of an earlier row, with addresses spread over a
 constituency of 100,000 prefixes (imported first, not timed). Prints lines per second and the peak
@@ -15,6 +16,12 @@ With `--days D` the rows are spread evenly over the D days before today. With `-
 (at most D) a tenth of the rows fall outside the constituency (no incident holds them) and, after the
 ingest, `confianza retention run` is timed with a policy that takes the oldest K days of those away
 (events routed to an organisation join incidents, whose evidence retention keeps).
+
+With `--files F` the rows (over `--days`) are written as F files of consecutive days, ingested one after
+the other, each timed: the first file's rate against the last one's shows whether ingest slows as the
+store grows. With `--pages` the events page is then served (`confianza serve`) and timed with each of
+its filters (none, organisation, network, AS, a day, a second page), 30 times each, printing the median
+and 95th percentile of the time to the whole answer (needs `requests`).
 
 With `--ingesters K` and `--postgres URL` the rows are split into K files (one per day) and ingested into
 fresh databases made on that server (the URL's user must be allowed to create databases): once by one
@@ -28,6 +35,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -72,8 +80,8 @@ def constituency_file(work: Path, count: int):
     return networks, path
 
 
-def write_report(path: Path, rows: int, networks, days: int = 1, outside: float = 0.0, first_day=None):
-    rng = random.Random(130)
+def write_report(path: Path, rows: int, networks, days: int = 1, outside: float = 0.0, first_day=None, seed: int = 130):
+    rng = random.Random(seed)
     if first_day is None:
         first_day = datetime.date.today() - datetime.timedelta(days=days) if days > 1 else datetime.date(2024, 5, 1)
     header = '"timestamp","severity","ip","protocol","port","hostname","tag","asn","geo","region","city","naics","hostname_source","sector","dns_version","min_amplification"\n'
@@ -129,6 +137,8 @@ def main():
     parser.add_argument("--days", type=int, default=1, help="spread the rows over this many days before today")
     parser.add_argument("--retention-days", type=int, default=0, help="then time retention taking the oldest K days away")
     parser.add_argument("--ingesters", type=int, default=0, help="with --postgres: compare one ingest process with this many")
+    parser.add_argument("--files", type=int, default=1, help="write the rows as this many files of consecutive days, ingested in turn")
+    parser.add_argument("--pages", action="store_true", help="then time the events page and its filters (SQLite)")
     options = parser.parse_args()
     if options.ingesters:
         if not options.postgres or options.ingesters < 2:
@@ -141,23 +151,51 @@ def main():
     with tempfile.TemporaryDirectory(prefix="confianza-bench-") as work:
         work = Path(work)
         networks, constituency = constituency_file(work, options.prefixes)
-        report = work / "2024-05-01-scan_dns-bench.csv"
-        print(f"writing {options.rows:,} rows…", flush=True)
-        write_report(report, options.rows, networks, days=options.days, outside=0.1 if options.retention_days else 0.0)
-        size = report.stat().st_size
+        outside = 0.1 if options.retention_days else 0.0
+        if options.files > 1:
+            if options.days < options.files or options.days % options.files:
+                parser.error("--days must be a multiple of --files")
+            reports = []
+            start = datetime.date.today() - datetime.timedelta(days=options.days)
+            per_file = options.days // options.files
+            for k in range(options.files):
+                day = start + datetime.timedelta(days=k * per_file)
+                path = work / f"{day.isoformat()}-scan_dns-bench.csv"
+                print(f"writing {options.rows // options.files:,} rows to {path.name}…", flush=True)
+                write_report(path, options.rows // options.files, networks, days=per_file, outside=outside, first_day=day, seed=130 + k)
+                reports.append(path)
+        else:
+            reports = [work / "2024-05-01-scan_dns-bench.csv"]
+            print(f"writing {options.rows:,} rows…", flush=True)
+            write_report(reports[0], options.rows, networks, days=options.days, outside=outside)
+        size = sum(report.stat().st_size for report in reports)
         targets = [("SQLite", str(work / "bench.db"))]
         if options.postgres:
             targets.append(("PostgreSQL", options.postgres))
         for name, database in targets:
             run(binary, ["constituency", "import", str(constituency), "--replace", "--database", database], env)
-            out, seconds, peak_kib = run(binary, ["ingest", str(report), "--json", "--database", database], env)
-            summary = json.loads(out)
-            counts = summary["counts"]
+            totals = {"read": 0, "stored": 0, "duplicates": 0, "quarantined": 0}
+            seconds, peak_kib, rates = 0.0, 0, []
+            for report in reports:
+                out, took, peak = run(binary, ["ingest", str(report), "--json", "--database", database], env)
+                counts = json.loads(out)["counts"]
+                for key in totals:
+                    totals[key] += counts[key]
+                seconds += took
+                peak_kib = max(peak_kib, peak)
+                rates.append(counts["read"] / took)
+                if len(reports) > 1:
+                    print(f"  {report.name}: {counts['read']:,} lines in {took:.1f} s, {rates[-1]:,.0f} events/s, peak {peak / 1024:.0f} MB", flush=True)
+            counts = totals
             print(f"\n{name}: {options.rows:,} rows ({size / 1e6:.0f} MB), constituency of {options.prefixes:,} prefixes")
             print(f"  {counts['read']:,} lines read = {counts['stored']:,} stored + {counts['duplicates']:,} duplicates + {counts['quarantined']:,} quarantined")
             print(f"  ingest            {seconds:.1f} s")
             print(f"  throughput        {counts['read'] / seconds:,.0f} events/s")
+            if len(rates) > 1:
+                print(f"  last file / first {rates[-1] / rates[0]:.2f} ({rates[-1]:,.0f} against {rates[0]:,.0f} events/s)")
             print(f"  peak memory       {peak_kib / 1024:.0f} MB")
+            if options.pages and name == "SQLite":
+                time_event_pages(binary, database, env, work)
             if options.retention_days:
                 size_before = os.path.getsize(database) if name == "SQLite" else None
                 keep = options.days - options.retention_days
@@ -169,6 +207,63 @@ def main():
                 if size_before is not None:
                     print(f"  database file     {size_before / 1e6:,.0f} MB before, {os.path.getsize(database) / 1e6:,.0f} MB after "
                           f"(SQLite keeps freed pages for new rows)")
+
+
+def time_event_pages(binary, database, env, work: Path, repeats: int = 30):
+    """Serves the database and times the events page with each filter, signed in as an analyst."""
+    import sqlite3
+    import requests
+
+    with sqlite3.connect(database) as db:
+        organisation = db.execute(
+            "SELECT organisation_id FROM assets WHERE kind = 'prefix' ORDER BY value LIMIT 1 OFFSET 500").fetchone()[0]
+        network = db.execute("SELECT value FROM assets WHERE kind = 'prefix' ORDER BY value LIMIT 1 OFFSET 700").fetchone()[0]
+        middle = db.execute("SELECT first_seen FROM events ORDER BY id LIMIT 1 OFFSET 1000").fetchone()[0]
+    day = datetime.datetime.fromtimestamp(middle / 1000, datetime.timezone.utc).date()
+    password = "pw-" + uuid.uuid4().hex
+    subprocess.run([binary, "user", "create", "bench", "--role", "analyst", "--password-stdin", "--database", database],
+                   input=password + "\n", text=True, check=True, capture_output=True, env=env)
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = open(work / "serve.log", "w")
+    server = subprocess.Popen([binary, "serve", "--database", database, "--port", str(port), "--log-level", "warning"],
+                              stdout=log, stderr=log, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        session = requests.Session()
+        for _ in range(600):
+            try:
+                page = session.get(base + "/login", timeout=5)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        token = re.search(r'name="_csrf" value="([^"]+)"', page.text).group(1)
+        session.post(base + "/login", data={"_csrf": token, "username": "bench", "password": password, "next": "/"}, timeout=30)
+        pages = [
+            ("newest", "/events"),
+            ("organisation", f"/events?organisation={organisation}"),
+            ("network", f"/events?ip={network}"),
+            ("AS", "/events?asn=64503"),
+            ("a day", f"/events?from={day.isoformat()}&to={(day + datetime.timedelta(days=1)).isoformat()}"),
+            ("second page", f"/events?organisation={organisation}&offset=100"),
+        ]
+        print(f"  events page, {repeats} requests each (time to the whole answer):")
+        for label, path in pages:
+            times = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                answer = session.get(base + path, timeout=60)
+                times.append((time.perf_counter() - started) * 1000)
+                if answer.status_code != 200 or "/login" in answer.url:
+                    sys.exit(f"{path} answered {answer.status_code} at {answer.url}")
+            times.sort()
+            print(f"    {label:<13} median {times[len(times) // 2]:7.1f} ms   p95 {times[int(len(times) * 0.95) - 1]:7.1f} ms   "
+                  f"{len(answer.content) / 1024:.0f} KB", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
 
 
 def psql(url, sql):

@@ -1,6 +1,7 @@
 import ConfianzaNetwork
 import ConfianzaCore
 import Foundation
+import PostgresNIO
 import SQLKit
 import NIOCore
 import SQLiteNIO
@@ -128,9 +129,9 @@ extension SQLStore {
     private func storeBatch(
         runID: UUID, events: [PendingEvent], quarantine: [QuarantinedRecord], read: Int, repeats: Int, checkpointLine: Int, lease: IngestLease
     ) async throws -> IngestCounts {
-        try await self.withTransaction { db in
+        try await self.withConnectionTransaction { db, connection in
             let runText = runID.uuidString
-            let (new, seen) = try await self.storeEvents(events, runText: runText, db: db)
+            let (new, seen) = try await self.storeEvents(events, runText: runText, db: db, copy: connection)
             for chunk in quarantine.chunked(Self.insertChunk) {
                 let rows: [[EventColumn]] = chunk.map { [.text(runText), .integer(Int64($0.line)), .text($0.reason), .text($0.raw)] }
                 try await self.insertRows(into: "quarantine", columns: ["run_id", "line", "reason", "raw"], rows: rows, db: db)
@@ -154,7 +155,9 @@ extension SQLStore {
 
     /// Inserts the events not stored yet and raises the count of those that are (same key, same
     /// window); returns how many of each.
-    func storeEvents(_ events: [PendingEvent], runText: String, db: any SQLDatabase) async throws -> (new: Int, seen: Int) {
+    func storeEvents(
+        _ events: [PendingEvent], runText: String, db: any SQLDatabase, copy: PostgresConnection? = nil
+    ) async throws -> (new: Int, seen: Int) {
         guard !events.isEmpty else { return (0, 0) }
         // Each event's day table (SQLite; PostgreSQL routes rows to partitions itself).
         let days = Set(events.map { EventPartitioning.day(ofWindow: $0.window) })
@@ -233,8 +236,12 @@ extension SQLStore {
                     }
                     return row
                 }
-                try await self.insertRows(
-                    into: name, columns: (self.isSQLite ? ["id"] : []) + Self.insertedEventColumns, rows: rows, db: db)
+                if let copy {
+                    try await self.copyRows(into: "events", columns: Self.insertedEventColumns, rows: rows, connection: copy)
+                } else {
+                    try await self.insertRows(
+                        into: name, columns: (self.isSQLite ? ["id"] : []) + Self.insertedEventColumns, rows: rows, db: db)
+                }
             }
         }
         let latest = self.isSQLite ? "MAX" : "GREATEST"
@@ -285,9 +292,9 @@ extension SQLStore {
     private func storeReprocessed(
         runID: UUID, events: [PendingEvent], repeats: Int, resolvedLines: [Int], stillQuarantined: [QuarantinedRecord]
     ) async throws -> IngestCounts {
-        try await self.withTransaction { db in
+        try await self.withConnectionTransaction { db, connection in
             let runText = runID.uuidString
-            let (new, seen) = try await self.storeEvents(events, runText: runText, db: db)
+            let (new, seen) = try await self.storeEvents(events, runText: runText, db: db, copy: connection)
             var taken = 0
             for chunk in resolvedLines.chunked(Self.insertChunk) {
                 let lines = SQLList(chunk.map { SQLBind($0) })

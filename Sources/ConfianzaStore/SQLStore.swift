@@ -223,6 +223,11 @@ public final class SQLStore: Store, Sendable {
 
     /// Runs `body` on one connection, held for the whole call.
     func withDatabase<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await self.withConnection { db, _ in try await body(db) }
+    }
+
+    /// ``withDatabase(_:)`` that also hands over PostgreSQL's connection itself (for `COPY`; `nil` on SQLite).
+    func withConnection<T>(_ body: (any SQLDatabase, PostgresConnection?) async throws -> T) async throws -> T {
         self.usage.withLock { $0.waiting += 1 }
         switch self.backend {
         case .sqlite(let connection, let lock):
@@ -233,7 +238,7 @@ public final class SQLStore: Store, Sendable {
             }
             defer { self.usage.withLock { $0.inUse -= 1 } }
             do {
-                let result = try await body(connection.sql())
+                let result = try await body(connection.sql(), nil)
                 await lock.release()
                 return result
             } catch {
@@ -253,7 +258,7 @@ public final class SQLStore: Store, Sendable {
                     $0.inUse += 1
                 }
                 leased = true
-                return try await body(connection.sql())
+                return try await body(connection.sql(), connection)
             }
         }
     }
@@ -323,11 +328,16 @@ public final class SQLStore: Store, Sendable {
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     func withTransaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await self.withConnectionTransaction { db, _ in try await body(db) }
+    }
+
+    /// ``withTransaction(_:)`` with PostgreSQL's connection itself too (`nil` on SQLite).
+    func withConnectionTransaction<T>(_ body: (any SQLDatabase, PostgresConnection?) async throws -> T) async throws -> T {
         let begin = self.isSQLite ? "BEGIN IMMEDIATE" : "BEGIN"
-        return try await self.withDatabase { db in
+        return try await self.withConnection { db, connection in
             try await db.raw(SQLQueryString(begin)).run()
             do {
-                let result = try await body(db)
+                let result = try await body(db, connection)
                 try await db.raw("COMMIT").run()
                 return result
             } catch {

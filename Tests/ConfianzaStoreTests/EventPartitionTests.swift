@@ -181,3 +181,41 @@ import Testing
         #expect(EventPartitioning.day(ofWindow: 86_400) == 1)
     }
 }
+
+/// Values that mean something to a store's own formats (tabs, line ends and backslashes to PostgreSQL's
+/// COPY, quotes to SQL, any byte in `raw`) come back exactly as they went in, on every backend.
+@Suite struct AwkwardValueTests {
+    @Test(arguments: TestBackend.available)
+    func awkwardTextAndBytesComeBackAsTheyWent(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let pipeline = try await EventPartitionTests.pipeline(store, windowSeconds: 86400)
+            let text = "tab\there\nnew line\r\\N back\\slash \\x00 'single' \"double\" ñ 😀 \u{7F}"
+            let raw = Data([0, 9, 10, 13, 92, 78, 39, 34, 255, 128, 0])
+            var line = #"{"source.ip":"198.51.100.9","classification.type":"scanner","time.source":"2024-05-01T10:00:00+00:00","feed.name":"F\tG","#
+            line += #""event_description.text":"# + String(decoding: try JSONEncoder().encode(text), as: UTF8.self) + ","
+            line += #""raw":""# + raw.base64EncodedString() + #""}"#
+            let summary = try await IncidentTests.ingest(pipeline, [line], name: "awkward.jsonl")
+            #expect(summary.counts == IngestCounts(read: 1, stored: 1, duplicates: 0, quarantined: 0))
+            let stored = try #require(try await store.events(matching: EventQuery(limit: 10)).first)
+            #expect(stored.event["event_description.text"] == .string(text))
+            #expect(stored.event["feed.name"] == .string("F\tG"))
+            #expect(stored.event["raw"] == .string(raw.base64EncodedString()))
+            #expect(try await store.events(matching: EventQuery(feed: "F\tG", limit: 10)).count == 1)
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func aNulCharacterIsQuarantinedNamingTheField(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let pipeline = try await EventPartitionTests.pipeline(store, windowSeconds: 86400)
+            let good = #"{"source.ip":"198.51.100.9","classification.type":"scanner","time.source":"2024-05-01T10:00:00+00:00"}"#
+            let bad = #"{"source.ip":"198.51.100.10","classification.type":"scanner","event_description.text":"a\u0000b"}"#
+            let summary = try await IncidentTests.ingest(pipeline, [good, bad], name: "nul.jsonl")
+            #expect(summary.counts == IngestCounts(read: 2, stored: 1, duplicates: 0, quarantined: 1))
+            let reason = try #require(try await store.quarantined(runID: summary.run, limit: 10).first?.reason)
+            #expect(reason.contains("event_description.text"))
+            #expect(reason.contains("NUL"))
+            #expect(reason.contains("a\u{FFFD}b"), "the value as it was, its NUL shown as U+FFFD")
+        }
+    }
+}

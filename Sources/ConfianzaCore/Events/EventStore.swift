@@ -117,10 +117,16 @@ public struct QuarantinedRecord: Sendable, Equatable {
     public var reason: String
     public var raw: String
 
+    /// A NUL character (which PostgreSQL keeps in no text, and SQLite cuts text at) is kept as U+FFFD,
+    /// the character that stands for one that could not be kept.
     public init(line: Int, reason: String, raw: String) {
         self.line = line
-        self.reason = reason
-        self.raw = raw
+        self.reason = Self.keepable(reason)
+        self.raw = Self.keepable(raw)
+    }
+
+    static func keepable(_ text: String) -> String {
+        text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
     }
 }
 

@@ -55,6 +55,8 @@ public enum Harmonization {
     /// The checked value for `key`, or `nil` when the value stands for "none" (ASN 0, a bare `-`).
     static func value(for key: String, text: String) throws(EventFieldError) -> EventValue? {
         func fail(_ reason: String) -> EventFieldError { EventFieldError(key: key, value: String(text.prefix(200)), reason: reason) }
+        // PostgreSQL keeps no NUL in text, and a value cut at one would say less than it did: refused alike everywhere.
+        if text.utf8.contains(0) || key.utf8.contains(0) { throw fail("contains a NUL character (U+0000), which is not kept in text") }
         guard let type = Self.fields[key] else {
             if Self.isExtra(key) { return .string(text) }
             throw fail("not a known field (IntelMQ harmonization keys or extra.*)")
