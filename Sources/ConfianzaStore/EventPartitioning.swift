@@ -56,7 +56,9 @@ enum EventPartitioning {
             "CREATE INDEX IF NOT EXISTS \(name)_time ON \(name) (time_source)",
             "CREATE INDEX IF NOT EXISTS \(name)_last_seen ON \(name) (last_seen)",
             "CREATE INDEX IF NOT EXISTS \(name)_source_key ON \(name) (source_key)",
-            "CREATE INDEX IF NOT EXISTS \(name)_source_asn ON \(name) (source_asn)",
+            "CREATE INDEX IF NOT EXISTS \(name)_source_asn ON \(name) (source_asn, last_seen)",
+            "CREATE INDEX IF NOT EXISTS \(name)_organisations ON \(name) (organisations, last_seen)",
+            "CREATE INDEX IF NOT EXISTS \(name)_shared ON \(name) (last_seen) WHERE organisations LIKE '%,%'",
             "CREATE INDEX IF NOT EXISTS \(name)_run ON \(name) (run_id, id)",
         ]
     }

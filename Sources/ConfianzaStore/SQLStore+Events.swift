@@ -377,7 +377,6 @@ extension SQLStore {
         if let taxonomy = query.taxonomy { conditions.append("taxonomy = \(bind: taxonomy)") }
         if let type = query.classificationType { conditions.append("type = \(bind: type)") }
         if let severity = query.severity { conditions.append("severity = \(bind: severity)") }
-        if let organisation = query.organisation { conditions.append("organisations LIKE \(bind: "%\(organisation.uuidString)%")") }
         if let network = query.network {
             var ranges: SQLQueryString = "("
             for (index, range) in network.storageKeyRanges.enumerated() {
@@ -391,13 +390,30 @@ extension SQLStore {
         if let after = query.after {
             conditions.append("(last_seen < \(bind: Millis(after.lastSeen)) OR (last_seen = \(bind: Millis(after.lastSeen)) AND id < \(bind: after.id)))")
         }
-        var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.eventColumnList) FROM events"
-        for (index, condition) in conditions.enumerated() {
-            sql = sql + (index == 0 ? " WHERE " : " AND ") + condition
+        let limit = max(0, min(query.limit, 10_000))
+        let offset = max(0, query.offset)
+        func select(_ extra: [SQLQueryString], limit: Int, offset: Int) -> SQLQueryString {
+            var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.eventColumnList) FROM events"
+            for (index, condition) in (conditions + extra).enumerated() {
+                sql = sql + (index == 0 ? " WHERE " : " AND ") + condition
+            }
+            return sql + " ORDER BY last_seen DESC, id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)"
         }
-        sql = sql + " ORDER BY last_seen DESC, id DESC LIMIT \(bind: max(0, min(query.limit, 10_000))) OFFSET \(bind: max(0, query.offset))"
-        let finalSQL = sql
-        return try await self.withReading { db in try await db.raw(finalSQL).all().map(Self.decodeEvent) }
+        guard let organisation = query.organisation?.uuidString else {
+            let sql = select([], limit: limit, offset: offset)
+            return try await self.withReading { db in try await db.raw(sql).all().map(Self.decodeEvent) }
+        }
+        // An organisation's events: those it alone owns by the (organisations, last_seen) index, and
+        // those it shares by a small partial index of the events several own (its condition must be
+        // written as the index's is); the two lists merged in order.
+        let alone = select(["organisations = \(bind: organisation)"], limit: offset + limit, offset: 0)
+        let shared = select(
+            ["organisations LIKE '%,%'", "organisations LIKE \(bind: "%\(organisation)%")"], limit: offset + limit, offset: 0)
+        let found = try await self.withReading { db in
+            (try await db.raw(alone).all().map(Self.decodeEvent)) + (try await db.raw(shared).all().map(Self.decodeEvent))
+        }
+        let ordered = found.sorted { (Millis($0.lastSeen).value, $0.id) > (Millis($1.lastSeen).value, $1.id) }
+        return Array(ordered.dropFirst(offset).prefix(limit))
     }
 
     public func event(id: Int64) async throws -> StoredEvent? {

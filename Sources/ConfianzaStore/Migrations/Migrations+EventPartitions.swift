@@ -32,6 +32,10 @@ extension Migrations {
                 COALESCE((SELECT (MAX(window_start) / 86400 + 1) * 86400 FROM events), 0)
             """,
             "ALTER TABLE events RENAME TO events_legacy",
+            "DROP INDEX events_source_asn",
+            "CREATE INDEX events_legacy_source_asn ON events_legacy (source_asn, last_seen)",
+            "CREATE INDEX events_legacy_organisations ON events_legacy (organisations, last_seen)",
+            "CREATE INDEX events_legacy_shared ON events_legacy (last_seen) WHERE organisations LIKE '%,%'",
             EventPartitioning.sqliteTable("events_kept"),
         ] + EventPartitioning.sqliteIndexes("events_kept") + [
             "CREATE VIEW events AS \(EventPartitioning.sqliteView(["events_legacy", "events_kept"]))"
@@ -72,7 +76,9 @@ extension Migrations {
             "CREATE INDEX events_time ON events (time_source)",
             "CREATE INDEX events_last_seen ON events (last_seen)",
             "CREATE INDEX events_source_key ON events (source_key)",
-            "CREATE INDEX events_source_asn ON events (source_asn)",
+            "CREATE INDEX events_source_asn ON events (source_asn, last_seen)",
+            "CREATE INDEX events_organisations ON events (organisations, last_seen)",
+            "CREATE INDEX events_shared ON events (last_seen) WHERE organisations LIKE '%,%'",
             "CREATE INDEX events_run ON events (run_id, id)",
         ])
 }
