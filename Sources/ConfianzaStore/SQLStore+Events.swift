@@ -386,14 +386,31 @@ extension SQLStore {
         }
         if let asn = query.asn { conditions.append("source_asn = \(bind: asn)") }
         if let since = query.since { conditions.append("last_seen >= \(bind: Millis(since))") }
-        if let until = query.until { conditions.append("first_seen < \(bind: Millis(until))") }
+        // An event's window starts at or before its first sighting: a time limit names the days to read
+        // (PostgreSQL prunes partitions on it; SQLite reads only those days' tables, below).
+        var untilWindow: Int64?
+        if let until = query.until {
+            let millis = Millis(until).value
+            let window = millis >= 0 ? (millis + 999) / 1000 : millis / 1000
+            untilWindow = window
+            conditions.append("first_seen < \(bind: millis)")
+            conditions.append("window_start < \(bind: window)")
+        }
         if let after = query.after {
             conditions.append("(last_seen < \(bind: Millis(after.lastSeen)) OR (last_seen = \(bind: Millis(after.lastSeen)) AND id < \(bind: after.id)))")
         }
         let limit = max(0, min(query.limit, 10_000))
         let offset = max(0, query.offset)
+        var source = "events"
+        if self.isSQLite, let untilWindow {
+            let days = try await self.withReading { db in
+                try await db.raw("SELECT name FROM event_partitions WHERE day < \(bind: EventPartitioning.day(ofWindow: untilWindow - 1) + 1) ORDER BY day")
+                    .all().map { try $0.decode(column: "name", as: String.self) }
+            }
+            source = "(" + EventPartitioning.sqliteView(["events_legacy"] + days + ["events_kept"]) + ")"
+        }
         func select(_ extra: [SQLQueryString], limit: Int, offset: Int) -> SQLQueryString {
-            var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.eventColumnList) FROM events"
+            var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.eventColumnList) FROM \(unsafeRaw: source)"
             for (index, condition) in (conditions + extra).enumerated() {
                 sql = sql + (index == 0 ? " WHERE " : " AND ") + condition
             }

@@ -36,8 +36,9 @@ extension SQLStore: RetentionStore {
             }
             // Then whole days: a day's table goes when the newest sighting in it is older than the
             // cutoff, its evidence moved to events_kept (counted once: after that table was read).
-            for (day, name) in try await self.eventDays() {
-                guard let whole = try await self.retireDay(day, name: name, cutoff: cutoff, held: held, dryRun: dryRun) else { continue }
+            for (day, name, keptRows) in try await self.eventDays() {
+                guard let whole = try await self.retireDay(day, name: name, keptRows: keptRows, cutoff: cutoff, held: held, dryRun: dryRun)
+                else { continue }
                 counts.events += whole.gone
                 counts.eventsKept += whole.kept
             }
@@ -75,20 +76,28 @@ extension SQLStore: RetentionStore {
     }
 
     /// Every day table, oldest first.
-    func eventDays() async throws -> [(Int64, String)] {
+    func eventDays() async throws -> [(Int64, String, Int64?)] {
         try await self.withReading { db in
-            try await db.raw("SELECT day, name FROM event_partitions ORDER BY day").all().map { row in
-                (try row.decode(column: "day", as: Int64.self), try row.decode(column: "name", as: String.self))
+            try await db.raw("SELECT day, name, kept_rows FROM event_partitions ORDER BY day").all().map { row in
+                (try row.decode(column: "day", as: Int64.self), try row.decode(column: "name", as: String.self),
+                 try row.decode(column: "kept_rows", as: Int64?.self))
             }
         }
     }
 
     /// One day's table, if the newest sighting in it is older than `cutoff`: how many of its events go
-    /// and how many stay as evidence (moved to `events_kept`, unless `dryRun`); `nil` when it stays.
+    /// and how many stay as evidence; `nil` when the day stays. A day that is mostly others' events goes
+    /// whole, its evidence moved to `events_kept`; a day that is mostly evidence (every event of the
+    /// constituency joins an incident) keeps its table, the rest taken away row by row, and is marked so
+    /// (`kept_rows`), so that later runs only count it, unless late events arrived in it since.
     private func retireDay(
-        _ day: Int64, name: String, cutoff: Millis, held: String, dryRun: Bool
+        _ day: Int64, name: String, keptRows: Int64?, cutoff: Millis, held: String, dryRun: Bool
     ) async throws -> (gone: Int, kept: Int)? {
         let columns = EventPartitioning.columns
+        if let keptRows {
+            let rows = try await self.count("SELECT COUNT(*) AS n FROM \(ident: name)")
+            if rows == keptRows { return (0, rows) }
+        }
         func tally(_ db: any SQLDatabase) async throws -> (gone: Int, kept: Int)? {
             let row = try await db.raw(
                 """
@@ -103,6 +112,22 @@ extension SQLStore: RetentionStore {
             return (total - kept, kept)
         }
         if dryRun { return try await self.withReading { db in try await tally(db) } }
+        guard let first = try await self.withReading({ db in try await tally(db) }) else { return nil }
+        if first.kept > first.gone {
+            let gone = try await self.sliced(
+                """
+                DELETE FROM \(ident: name) WHERE id IN (
+                    SELECT e.id FROM \(ident: name) e WHERE e.last_seen < \(bind: cutoff) AND NOT \(unsafeRaw: held)
+                    LIMIT \(bind: Self.retentionSlice))
+                RETURNING id
+                """)
+            let rows = try await self.count("SELECT COUNT(*) AS n FROM \(ident: name)")
+            try await self.withTransaction { db in
+                try await db.raw("UPDATE event_partitions SET kept_rows = \(bind: rows) WHERE day = \(bind: day)").run()
+            }
+            self.logger.info("retention: day table kept for its evidence", metadata: ["table": "\(name)", "evidence": "\(rows)"])
+            return (gone, rows)
+        }
         let result = try await self.againOnConflict {
             try await self.withTransaction { db -> (gone: Int, kept: Int)? in
                 if self.isSQLite {

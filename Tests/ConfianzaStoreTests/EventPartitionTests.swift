@@ -126,6 +126,40 @@ import Testing
         }
     }
 
+    /// A day that is mostly evidence keeps its table: only the others' events leave, row by row, and
+    /// the next runs count it without reading it again, until a late event arrives in it.
+    @Test(arguments: TestBackend.available)
+    func aDayOfMostlyEvidenceKeepsItsTable(backend: TestBackend) async throws {
+        try await TestDatabase.withStore(backend) { any in
+            let store = try #require(any as? SQLStore)
+            let (pipeline, orgs) = try await IncidentTests.setUp(store)
+            let old = "2024-05-01T10:00:00+00:00"
+            let run = try await IncidentTests.ingest(pipeline, [
+                IncidentTests.line("198.51.100.1", "infected-system", old), IncidentTests.line("198.51.100.2", "infected-system", old),
+                IncidentTests.line("203.0.113.1", "scanner", old),
+            ], name: "old.jsonl")
+            let now = Date(timeIntervalSince1970: 1_733_000_000)
+            _ = try await IncidentService(store: store, now: { now }).group(runID: run.run, organisationNames: [orgs[0]: "Hospital"])
+            let cutoff = now.addingTimeInterval(-180 * 86400)
+            func retain() async throws -> RetentionCounts {
+                try await store.applyRetention(eventsBefore: cutoff, quarantineBefore: nil, mailBefore: nil, dryRun: false)
+            }
+            let dry = try await store.applyRetention(eventsBefore: cutoff, quarantineBefore: nil, mailBefore: nil, dryRun: true)
+            let first = try await retain()
+            #expect(first == dry)
+            #expect((first.events, first.eventsKept) == (1, 2))
+            #expect(try await store.eventDays().map { ($0.1, $0.2) }.first.map { "\($0.0) \($0.1.map(String.init) ?? "-")" } == "events_d20240501 2")
+            #expect(try await Self.rows(in: "events_d20240501", store) == 2)
+            #expect(try await Self.rows(in: "events_kept", store) == 0)
+            let again = try await retain()
+            #expect((again.events, again.eventsKept) == (0, 2))
+            _ = try await IncidentTests.ingest(pipeline, [IncidentTests.line("203.0.113.9", "scanner", old)], name: "late.jsonl")
+            let late = try await retain()
+            #expect((late.events, late.eventsKept) == (1, 2), "the late event leaves too")
+            #expect(try await store.eventCount() == 2)
+        }
+    }
+
     /// A database written before days: its events stay readable where they were, keep their ids and
     /// incidents, and new events take ids after them.
     @Test(arguments: TestBackend.available)

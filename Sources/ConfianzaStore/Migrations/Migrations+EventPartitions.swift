@@ -8,7 +8,7 @@ extension Migrations {
     static let eventPartitions = Migration(
         version: 15, name: "events: one table per day of windows, legacy and kept events beside them",
         common: [
-            "CREATE TABLE event_partitions (day BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL)"
+            "CREATE TABLE event_partitions (day BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL, kept_rows BIGINT)"
         ],
         sqlite: [
             "CREATE TABLE incident_events_v15 (event_id BIGINT PRIMARY KEY, incident_id TEXT NOT NULL REFERENCES incidents (id))",
