@@ -160,6 +160,9 @@ def confianza(binary: str, size: int, duration: int, folder: Path):
         print(f"  loaded {size:,} objects through POST in {load:.1f} s ({size / load:,.0f} objects/s)", flush=True)
         rate, p50, p99, errors = wrk(path + "?limit=100", f"http://127.0.0.1:{port}", auth, duration)
         print(f"  wrk GET objects/?limit=100 following next: {rate:,.0f} pages/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, non-2xx {errors}", flush=True)
+        # The same HTTP stack with no database: the ratio of the two travels between machines.
+        discovery, _, _, _ = wrk("/taxii2/", f"http://127.0.0.1:{port}", auth, duration)
+        print(f"  wrk GET /taxii2/ (discovery, no database): {discovery:,.0f} requests/s; pages are {rate / discovery:.0%} of it", flush=True)
         count, seconds = crawl(f"http://127.0.0.1:{port}", path, auth, 1000)
         print(f"  full crawl, limit=1000: {count:,} objects in {seconds:.1f} s = {count / seconds:,.0f} objects/s", flush=True)
         print(f"  server peak memory: {peak_rss_kb(server.pid) / 1024:.0f} MB", flush=True)

@@ -186,6 +186,7 @@ extension SQLStore {
         sql.add(" ORDER BY o.date_added LIMIT ")
         sql.bind(.integer(Int64(max(0, query.limit))))
         if query.pageOnly {
+            if let direct = self.direct { return try Self.pageRows(sql, direct: direct) }
             return try await self.withReader { db, connection in try await self.pageRows(sql, db: db, sqlite: connection) }
         }
         return try await self.withReader { db, connection in try await self.objectRows(sql, db: db, sqlite: connection) }
@@ -276,6 +277,24 @@ extension SQLStore {
     private var writer: SQLiteConnection? {
         if case .sqlite(let connection, _) = self.backend { return connection }
         return nil
+    }
+
+    /// Rows of `date_added, json, is_latest` only, read on this thread through SQLite's C API.
+    private static func pageRows(_ sql: SQLText, direct: DirectSQLiteReaders) throws -> [(record: STIXObjectRecord, isLatest: Bool)] {
+        try direct.withConnection { connection in
+            var records: [(record: STIXObjectRecord, isLatest: Bool)] = []
+            try connection.query(sql.sqlite, sql.binds) { row in
+                guard let dateAdded = row.integer(0), let json = row.text(1), let latest = row.integer(2) else {
+                    throw StoreError.corrupt("a stix_objects row")
+                }
+                records.append((
+                    STIXObjectRecord(
+                        id: "", type: "", specVersion: "", version: 0, versionText: "", dateAdded: dateAdded, tlp: .clear, sourcePeer: nil, json: json),
+                    latest != 0
+                ))
+            }
+            return records
+        }
     }
 
     /// Rows of `date_added, json, is_latest` only, decoded on SQLite's own thread as they are stepped.

@@ -37,10 +37,14 @@ public final class SQLStore: Store, Sendable {
     let localCredentialChanges = Atomic<Int64>(0)
     static let readerCount = 2
 
+    /// SQLite: connections read through the C API on the calling thread (TAXII pages).
+    let direct: DirectSQLiteReaders?
+
     private init(location: DatabaseLocation, backend: Backend, logger: Logger) {
         self.location = location
         self.backend = backend
         self.logger = logger
+        if case .sqlite(let path) = location { self.direct = DirectSQLiteReaders(path: path) } else { self.direct = nil }
     }
 
     var isSQLite: Bool {
@@ -162,6 +166,7 @@ public final class SQLStore: Store, Sendable {
             return closed
         }
         guard !wasClosed, case .sqlite(let connection, _) = self.backend else { return }
+        self.direct?.close()
         for reader in self.openReaders.withLock({ $0 }) {
             let closing: EventLoopFuture<Void> = reader.close()
             try? await closing.get()
