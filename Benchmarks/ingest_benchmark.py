@@ -13,8 +13,8 @@ constituency of 100,000 prefixes (imported first, not timed). Prints lines per s
 resident memory of the `confianza ingest` process. The same generator can feed IntelMQ for comparison.
 
 With `--days D` the rows are spread evenly over the D days before today. With `--retention-days K`
-(at most D) a tenth of the rows fall outside the constituency (no incident holds them) and, after the
-ingest, `confianza retention run` is timed with a policy that takes the oldest K days of those away
+(at most D) a tenth of the rows (or `--outside F` of them) fall outside the constituency (no incident
+holds them) and, after the ingest, `confianza retention run` is timed with a policy that takes the oldest K days of those away
 (events routed to an organisation join incidents, whose evidence retention keeps).
 
 With `--files F` the rows (over `--days`) are written as F files of consecutive days, ingested one after
@@ -137,6 +137,7 @@ def main():
     parser.add_argument("--days", type=int, default=1, help="spread the rows over this many days before today")
     parser.add_argument("--retention-days", type=int, default=0, help="then time retention taking the oldest K days away")
     parser.add_argument("--ingesters", type=int, default=0, help="with --postgres: compare one ingest process with this many")
+    parser.add_argument("--outside", type=float, help="share of rows outside the constituency (default 0.1 with --retention-days, else 0)")
     parser.add_argument("--files", type=int, default=1, help="write the rows as this many files of consecutive days, ingested in turn")
     parser.add_argument("--pages", action="store_true", help="then time the events page and its filters (SQLite)")
     options = parser.parse_args()
@@ -151,7 +152,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="confianza-bench-") as work:
         work = Path(work)
         networks, constituency = constituency_file(work, options.prefixes)
-        outside = 0.1 if options.retention_days else 0.0
+        outside = options.outside if options.outside is not None else (0.1 if options.retention_days else 0.0)
         if options.files > 1:
             if options.days < options.files or options.days % options.files:
                 parser.error("--days must be a multiple of --files")
