@@ -176,7 +176,7 @@ def test_abuse_reports_by_mail_and_xarf_json_are_recognised_routed_and_accounted
     assert {Path(s["file"]).name: s["counts"] for s in summaries} == expected
     assert {Path(s["file"]).name: s["format"] for s in summaries}["xarf-v4-login-attack.json"] == "xarf"
     with sqlite3.connect(sqlite_db) as db:
-        rows = db.execute("SELECT type, source_ip, organisations != '' FROM events ORDER BY type").fetchall()
+        rows = db.execute("SELECT type, source_ip, organisations != '' FROM events ORDER BY type, source_ip").fetchall()
         reasons = [r for (r,) in db.execute("SELECT reason FROM quarantine")]
     assert rows == [("brute-force", "192.0.2.55", 1), ("brute-force", "198.51.100.77", 0), ("masquerade", "192.0.2.200", 1),
                     ("phishing", None, 1), ("spam", "192.0.2.1", 1)]
