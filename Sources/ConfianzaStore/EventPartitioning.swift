@@ -1,3 +1,5 @@
+import ConfianzaCore
+
 /// How events are laid out by day. A day is a UTC day of an event's de-duplication window start
 /// (`window_start`, in seconds): the same event in the same window always lands in the same day's
 /// table, so each table's unique index is the last word on duplicates, and a day's table can go whole.
@@ -16,25 +18,12 @@ enum EventPartitioning {
 
     /// `events_dYYYYMMDD` for a day: readable in a listing of tables, sorted as the days are.
     static func tableName(day: Int64) -> String {
-        let (year, month, dayOfMonth) = Self.civil(day: day)
+        let (year, month, dayOfMonth) = EventTime.civil(days: day)
         func padded(_ number: Int64, _ width: Int) -> String {
             let digits = String(number.magnitude)
             return (number < 0 ? "m" : "") + String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
         return "events_d" + padded(year, 4) + padded(month, 2) + padded(dayOfMonth, 2)
-    }
-
-    /// Year, month and day of a day number (Howard Hinnant's `civil_from_days`).
-    static func civil(day: Int64) -> (Int64, Int64, Int64) {
-        let z = day + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
     /// An SQLite table of events (ids are given by the store, unique across every table).

@@ -208,6 +208,19 @@ public enum EventTime {
         }
     }
 
+    /// Year, month and day of a count of days since 1970-01-01 (Howard Hinnant's `civil_from_days`).
+    public static func civil(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
     /// ISO 8601 in UTC, to the second; with `milliseconds`, a time that has them keeps them
     /// (`…T23:59:59.999+00:00`): an event's own times are written so, and a source's fraction of a
     /// second is not lost on the way through.
@@ -217,16 +230,7 @@ public enum EventTime {
         let seconds = milliseconds ? (millis - fraction) / 1000 : Int64(date.timeIntervalSince1970.rounded(.down))
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let rest = seconds - days * 86400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = Self.civil(days: days)
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
         // Four digits, as ISO 8601 writes years 0 to 9999; others (which `parse` does not give) keep their sign and digits.
         let yearText = (1000...9999).contains(year) ? "\(year)" : Self.padded(year)
