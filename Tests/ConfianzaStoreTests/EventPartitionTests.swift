@@ -18,6 +18,19 @@ import Testing
         return IngestPipeline(store: store, constituency: constituency, mapping: try ShadowserverMapping.bundled(), windowSeconds: windowSeconds)
     }
 
+    /// Events of 2024-05-01: `hospital` of the hospital's (grouped into an incident: evidence) and
+    /// `others` of nobody's; with the day's time, and a "now" (2024-11-30) past the 180-day policy.
+    static func oldDay(_ store: any Store, hospital: Int, others: Int) async throws -> (IngestPipeline, String, Date) {
+        let (pipeline, orgs) = try await IncidentTests.setUp(store)
+        let old = "2024-05-01T10:00:00+00:00"
+        let lines = (0..<hospital).map { IncidentTests.line("198.51.100.\($0 + 1)", "infected-system", old) }
+            + (0..<others).map { IncidentTests.line("203.0.113.\($0 + 1)", "scanner", old) }
+        let run = try await IncidentTests.ingest(pipeline, lines, name: "old.jsonl")
+        let now = Date(timeIntervalSince1970: 1_733_000_000)
+        _ = try await IncidentService(store: store, now: { now }).group(runID: run.run, organisationNames: [orgs[0]: "Hospital"])
+        return (pipeline, old, now)
+    }
+
     static let lastMillisecond = "2024-05-01T23:59:59.999+00:00"
     static let midnight = "2024-05-02T00:00:00+00:00"
 
@@ -97,14 +110,7 @@ import Testing
     func aDayLeavesWholeAndItsEvidenceStaysReadableAndCounted(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { any in
             let store = try #require(any as? SQLStore)
-            let (pipeline, orgs) = try await IncidentTests.setUp(store)
-            let old = "2024-05-01T10:00:00+00:00"
-            let run = try await IncidentTests.ingest(pipeline, [
-                IncidentTests.line("198.51.100.1", "infected-system", old), IncidentTests.line("203.0.113.1", "scanner", old),
-                IncidentTests.line("203.0.113.2", "scanner", old),
-            ], name: "old.jsonl")
-            let now = Date(timeIntervalSince1970: 1_733_000_000)  // 2024-11-30
-            _ = try await IncidentService(store: store, now: { now }).group(runID: run.run, organisationNames: [orgs[0]: "Hospital"])
+            let (pipeline, old, now) = try await Self.oldDay(store, hospital: 1, others: 2)
             let incident = try #require(try await store.incidents(matching: IncidentQuery()).first)
             #expect(try await store.eventDays().map(\.1) == ["events_d20240501"])
 
@@ -132,14 +138,7 @@ import Testing
     func aDayOfMostlyEvidenceKeepsItsTable(backend: TestBackend) async throws {
         try await TestDatabase.withStore(backend) { any in
             let store = try #require(any as? SQLStore)
-            let (pipeline, orgs) = try await IncidentTests.setUp(store)
-            let old = "2024-05-01T10:00:00+00:00"
-            let run = try await IncidentTests.ingest(pipeline, [
-                IncidentTests.line("198.51.100.1", "infected-system", old), IncidentTests.line("198.51.100.2", "infected-system", old),
-                IncidentTests.line("203.0.113.1", "scanner", old),
-            ], name: "old.jsonl")
-            let now = Date(timeIntervalSince1970: 1_733_000_000)
-            _ = try await IncidentService(store: store, now: { now }).group(runID: run.run, organisationNames: [orgs[0]: "Hospital"])
+            let (pipeline, old, now) = try await Self.oldDay(store, hospital: 2, others: 1)
             let cutoff = now.addingTimeInterval(-180 * 86400)
             func retain() async throws -> RetentionCounts {
                 try await store.applyRetention(eventsBefore: cutoff, quarantineBefore: nil, mailBefore: nil, dryRun: false)
