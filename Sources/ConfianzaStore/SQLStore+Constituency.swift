@@ -271,4 +271,10 @@ extension SQLStore {
         guard let id = UUID(uuidString: text) else { throw StoreError.corrupt("\(column) '\(text)' is not a UUID") }
         return id
     }
+
+    static func optionalUUID(_ row: any SQLRow, _ column: String) throws -> UUID? {
+        guard let text = try row.decode(column: column, as: String?.self) else { return nil }
+        guard let id = UUID(uuidString: text) else { throw StoreError.corrupt("\(column) '\(text)' is not a UUID") }
+        return id
+    }
 }

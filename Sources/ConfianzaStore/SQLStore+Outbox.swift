@@ -40,8 +40,8 @@ extension SQLStore {
         try await db.raw(
             """
             INSERT INTO outbox (\(unsafeRaw: Self.outboxColumns))
-            VALUES (\(bind: m.id.uuidString), \(bind: m.incidentID.uuidString), \(bind: m.organisationID.uuidString),
-                \(bind: m.contactID.uuidString), \(bind: m.recipient), \(bind: m.language), \(bind: m.subject), \(bind: m.body),
+            VALUES (\(bind: m.id.uuidString), \(bind: m.incidentID?.uuidString), \(bind: m.organisationID?.uuidString),
+                \(bind: m.contactID?.uuidString), \(bind: m.recipient), \(bind: m.language), \(bind: m.subject), \(bind: m.body),
                 \(bind: m.attachmentName), \(bind: m.attachment), \(bind: Millis(m.createdAt)), \(bind: m.state.rawValue),
                 \(bind: m.attempts), \(bind: Millis(m.nextAttemptAt)), \(bind: m.lastError), \(bind: m.sentAt.map(Millis.init)))
             """
@@ -95,8 +95,8 @@ extension SQLStore {
         let stateText = try row.decode(column: "state", as: String.self)
         guard let state = OutboxMessage.State(rawValue: stateText) else { throw StoreError.corrupt("outbox state '\(stateText)'") }
         return OutboxMessage(
-            id: try Self.uuid(row, "id"), incidentID: try Self.uuid(row, "incident_id"), organisationID: try Self.uuid(row, "organisation_id"),
-            contactID: try Self.uuid(row, "contact_id"), recipient: try row.decode(column: "recipient", as: String.self),
+            id: try Self.uuid(row, "id"), incidentID: try Self.optionalUUID(row, "incident_id"),
+            organisationID: try Self.optionalUUID(row, "organisation_id"), contactID: try Self.optionalUUID(row, "contact_id"), recipient: try row.decode(column: "recipient", as: String.self),
             language: try row.decode(column: "language", as: String.self), subject: try row.decode(column: "subject", as: String.self),
             body: try row.decode(column: "body", as: String.self), attachmentName: try row.decode(column: "attachment_name", as: String.self),
             attachment: try row.decode(column: "attachment", as: String.self), createdAt: try Millis.date(row, "created_at"), state: state,

@@ -102,7 +102,11 @@ enum Runtime {
         do { location = try DatabaseLocation.parse(settings.database) } catch { throw CLIError(error.description) }
         do {
             let store = try await SQLStore.open(location, logger: logger)
-            return try await store.withRunning(connectTimeout: .seconds(settings.connectTimeout), migrate: migrate, body)
+            return try await store.withRunning(connectTimeout: .seconds(settings.connectTimeout), migrate: migrate) { store in
+                // The bundled assessment frameworks, once per database (a site's own revisions stay).
+                if migrate { try await AssessmentService(store: store).installBundledFrameworks() }
+                return try await body(store)
+            }
         } catch let error as StoreError {
             throw CLIError(error.description)
         }

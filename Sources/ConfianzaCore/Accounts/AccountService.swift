@@ -127,6 +127,20 @@ public struct AccountService: Sendable {
         return user
     }
 
+    /// A user made from an invitation an admin sent (a focal point setting their password through the
+    /// link): checked and hashed as ``createUser`` does, but not stored; the caller stores it together
+    /// with what the invitation grants.
+    public func invitedUser(username rawName: String, displayName: String, role: Role, password: String) throws(AccountError) -> User {
+        let username = rawName.trimmingCharacters(in: .whitespaces).lowercased()
+        try Self.validateUsername(username)
+        let display = displayName.trimmingCharacters(in: .whitespacesAndNewlines)
+        try Self.validateDisplayName(display)
+        try self.validatePassword(password, username: username)
+        return User(
+            username: username, displayName: display.isEmpty ? username : display, role: role, passwordHash: self.hasher.hash(password),
+            createdAt: self.now())
+    }
+
     public func user(named username: String) async throws -> User {
         guard let user = try await self.store.user(named: username.lowercased()) else {
             throw AccountError.unknownUser(username)

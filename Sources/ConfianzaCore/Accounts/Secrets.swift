@@ -16,6 +16,11 @@ public enum Secrets {
 
     /// SHA-256 of a token's UTF-8 bytes, lower-case hex. Tokens are random and long, so a fast digest is
     /// enough: the store never holds a token it could hand back.
+    /// SHA-256 of bytes, hex (the hash kept beside an uploaded document).
+    public static func sha256Hex(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+
     public static func digest(_ token: String) -> String {
         // Hex by hand: String(format:) per byte was a tenth of a TAXII request's time.
         let digits = Array("0123456789abcdef".utf8)

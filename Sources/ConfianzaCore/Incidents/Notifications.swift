@@ -14,9 +14,10 @@ public struct OutboxMessage: Sendable, Equatable, Identifiable {
     }
 
     public var id: UUID
-    public var incidentID: UUID
-    public var organisationID: UUID
-    public var contactID: UUID
+    /// The incident a notice is about; `nil` for mail of other modules (a focal point's invitation).
+    public var incidentID: UUID?
+    public var organisationID: UUID?
+    public var contactID: UUID?
     public var recipient: String
     public var language: String
     public var subject: String
@@ -31,7 +32,7 @@ public struct OutboxMessage: Sendable, Equatable, Identifiable {
     public var sentAt: Date?
 
     public init(
-        id: UUID = UUID(), incidentID: UUID, organisationID: UUID, contactID: UUID, recipient: String, language: String, subject: String,
+        id: UUID = UUID(), incidentID: UUID?, organisationID: UUID?, contactID: UUID?, recipient: String, language: String, subject: String,
         body: String, attachmentName: String, attachment: String, createdAt: Date, state: State = .pending, attempts: Int = 0,
         nextAttemptAt: Date? = nil, lastError: String? = nil, sentAt: Date? = nil
     ) {

@@ -111,10 +111,12 @@ public struct OutboxSender: Sendable {
         for var message in try await self.store.outboxMessages(state: .sending, limit: 10_000) {
             message.state = .uncertain
             message.lastError = "the sending process stopped after handing the message over: it may or may not have been delivered"
-            let entry = TimelineEntry(
-                incidentID: message.incidentID, at: self.now(), actor: IncidentService.system, kind: .notification,
-                detail: "delivery to \(message.recipient) uncertain (the sender stopped mid-send); not resent",
-                phrase: Phrase("timeline.uncertain_stopped", ["recipient": message.recipient]))
+            let entry = message.incidentID.map {
+                TimelineEntry(
+                    incidentID: $0, at: self.now(), actor: IncidentService.system, kind: .notification,
+                    detail: "delivery to \(message.recipient) uncertain (the sender stopped mid-send); not resent",
+                    phrase: Phrase("timeline.uncertain_stopped", ["recipient": message.recipient]))
+            }
             if try await self.store.updateOutbox(message, expected: .sending, timeline: entry) { count += 1 }
         }
         return count
@@ -152,10 +154,12 @@ public struct OutboxSender: Sendable {
             unknown.lastError = String(describing: error)
             _ = try await self.store.updateOutbox(
                 unknown, expected: .sending,
-                timeline: TimelineEntry(
-                    incidentID: pending.incidentID, at: self.now(), actor: IncidentService.system, kind: .notification,
-                    detail: "delivery to \(pending.recipient) uncertain: \(error); not resent",
-                    phrase: Phrase("timeline.uncertain", ["recipient": pending.recipient, "error": "\(error)"])))
+                timeline: pending.incidentID.map {
+                    TimelineEntry(
+                        incidentID: $0, at: self.now(), actor: IncidentService.system, kind: .notification,
+                        detail: "delivery to \(pending.recipient) uncertain: \(error); not resent",
+                        phrase: Phrase("timeline.uncertain", ["recipient": pending.recipient, "error": "\(error)"]))
+                })
             return false
         } catch {
             // Nothing reached the point of no return, and the message is still ours and pending (if another
@@ -166,10 +170,12 @@ public struct OutboxSender: Sendable {
             var entry: TimelineEntry?
             if retry.attempts >= self.maxAttempts {
                 retry.state = .failed
-                entry = TimelineEntry(
-                    incidentID: pending.incidentID, at: self.now(), actor: IncidentService.system, kind: .notification,
-                    detail: "notification to \(pending.recipient) failed after \(retry.attempts) attempts: \(error)",
-                    phrase: Phrase("timeline.failed", ["recipient": pending.recipient, "attempts": String(retry.attempts), "error": "\(error)"]))
+                entry = pending.incidentID.map {
+                    TimelineEntry(
+                        incidentID: $0, at: self.now(), actor: IncidentService.system, kind: .notification,
+                        detail: "notification to \(pending.recipient) failed after \(retry.attempts) attempts: \(error)",
+                        phrase: Phrase("timeline.failed", ["recipient": pending.recipient, "attempts": String(retry.attempts), "error": "\(error)"]))
+                }
             } else {
                 retry.state = .pending
                 retry.nextAttemptAt = self.now().addingTimeInterval(Self.backoff[min(retry.attempts - 1, Self.backoff.count - 1)])
@@ -183,10 +189,12 @@ public struct OutboxSender: Sendable {
         done.lastError = nil
         _ = try await self.store.updateOutbox(
             done, expected: .sending,
-            timeline: TimelineEntry(
-                incidentID: pending.incidentID, at: done.sentAt ?? self.now(), actor: IncidentService.system, kind: .notification,
-                detail: "notification sent to \(pending.recipient)",
-                phrase: Phrase("timeline.sent", ["recipient": pending.recipient])))
+            timeline: pending.incidentID.map {
+                TimelineEntry(
+                    incidentID: $0, at: done.sentAt ?? self.now(), actor: IncidentService.system, kind: .notification,
+                    detail: "notification sent to \(pending.recipient)",
+                    phrase: Phrase("timeline.sent", ["recipient": pending.recipient]))
+            })
         return true
     }
 }
