@@ -23,7 +23,7 @@ extension Migrations {
                 'organisation_id TEXT NOT NULL,', 'organisation_id TEXT,'), 'contact_id TEXT NOT NULL,', 'contact_id TEXT,')
             WHERE type = 'table' AND name = 'outbox'
             """,
-            "PRAGMA writable_schema = OFF",
+            "PRAGMA writable_schema = RESET",
             "CREATE TEMP TABLE migration_16_check (ok INTEGER NOT NULL CHECK (ok = 1))",
             """
             INSERT INTO migration_16_check (ok)
