@@ -21,6 +21,8 @@ public struct AppContext: RequestContext {
     public var csrfToken: String = ""
     /// The fields of a submitted form (`application/x-www-form-urlencoded`), already checked for CSRF.
     public var form: FormFields = FormFields()
+    /// The files of a submitted `multipart/form-data` form (evidence uploads), already checked for CSRF.
+    public var files: [UploadedFile] = []
     /// Who a TAXII request comes from (set under `/taxii2/` only).
     public var taxiiRequester: TAXIIRequester?
 
@@ -31,8 +33,16 @@ public struct AppContext: RequestContext {
 
     public var maxUploadSize: Int { 1024 * 1024 }
 
-    /// The signed-in user, or a 401 that sends pages to the login form.
+    /// The signed-in staff member (viewer, analyst or admin), or a 401 that sends pages to the login
+    /// form. A focal point is refused: they see only their country's assessments (``requireSignedIn()``).
     func requireUser() throws -> User {
+        let user = try self.requireSignedIn()
+        guard user.role != .focalPoint else { throw AppError.forbidden("a focal point sees only their country's assessments") }
+        return user
+    }
+
+    /// Anyone signed in, focal points included (their account page, the assessment pages that check the country).
+    func requireSignedIn() throws -> User {
         guard let user = self.user else { throw AppError.unauthenticated }
         return user
     }

@@ -97,6 +97,11 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
         store: dependencies.store, title: configuration.incidentTag, authenticator: authenticator, collections: collections
     ).addRoutes(to: router)
     SharingController(store: dependencies.store, views: views, authenticator: authenticator, collections: collections).addRoutes(to: router)
+    let assessments = AssessmentService(store: dependencies.store)
+    AssessmentPagesController(service: assessments, views: views, configuration: configuration).addRoutes(to: router)
+    AssessmentQuestionnaireController(service: assessments, views: views).addRoutes(to: router)
+    AssessmentPublicController(service: assessments, accounts: dependencies.accounts, views: views).addRoutes(to: router)
+    AssessmentAPIController(service: assessments, accounts: dependencies.accounts).addRoutes(to: router)
     OperationsController(
         store: dependencies.store, views: views, metrics: dependencies.metrics, serverName: configuration.serverName,
         metricsToken: configuration.metricsToken

@@ -46,6 +46,9 @@ struct Demo: AsyncParsableCommand {
             try await Self.ingestDemoReports(store: store, constituency: constituency)
             try await Self.workDemoIncidents(store: store, constituency: constituency)
             let peerToken = try await Self.shareDemoCollections(store: store, producer: settings.incidentTag)
+            let accounts = Runtime.accounts(store, settings)
+            let assessed = try await DemoAssessments.seed(
+                service: AssessmentService(store: store), accounts: accounts, admin: try await accounts.user(named: login.username))
             try await Runtime.serve(store: store, settings: settings, logger: logger, registry: registry) { url in
                 // Written straight to the file descriptor: print() would sit in a buffer when piped.
                 FileHandle.standardOutput.write(Data(
@@ -53,6 +56,8 @@ struct Demo: AsyncParsableCommand {
 
                     Confianza demo is running at \(url)
                     Sign in as \(login.username), password \(login.password)
+                    National assessments: \(assessed.assessments), of 20 countries; Uruguay's focal point signs in as
+                      \(assessed.focalPoint.username), password \(assessed.focalPoint.password)
                     TAXII 2.1: \(url)/taxii2/ (a collection per TLP level); peer CERT.br (demo) signs in with
                       user cert-br and password \(peerToken)
                     Data: \(path) (made anew on each run). Stop with Ctrl-C.

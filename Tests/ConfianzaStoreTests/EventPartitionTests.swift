@@ -180,7 +180,7 @@ import Testing
                         ).run()
                     }
                 }
-                #expect(try await store.migrate() == [15])
+                #expect(try await store.migrate(upTo: 15) == [15])
                 #expect(try await store.eventCount() == 2)
                 let old = try await store.events(matching: EventQuery(limit: 10)).map(\.id).sorted()
                 #expect(old == [1, 2])

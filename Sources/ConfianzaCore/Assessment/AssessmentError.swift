@@ -33,8 +33,8 @@ public enum AssessmentError: ExplainedError, Equatable {
         case .notFound: Phrase("assessment.error.not_found")
         case .forbidden: Phrase("assessment.error.forbidden")
         case .file(let error): error.phrase
-        case .invalid(let field, let reason): reason.phrase(["field": field])
-        case .wrongState(let state): Phrase("assessment.error.wrong_state", ["status": state.rawValue])
+        case .invalid(_, let reason): reason.phrase([:])
+        case .wrongState(let state): Phrase("assessment.error.wrong_state", ["stage": state.rawValue])
         case .alreadyExists(let country): Phrase("assessment.error.exists", ["country": country])
         case .evidenceMissing(let questions): Phrase("assessment.error.evidence_missing", ["questions": questions.joined(separator: ", ")])
         case .noComments: Phrase("assessment.error.no_comments")

@@ -28,7 +28,7 @@ struct AccountController {
         request: Request, context: AppContext, flash: Views.Flash? = nil, newToken: (name: String, secret: String)? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
-        let user = try context.requireUser()
+        let user = try context.requireSignedIn()
         let localizer = self.views.localizer
         let language = context.language
         let tokens = try await self.accounts.store.tokens(userID: user.id).map { token in
@@ -54,7 +54,7 @@ struct AccountController {
     }
 
     @Sendable func setLanguage(request: Request, context: AppContext) async throws -> Response {
-        let user = try context.requireUser()
+        let user = try context.requireSignedIn()
         let code = context.form["language"] ?? ""
         let language: Language?
         if code.isEmpty {
@@ -74,7 +74,7 @@ struct AccountController {
     }
 
     @Sendable func changePassword(request: Request, context: AppContext) async throws -> Response {
-        let user = try context.requireUser()
+        let user = try context.requireSignedIn()
         do {
             try await self.accounts.changePassword(
                 user: user, current: context.form["currentPassword"] ?? "", new: context.form["newPassword"] ?? "",
@@ -89,7 +89,7 @@ struct AccountController {
     }
 
     @Sendable func createToken(request: Request, context: AppContext) async throws -> Response {
-        let user = try context.requireUser()
+        let user = try context.requireSignedIn()
         do {
             let (token, secret) = try await self.accounts.createAPIToken(for: user, name: context.form["name"] ?? "", address: context.address)
             return try await self.render(request: request, context: context, newToken: (token.name, secret))
@@ -100,7 +100,7 @@ struct AccountController {
     }
 
     @Sendable func revokeToken(request: Request, context: AppContext) async throws -> Response {
-        let user = try context.requireUser()
+        let user = try context.requireSignedIn()
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
             throw AppError.notFound("no such token")
         }

@@ -33,7 +33,8 @@ struct AdminController {
         let localizer = self.views.localizer
         let language = context.language
         func roles(selected: Role) -> [[String: Any]] {
-            Role.allCases.map {
+            // A focal point is made by an invitation for a country, not by choosing the role here.
+            Role.allCases.filter { $0 != .focalPoint || $0 == selected }.map {
                 ["value": $0.rawValue, "label": localizer.text("role.\($0.rawValue)", language), "selected": $0 == selected]
             }
         }

@@ -16,6 +16,7 @@ struct PagesController {
     }
 
     @Sendable func home(request: Request, context: AppContext) async throws -> Response {
+        if context.user?.role == .focalPoint { return Response.redirect(to: "/assessment", type: .normal) }
         let user = try context.requireUser()
         let localizer = self.views.localizer
         let language = context.language

@@ -431,7 +431,8 @@ final class TAXIIAuthenticator: Sendable {
         }
         guard !secret.isEmpty, secret.count <= 200 else { return nil }
         if secret.hasPrefix("cfz_") {
-            guard let account = try await self.accounts.authenticate(bearer: secret) else { return nil }
+            // Staff only: a focal point's token opens their assessments, nothing shared.
+            guard let account = try await self.accounts.authenticate(bearer: secret), account.role.includes(.viewer) else { return nil }
             if let user, !user.isEmpty, user != account.username { return nil }
             return .staff(username: account.username, mayWrite: account.role.includes(.analyst))
         }

@@ -44,6 +44,7 @@ struct IdentityMiddleware: RouterMiddleware {
     /// Paths anyone may open. The API authenticates on its own (bearer tokens).
     static func isPublic(_ path: String) -> Bool {
         path == "/login" || path == "/language" || path == "/healthz" || path == "/metrics" || path == "/openapi.json"
+            || path.hasPrefix("/invite/") || path == "/public" || path.hasPrefix("/public/")
             || path.hasPrefix("/static/") || path.hasPrefix("/api/") || path == "/taxii2" || path.hasPrefix("/taxii2/")
     }
 
@@ -51,6 +52,9 @@ struct IdentityMiddleware: RouterMiddleware {
     /// Forms that carry a pasted file may be larger.
     static let largeFormLimit = 8 * 1024 * 1024
     static let largeForms: Set<String> = ["/constituency/import"]
+    /// Forms that upload a file (`multipart/form-data`): an evidence document, with room for the form around it.
+    static let uploadLimit = EvidenceDocuments.maxSize + 64 * 1024
+    static func isUpload(_ path: String) -> Bool { path.hasPrefix("/assessment/") && path.hasSuffix("/evidence/document") }
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
@@ -153,7 +157,21 @@ struct IdentityMiddleware: RouterMiddleware {
             let requestHost = host.split(separator: ":").first.map(String.init) ?? host
             guard originHost.lowercased() == requestHost.lowercased() else { throw AppError.csrf }
         }
-        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        let rawContentType = request.headers[.contentType] ?? ""
+        let contentType = rawContentType.lowercased()
+        if Self.isUpload(request.uri.path), let boundary = MultipartForm.boundary(contentType: rawContentType) {
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.collectBody(upTo: Self.uploadLimit)
+            } catch {
+                throw AppError.payloadTooLarge(Self.uploadLimit)
+            }
+            let parsed = try MultipartForm.parse(buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? [], boundary: boundary)
+            context.form = FormFields(values: parsed.fields)
+            context.files = parsed.files
+            guard let sent = context.form["_csrf"], Secrets.constantTimeEquals(sent, context.csrfToken) else { throw AppError.csrf }
+            return
+        }
         guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
             throw AppError.unsupportedMediaType("forms must be sent as application/x-www-form-urlencoded")
         }

@@ -24,7 +24,7 @@ extension TextCatalogue {
     /// A phrase the core recorded, in the reader's language. By their names, placeholders holding raw
     /// values are shown under their labels: `status`/`*_status` (`incident.status.…`), `*_statuses` (a
     /// comma-separated list, joined with "or"), `severity`/`*_severity`, `field` (`field.…`), `state`
-    /// (`outbox.…`), `role` (`role.…`).
+    /// (`outbox.…`), `role` (`role.…`), `stage` (`assessment.state.…`).
     func say(_ phrase: Phrase, _ language: Language) -> String {
         var arguments = phrase.arguments
         for (name, value) in phrase.arguments {
@@ -35,8 +35,8 @@ extension TextCatalogue {
                     .joined(separator: self.text("incident.error.or", language))
             } else if name == "severity" || name.hasSuffix("_severity") {
                 arguments[name] = self.text("severity.\(value)", language)
-            } else if name == "field" || name == "state" || name == "role" {
-                let key = ["field": "field.", "state": "outbox.", "role": "role."][name, default: ""] + value
+            } else if name == "field" || name == "state" || name == "role" || name == "stage" {
+                let key = ["field": "field.", "state": "outbox.", "role": "role.", "stage": "assessment.state."][name, default: ""] + value
                 let label = self.text(key, language)
                 arguments[name] = label == key ? value : label
             }

@@ -44,7 +44,8 @@ public struct Views: Sendable {
     static let templates: Set<String> = [
         "layout", "login", "setup", "home", "module", "account", "users", "audit", "error", "constituency", "organisation",
         "organisation_form", "contact_form", "constituency_import", "feeds", "feed_sources", "feed_source", "feed_health", "ingest_run", "events", "event", "incidents", "incident",
-        "incident_new", "incident_dashboard", "indicators", "peers", "sharing", "retention",
+        "incident_new", "incident_dashboard", "indicators", "peers", "sharing", "retention", "assessments", "assessment", "assessment_pillar",
+        "assessment_score", "assessment_country", "invite", "public_assessments",
     ]
 
     /// A flash message shown at the top of a page.
@@ -109,9 +110,10 @@ public struct Views: Sendable {
     /// The modules of PRODUCT.md, in the order of the navigation.
     static let modules = ["constituency", "feeds", "incidents", "sharing", "assessment", "risk", "knowledge", "reports"]
     /// The modules that work today; the others describe what they will do.
-    static let builtModules: Set<String> = ["constituency", "feeds", "incidents", "sharing"]
+    static let builtModules: Set<String> = ["constituency", "feeds", "incidents", "sharing", "assessment"]
 
     static func navigation(for user: User) -> [(href: String, key: String)] {
+        if user.role == .focalPoint { return [("/assessment", "nav.assessment"), ("/account", "nav.account")] }
         var items: [(href: String, key: String)] = [("/", "nav.home")]
         items += Self.modules.map { ("/\($0)", "nav.\($0)") }
         items.append(("/account", "nav.account"))
