@@ -1,6 +1,7 @@
 import ConfianzaCore
 import Foundation
 import SQLKit
+import Synchronization
 
 /// Frameworks, assessments, answers, evidence, reviews, scores and focal points.
 extension SQLStore {
@@ -56,11 +57,23 @@ extension SQLStore {
         }
     }
 
+    /// Frameworks already read, by their text: every score needs its framework, and reading the file
+    /// again each time was most of a comparison page's work.
+    private static let parsedFrameworks = Mutex<[String: AssessmentFramework]>([:])
+
     static func decodeFramework(_ row: any SQLRow) throws -> StoredFramework {
         let source = try row.decode(column: "source", as: String.self)
         let framework: AssessmentFramework
-        do { framework = try FrameworkFile.framework(source, file: "stored framework") } catch {
-            throw StoreError.corrupt("a stored framework cannot be read again: \(error)")
+        if let known = Self.parsedFrameworks.withLock({ $0[source] }) {
+            framework = known
+        } else {
+            do { framework = try FrameworkFile.framework(source, file: "stored framework") } catch {
+                throw StoreError.corrupt("a stored framework cannot be read again: \(error)")
+            }
+            Self.parsedFrameworks.withLock { cache in
+                if cache.count >= 64 { cache.removeAll() }
+                cache[source] = framework
+            }
         }
         return StoredFramework(
             framework: framework, revision: try row.decode(column: "revision", as: Int.self), loadedAt: try Millis.date(row, "loaded_at"),

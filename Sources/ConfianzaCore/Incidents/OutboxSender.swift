@@ -35,16 +35,22 @@ public enum MailComposer {
     public static func compose(_ message: OutboxMessage, from: String, domain: String) -> MailMessage {
         let boundary = "=_confianza_\(message.id.uuidString.lowercased())"
         let date = Self.rfc5322(message.createdAt)
-        let lines = [
+        var lines = [
             "From: \(from)", "To: \(message.recipient)", "Subject: \(Self.encodedWord(message.subject))", "Date: \(date)",
             "Message-ID: \(message.messageID(domain: domain))", "MIME-Version: 1.0", "Auto-Submitted: auto-generated",
             "Content-Language: \(message.language)", "Content-Type: multipart/mixed; boundary=\"\(boundary)\"", "",
             "--\(boundary)", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: base64", "",
-            Self.base64Lines(Data(message.body.utf8)), "--\(boundary)",
-            "Content-Type: text/csv; charset=utf-8; name=\"\(message.attachmentName)\"",
-            "Content-Disposition: attachment; filename=\"\(message.attachmentName)\"", "Content-Transfer-Encoding: base64", "",
-            Self.base64Lines(Data(message.attachment.utf8)), "--\(boundary)--", "",
+            Self.base64Lines(Data(message.body.utf8)),
         ]
+        // Notices carry their events as CSV; other mail (a focal point's invitation) has no attachment.
+        if !message.attachmentName.isEmpty {
+            lines += [
+                "--\(boundary)", "Content-Type: text/csv; charset=utf-8; name=\"\(message.attachmentName)\"",
+                "Content-Disposition: attachment; filename=\"\(message.attachmentName)\"", "Content-Transfer-Encoding: base64", "",
+                Self.base64Lines(Data(message.attachment.utf8)),
+            ]
+        }
+        lines += ["--\(boundary)--", ""]
         return MailMessage(from: from, to: message.recipient, data: lines.joined(separator: "\r\n"))
     }
 
