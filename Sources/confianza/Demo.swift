@@ -42,13 +42,14 @@ struct Demo: AsyncParsableCommand {
         try await Runtime.withStore(settings, logger: logger) { store in
             try await store.setInstanceSetting(Self.marker, to: "confianza demo")
             let constituency = ConstituencyService(store: store)
-            let login = try await DemoData.seed(accounts: Runtime.accounts(store, settings), constituency: constituency)
+            let accounts = Runtime.accounts(store, settings)
+            let (login, assessed) = try await DemoData.seed(accounts: accounts, constituency: constituency) { admin in
+                try await DemoAssessments.seed(service: AssessmentService(store: store), accounts: accounts, admin: admin)
+            }
             try await Self.ingestDemoReports(store: store, constituency: constituency)
             try await Self.workDemoIncidents(store: store, constituency: constituency)
             let peerToken = try await Self.shareDemoCollections(store: store, producer: settings.incidentTag)
-            let accounts = Runtime.accounts(store, settings)
-            let assessed = try await DemoAssessments.seed(
-                service: AssessmentService(store: store), accounts: accounts, admin: try await accounts.user(named: login.username))
+
             try await Runtime.serve(store: store, settings: settings, logger: logger, registry: registry) { url in
                 // Written straight to the file descriptor: print() would sit in a buffer when piped.
                 FileHandle.standardOutput.write(Data(

@@ -105,7 +105,9 @@ import Testing
         (#"{"id": "x", "edition": "1", "title": "T", "pillars": [{"id": "p", "max": 20, "indicators": []}]}"#, "$.pillars[0].indicators", "no_indicators"),
         (#"{"id": "x", "edition": "1", "title": "T", "pillars": [{"id": "p", "max": -1, "indicators": []}]}"#, "$.pillars[0].max", "negative"),
         (#"{"id": "x", "edition": "1", "title": "T", "pillars": [{"id": "p", "max": 2, "indicators": [{"id": "i", "weight": -0.5, "questions": [{"id": "q", "type": "yesno", "text": "?"}]}]}]}"#, "$.pillars[0].indicators[0].weight", "negative"),
-        (#"{"id": "x", "edition": "1", "title": "T", "pillars": [{"id": "p", "max": 2, "indicators": [{"id": "p", "questions": [{"id": "q", "type": "yesno", "text": "?"}]}]}]}"#, "$.pillars[0].indicators[0].id", "duplicate"),
+        (#"{"id": "x", "edition": "1", "title": "T", "pillars": [{"id": "p", "max": 2, "indicators": [{"id": "i", "questions": [{"id": "q", "type": "yesno", "text": "?"}]}, {"id": "i", "questions": [{"id": "q2", "type": "yesno", "text": "?"}]}]}]}"#, "$.pillars[0].indicators[1].id", "duplicate"),
+        (#"{"id": "x", "edition": "1", "title": "T", "pillars": [{"id": "p", "max": 2, "indicators": [{"id": "i", "questions": [{"id": "q", "type": "yesno", "text": "?"}, {"id": "q", "type": "yesno", "text": "?"}]}]}]}"#, "$.pillars[0].indicators[0].questions[1].id", "duplicate"),
+        (#"{"id": "x", "edition": "1", "title": "T", "pillars": [{"id": "a/b", "max": 2, "indicators": []}]}"#, "$.pillars[0].id", "id"),
         (#"{"id": "x", "edition": "1", "title": "T", "pillars": [{"id": "p", "max": 2, "indicators": [{"id": "i", "questions": [{"id": "q", "type": "maybe", "text": "?"}]}]}]}"#, "$.pillars[0].indicators[0].questions[0].type", "choice"),
         (#"{"id": "x", "edition": "1", "title": "T", "pillars": [{"id": "p", "max": 2, "indicators": [{"id": "i", "questions": [{"id": "q", "type": "elements", "text": "?"}]}]}]}"#, "$.pillars[0].indicators[0].questions[0].elements", "no_elements"),
         (#"{"id": "x", "edition": "1", "title": "T", "pillars": [{"id": "p", "max": 2, "indicators": [{"id": "i", "questions": [{"id": "q", "type": "yesno", "text": "?"}]}]}], "tiers": [{"id": "a", "min": 10}, {"id": "b", "min": 50}]}"#, "$.tiers[1].min", "tiers_order"),
@@ -154,7 +156,8 @@ import Testing
         (#"{"answers": {"q5": "yes"}}"#, #"$.answers["q5"]"#, "answer_elements"),
         (#"{"framework": "other", "answers": {}}"#, "$.framework", "other_framework"),
         (#"{"edition": 2024, "answers": {}}"#, "$.edition", "other_edition"),
-        (#"{"country": "XX", "answers": {}}"#, "$.country", "country"),
+        (#"{"country": "URY", "answers": {}}"#, "$.country", "country"),
+        (#"{"country": 858, "answers": {}}"#, "$.country", "string"),
         (#"{"answers": []}"#, "$.answers", "object"),
         (#"{"answers": {}, "evidence": {"q1": ["ftp://x"]}}"#, #"$.evidence["q1"][0]"#, "link"),
     ])
@@ -171,6 +174,19 @@ import Testing
             #expect(at == path)
             #expect(refusal.key == "assessment.error." + reason, "\(error)")
         }
+    }
+
+    /// What the documented format allows is taken: elements listed on a yes/no question (ignored),
+    /// ids of different kinds alike, any alpha-2 shape offline, a total below every tier (no tier).
+    @Test func theWholeDocumentedRangeIsTaken() throws {
+        let framework = try FrameworkFile.framework(
+            #"{"id": "x", "edition": "2030", "title": "T", "pillars": [{"id": "p", "max": 10, "title": "P", "indicators": [{"id": "p", "weight": 0.5, "title": "I", "questions": [{"id": "p", "weight": 0, "type": "yesno", "evidence": "none", "text": "?", "explanation": "", "elements": [{"id": "e", "weight": 1, "title": "E"}]}, {"id": "q", "weight": 2, "type": "yesnopartial", "evidence": "none", "text": "?", "explanation": "", "elements": []}]}]}], "tiers": [{"id": "t", "title": "T", "min": 9.5}]}"#)
+        #expect(framework.questions[0].elements.isEmpty)
+        let sheet = try FrameworkFile.answers(#"{"framework": "x", "edition": "2030", "country": "qz", "answers": {"p": "yes", "q": "partial"}}"#, framework: framework)
+        #expect(sheet.country == "QZ")
+        let card = Scoring.score(sheet, with: framework)
+        #expect(card.total == Exact(5) && card.tier == nil)
+        if case .object(let json) = card.json { #expect(json["tier"] == .null) }
     }
 
     @Test func methodologyChangesAreNamed() throws {

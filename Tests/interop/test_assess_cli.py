@@ -38,7 +38,8 @@ def test_the_bundled_frameworks_validate(name):
 @pytest.mark.parametrize("content, place", [
     ('{"id": "x", "edition": "1", "title": "T", "pillars": [{"id": "p", "max": 20, "indicators": []}]}', "$.pillars[0].indicators"),
     ('{"id": "x", "edition": "1", "title": "T", "pillars": [{"id": "p", "max": -5, "indicators": []}]}', "$.pillars[0].max"),
-    ('{"id": "x", "edition": "1", "title": "T", "pillars": [{"id": "p", "max": 1, "indicators": [{"id": "p", "questions": []}]}]}', "$.pillars[0].indicators[0].id"),
+    ('{"id": "x", "edition": "1", "title": "T", "pillars": [{"id": "p", "max": 1, "indicators": [{"id": "i", "questions": []}]}]}', "$.pillars[0].indicators[0].questions"),
+    ('{"id": "x", "edition": "1", "title": "T", "pillars": [{"id": "p", "max": 1, "indicators": [{"id": "i", "questions": [{"id": "q", "type": "yesno", "text": "?"}]}]}, {"id": "p", "max": 1, "indicators": []}]}', "$.pillars[1].id"),
     ('{"id": "x", "edition": "1", "title": "T", "pillars": [{"id": "p", "max": 1, "indicators": [{"id": "i", "questions": [{"id": "q", "type": "yesno", "text": "?"}]}]}], "tiers": [{"id": "a", "min": 1}, {"id": "b", "min": 9}]}', "$.tiers[1].min"),
     ('{"id": "x", "edition": "1", "title": "T", "pillars": [{"id": "p", "max": "20"', "line 1"),
     ('', "$"),
@@ -61,6 +62,8 @@ def test_bad_answers_and_bad_bytes_are_refused(tmp_path):
         '{"answers": {"L1.2": "yes"}}': '$.answers["L1.2"]',
         '{"framework": "other", "answers": {}}': "$.framework",
         '{"country": "Uruguay", "answers": {}}': "$.country",
+        '{"answers": {"L1.1": true}}': '$.answers["L1.1"]',
+        '{"answers": "yes"}': "$.answers",
     }
     for content, place in cases.items():
         path = tmp_path / "answers.json"

@@ -3,7 +3,7 @@ import Foundation
 /// Reads framework and answers files (JSON), refusing each fault with its place and reason.
 public enum FrameworkFile {
     /// The longest id a framework may use for anything.
-    static let maxIDLength = 64
+    static let maxIDLength = 128
 
     /// Parses and checks a framework file.
     public static func framework(_ text: String, file: String = "framework") throws(AssessmentFileError) -> AssessmentFramework {
@@ -58,10 +58,12 @@ public enum FrameworkFile {
 
         func identifier(_ value: JSONValue?, _ path: String) throws(AssessmentFileError) -> String {
             let text = try self.string(value, path)
+            // Ids travel in addresses and form fields: no spaces, controls or characters those give a meaning to.
             guard !text.isEmpty, text.count <= FrameworkFile.maxIDLength,
-                text.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) })
+                text.unicodeScalars.allSatisfy({ !CharacterSet.whitespacesAndNewlines.contains($0) && !CharacterSet.controlCharacters.contains($0)
+                    && !"/\\?#%\"<>&'`".unicodeScalars.contains($0) })
             else {
-                throw self.fail(path, "id", "an id is 1 to 64 letters, digits, '.', '_' or '-' (got \"\(text)\")", ["id": text])
+                throw self.fail(path, "id", "an id is 1 to 128 characters without spaces or any of / \\ ? # % \" < > & ' ` (got \"\(text)\")", ["id": text])
             }
             return text
         }
@@ -136,12 +138,13 @@ public enum FrameworkFile {
             let partial = try self.number(fields["partialValue"], "$.partialValue", default: Exact(numerator: 1, denominator: 2))
             guard partial <= Exact.one else { throw self.fail("$.partialValue", "partial_value", "partialValue is between 0 and 1") }
             let rule: AssessmentFramework.EvidenceRule = try self.choice(fields["evidenceRule"], "$.evidenceRule", default: AssessmentFramework.EvidenceRule.none)
+            // Ids are unique among their kind: pillars, indicators, questions (an indicator may share its pillar's id).
             var seen: [String: String] = [:]
-            func unique(_ id: String, _ path: String) throws(AssessmentFileError) {
-                if let first = seen[id] {
+            func unique(_ id: String, _ path: String, kind: String) throws(AssessmentFileError) {
+                if let first = seen[kind + " " + id] {
                     throw self.fail(path, "duplicate", "id \"\(id)\" is already used at \(first)", ["id": id, "first": first])
                 }
-                seen[id] = path
+                seen[kind + " " + id] = path
             }
             var pillars: [AssessmentFramework.Pillar] = []
             let pillarItems = try self.array(fields["pillars"], "$.pillars")
@@ -150,7 +153,7 @@ public enum FrameworkFile {
                 let pPath = "$.pillars[\(p)]"
                 let pf = try self.object(item, pPath)
                 let pid = try self.identifier(pf["id"], pPath + ".id")
-                try unique(pid, pPath + ".id")
+                try unique(pid, pPath + ".id", kind: "pillar")
                 let max = try self.number(pf["max"], pPath + ".max")
                 let indicatorItems = try self.array(pf["indicators"], pPath + ".indicators")
                 guard !indicatorItems.isEmpty else {
@@ -161,7 +164,7 @@ public enum FrameworkFile {
                     let iPath = "\(pPath).indicators[\(i)]"
                     let inf = try self.object(item, iPath)
                     let iid = try self.identifier(inf["id"], iPath + ".id")
-                    try unique(iid, iPath + ".id")
+                    try unique(iid, iPath + ".id", kind: "indicator")
                     let questionItems = try self.array(inf["questions"], iPath + ".questions")
                     guard !questionItems.isEmpty else {
                         throw self.fail(iPath + ".questions", "no_questions", "indicator \"\(iid)\" has no question", ["id": iid])
@@ -171,7 +174,7 @@ public enum FrameworkFile {
                         let qPath = "\(iPath).questions[\(q)]"
                         let qf = try self.object(item, qPath)
                         let qid = try self.identifier(qf["id"], qPath + ".id")
-                        try unique(qid, qPath + ".id")
+                        try unique(qid, qPath + ".id", kind: "question")
                         let type: AssessmentFramework.QuestionType = try self.choice(qf["type"], qPath + ".type", default: nil)
                         var elements: [AssessmentFramework.Element] = []
                         if let list = qf["elements"], list != .null {
@@ -194,8 +197,9 @@ public enum FrameworkFile {
                                 throw self.fail(qPath + ".elements", "no_elements", "a question of type elements lists its elements")
                             }
                             try self.requireWeight(elements.map(\.weight), qPath + ".elements")
-                        } else if !elements.isEmpty {
-                            throw self.fail(qPath + ".elements", "elements_unused", "only a question of type elements has elements")
+                        } else {
+                            // Elements listed on a yes/no question are checked above but play no part in its score.
+                            elements = []
                         }
                         questions.append(
                             .init(
@@ -262,10 +266,12 @@ public enum FrameworkFile {
             var country: String?
             if let given = fields["country"], given != .null {
                 let code = try self.string(given, "$.country")
-                guard let valid = Countries.normalise(code) else {
+                // Offline, any alpha-2 shape will do (user-assigned codes included); an assessment in the database needs an assigned code.
+                let upper = code.uppercased()
+                guard upper.count == 2, upper.unicodeScalars.allSatisfy({ $0.value >= 65 && $0.value <= 90 }) else {
                     throw self.fail("$.country", "country", "\"\(code)\" is not an ISO 3166 alpha-2 country code", ["code": code])
                 }
-                country = valid
+                country = upper
             }
             var answers: [String: Answer] = [:]
             for (qid, value) in try self.object(fields["answers"] ?? .object([:]), "$.answers").sorted(by: { $0.key < $1.key }) {

@@ -28,9 +28,18 @@ public enum DemoData {
     /// kinds of entries a real week leaves (sign-ins, a failed one, a role change, a disabled account), and a
     /// constituency of a few hundred organisations.
     public static func seed(accounts: AccountService, constituency: ConstituencyService) async throws -> Login {
+        try await Self.seed(accounts: accounts, constituency: constituency, first: { _ in }).0
+    }
+
+    /// The same, with `first` run by the demo admin before the week's story, so that the story stays the
+    /// newest page of the audit log (the demo's assessments leave many entries of their own).
+    public static func seed<T: Sendable>(
+        accounts: AccountService, constituency: ConstituencyService, first: (User) async throws -> T
+    ) async throws -> (Login, T) {
         let password = Secrets.readablePassword()
         let demo = try await accounts.createUser(
             username: "demo", displayName: "Demo administrator", role: .admin, password: password, by: .console, address: "cli")
+        let before = try await first(demo)
         var created: [String: User] = [:]
         for person in Self.team {
             let user = try await accounts.createUser(
@@ -49,6 +58,6 @@ public enum DemoData {
         _ = try await accounts.setDisabled(username: "former.analyst", disabled: true, by: .user(demo), address: "127.0.0.1")
         _ = try? await accounts.login(username: "kwame.mensah", password: "wrong password", address: "198.51.100.23")
         try await constituency.importBatch(Self.constituency(now: Date()), replace: false)
-        return Login(username: demo.username, password: password)
+        return (Login(username: demo.username, password: password), before)
     }
 }

@@ -140,6 +140,7 @@ struct AssessmentQuestionnaireController {
                     return [
                         "id": question.id, "text": p.title(question.text, fallback: question.id), "explanation": question.explanation.text(context.language),
                         "isElements": question.type == .elements, "choices": choices,
+                        "unanswered": submitted.map { ($0["answer.\(question.id)"] ?? "").isEmpty } ?? (saved?.answer == nil),
                         "elements": question.elements.map { element -> [String: Any] in
                             let on = submitted.map { $0["element.\(question.id).\(element.id)"] != nil } ?? ticked.contains(element.id)
                             return [
@@ -152,7 +153,7 @@ struct AssessmentQuestionnaireController {
                         "missing": missing.contains(question.id),
                         "evidence": (evidence[question.id] ?? []).map { item -> [String: Any] in
                             [
-                                "id": item.id.uuidString, "isLink": item.kind == .link, "url": item.url ?? "", "href": "/assessment/evidence/\(item.id.uuidString)",
+                                "evidenceID": item.id.uuidString, "questionID": question.id, "isLink": item.kind == .link, "url": item.url ?? "", "href": "/assessment/evidence/\(item.id.uuidString)",
                                 "filename": item.filename ?? "", "size": ByteCountFormatter.string(fromByteCount: Int64(item.size), countStyle: .file),
                                 "sha256": item.sha256 ?? "", "when": TimeFormat.minute(item.addedAt), "by": item.addedBy,
                             ]
