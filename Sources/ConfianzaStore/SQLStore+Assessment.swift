@@ -189,6 +189,34 @@ extension SQLStore {
         }
     }
 
+    public func answerSheets(assessmentIDs: [UUID]) async throws -> [UUID: AnswerSheet] {
+        var sheets: [UUID: AnswerSheet] = [:]
+        for id in assessmentIDs { sheets[id] = AnswerSheet(answers: [:]) }
+        // In slices, so that no statement carries more parameters than either database takes.
+        for start in stride(from: 0, to: assessmentIDs.count, by: 400) {
+            let slice = assessmentIDs[start..<min(start + 400, assessmentIDs.count)].map(\.uuidString)
+            try await self.withReading { db in
+                for row in try await db.select().columns("assessment_id", "question_id", "answer").from("assessment_answers")
+                    .where("assessment_id", .in, slice).all()
+                {
+                    guard let id = UUID(uuidString: try row.decode(column: "assessment_id", as: String.self)),
+                        let text = try row.decode(column: "answer", as: String?.self)
+                    else { continue }
+                    sheets[id]?.answers[try row.decode(column: "question_id", as: String.self)] = try Self.decodeAnswer(text)
+                }
+                for row in try await db.select().columns("assessment_id", "question_id", "url").from("assessment_evidence")
+                    .where("assessment_id", .in, slice).where("kind", .equal, "link").orderBy("added_at").all()
+                {
+                    guard let id = UUID(uuidString: try row.decode(column: "assessment_id", as: String.self)),
+                        let url = try row.decode(column: "url", as: String?.self)
+                    else { continue }
+                    sheets[id]?.publicLinks[try row.decode(column: "question_id", as: String.self), default: []].append(url)
+                }
+            }
+        }
+        return sheets
+    }
+
     static func decodeAnswer(_ text: String) throws -> Answer {
         switch text {
         case "yes": return .yes

@@ -97,6 +97,11 @@ import Testing
             // L1 = 0.5 × 2/5 + 0.5 × 1 = 0.7 → 20 × 0.55 × 0.7 = 7.7; T1 = 0.5 → 20 × 0.4 × 0.5 = 4; total 11.7.
             let (card, _) = try await service.score(current)
             #expect(card.total == Exact(decimal: "11.7"))
+            // Many at once reads the same as one by one.
+            let one = try await service.sheet(of: current)
+            let many = try await store.answerSheets(assessmentIDs: [assessment.id, UUID()])
+            #expect(many[assessment.id]?.answers == one.answers && many[assessment.id]?.publicLinks == one.publicLinks)
+            #expect(try await service.scores([current])[assessment.id]?.0.total == card.total)
             let scores = try await store.scores(assessmentID: assessment.id)
             #expect(scores.count == 1 && scores[0].reason == "validated" && abs(scores[0].total - 11.7) < 1e-9 && scores[0].tier == "tier-5")
             let timeline = try await store.assessmentTimeline(assessmentID: assessment.id).map(\.phrase.key)

@@ -211,6 +211,8 @@ public protocol AssessmentStore: Sendable {
     func updateAssessment(_ assessment: Assessment, expected: Assessment.State, timeline: AssessmentTimelineEntry, resolveComments: Bool) async throws -> Bool
 
     func answers(assessmentID: UUID) async throws -> [SavedAnswer]
+    /// The answers and public evidence links of many assessments at once (a comparison's rows), by assessment.
+    func answerSheets(assessmentIDs: [UUID]) async throws -> [UUID: AnswerSheet]
     /// Saves answers (replacing those of the same questions) while the assessment is in an editable state; `false` when it is not.
     func saveAnswers(_ answers: [SavedAnswer], assessmentID: UUID, at date: Date, timeline: AssessmentTimelineEntry?) async throws -> Bool
 

@@ -135,6 +135,22 @@ public struct AssessmentService: Sendable {
         return AnswerSheet(country: assessment.country, answers: answers, publicLinks: links)
     }
 
+    /// The scores of many assessments, each with its framework's newest revision, in a few queries
+    /// whatever their number.
+    public func scores(_ assessments: [Assessment]) async throws -> [UUID: (ScoreCard, StoredFramework)] {
+        let sheets = try await self.store.answerSheets(assessmentIDs: assessments.map(\.id))
+        var frameworks: [String: StoredFramework] = [:]
+        var result: [UUID: (ScoreCard, StoredFramework)] = [:]
+        for assessment in assessments {
+            let key = assessment.frameworkID + "\u{0}" + assessment.edition
+            if frameworks[key] == nil { frameworks[key] = try await self.framework(id: assessment.frameworkID, edition: assessment.edition) }
+            guard let stored = frameworks[key] else { continue }
+            let sheet = sheets[assessment.id] ?? AnswerSheet(country: assessment.country, answers: [:])
+            result[assessment.id] = (Scoring.score(sheet, with: stored.framework), stored)
+        }
+        return result
+    }
+
     /// The score of an assessment with its framework's newest revision.
     public func score(_ assessment: Assessment) async throws -> (ScoreCard, StoredFramework) {
         let stored = try await self.framework(id: assessment.frameworkID, edition: assessment.edition)

@@ -21,8 +21,10 @@ struct AssessmentAPIController {
     @Sendable func list(request: Request, context: AppContext) async throws -> Response {
         let user = try context.requireSignedIn()
         var items: [JSONValue] = []
-        for assessment in try await self.service.assessments(for: user) {
-            let (card, stored) = try await self.service.score(assessment)
+        let assessments = try await self.service.assessments(for: user)
+        let scores = try await self.service.scores(assessments)
+        for assessment in assessments {
+            guard let (card, stored) = scores[assessment.id] else { continue }
             items.append(
                 .object([
                     "id": .string(assessment.id.uuidString), "framework": .string(assessment.frameworkID), "edition": .string(assessment.edition),

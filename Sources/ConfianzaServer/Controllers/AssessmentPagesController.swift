@@ -34,11 +34,11 @@ struct AssessmentPagesController {
         let chosen = frameworks.first { $0.framework.id == query["framework"].map(String.init) && $0.framework.edition == query["edition"].map(String.init) }
             ?? frameworks.first { $0.framework.id == "five-pillars" } ?? frameworks.first
         guard let chosen else { return (nil, frameworks, []) }
-        var rows: [Row] = []
-        for assessment in try await self.service.assessments(for: user)
-        where assessment.frameworkID == chosen.framework.id && assessment.edition == chosen.framework.edition {
-            rows.append(Row(assessment: assessment, card: Scoring.score(try await self.service.sheet(of: assessment), with: chosen.framework)))
+        let assessments = try await self.service.assessments(for: user).filter {
+            $0.frameworkID == chosen.framework.id && $0.edition == chosen.framework.edition
         }
+        let scores = try await self.service.scores(assessments)
+        let rows = assessments.compactMap { assessment in scores[assessment.id].map { Row(assessment: assessment, card: $0.0) } }
         return (chosen, frameworks, rows)
     }
 

@@ -82,8 +82,10 @@ struct AssessmentPublicController {
     @Sendable func list(request: Request, context: AppContext) async throws -> Response {
         let p = self.presenter(context)
         var rows: [[String: Any]] = []
-        for assessment in try await self.published() {
-            let (card, stored) = try await self.service.score(assessment)
+        let published = try await self.published()
+        let scores = try await self.service.scores(published)
+        for assessment in published {
+            guard let (card, stored) = scores[assessment.id] else { continue }
             rows.append([
                 "href": "/public/assessment/\(assessment.country)", "country": p.country(assessment.country), "region": p.region(assessment.country),
                 "framework": p.frameworkName(stored.framework), "total": card.total.formatted(), "maximum": card.maximum.formatted(), "tier": p.tier(card.tier),

@@ -167,7 +167,10 @@ struct AssessmentQuestionnaireController {
         }
         let previous = index > 0 ? framework.pillars[index - 1] : nil
         let next = index + 1 < framework.pillars.count ? framework.pillars[index + 1] : nil
+        let pillarQuestions = pillar.indicators.flatMap(\.questions)
+        let answeredHere = pillarQuestions.filter { answers[$0.id]?.answer != nil }.count
         var data: [String: Any] = [
+            "progress": p.t("assessment.progress", ["answered": String(answeredHere), "total": String(pillarQuestions.count)]),
             "id": assessment.id.uuidString, "base": base, "country": p.country(assessment.country), "framework": p.frameworkName(framework),
             "pillar": p.title(pillar.title, fallback: pillar.id), "pillarID": pillar.id, "state": p.state(assessment.state), "indicators": indicators,
             "editable": editable, "reviewing": staff && assessment.state == .underReview,
