@@ -100,6 +100,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     let assessments = AssessmentService(store: dependencies.store)
     AssessmentPagesController(service: assessments, views: views, configuration: configuration).addRoutes(to: router)
     AssessmentQuestionnaireController(service: assessments, views: views).addRoutes(to: router)
+    AssessmentFrameworksController(service: assessments, views: views).addRoutes(to: router)
     AssessmentPublicController(service: assessments, accounts: dependencies.accounts, views: views).addRoutes(to: router)
     AssessmentAPIController(service: assessments, accounts: dependencies.accounts).addRoutes(to: router)
     OperationsController(

@@ -156,3 +156,36 @@ import Testing
         }
     }
 }
+
+/// Loading a framework revision on its page: a bad file refused with its place and nothing saved; new
+/// weights make a new revision whose file downloads as loaded.
+@Suite struct AssessmentFrameworksHTTPTests {
+    @Test(arguments: TestBackend.available)
+    func anAdminLoadsANewRevisionAndABadFileIsRefused(backend: TestBackend) async throws {
+        try await TestApp.run(backend) { client, dependencies in
+            try await AssessmentService(store: dependencies.store).installBundledFrameworks()
+            let root = Browser(client)
+            try await root.login("root")
+            let page = try await root.get("/assessment/frameworks")
+            #expect(page.status == .ok && page.text.contains("data-framework=\"five-pillars-2026\"") && page.text.contains("load-framework"))
+            let five = try #require(AssessmentService.bundledFrameworkFiles().first { $0.name == "five-pillars.json" }).text
+            let broken = five.replacingOccurrences(of: "\"max\": 20", with: "\"max\": -20")
+            let (headers, body) = AssessmentHTTPTests.multipart([("_csrf", root.csrf ?? "")], file: ("file", "five.json", Data(broken.utf8)))
+            let refused = try await root.send("/assessment/frameworks", method: .post, headers: headers, body: body)
+            #expect(refused.status == .unprocessableContent && refused.text.contains("five.json, $.pillars[0].max"))
+            #expect(try await dependencies.store.framework(id: "five-pillars", edition: "2026", revision: nil)?.revision == 1)
+            let (h2, b2) = AssessmentHTTPTests.multipart([("_csrf", root.csrf ?? "")], file: ("file", "latin1.json", Data([0x7B, 0xE9, 0x7D])))
+            #expect(try await root.send("/assessment/frameworks", method: .post, headers: h2, body: b2).status == .unprocessableContent)
+
+            let reweighted = five.replacingOccurrences(of: "\"weight\": 0.55", with: "\"weight\": 0.7")
+            let loaded = try await root.post("/assessment/frameworks", [("source", reweighted)])
+            #expect(loaded.status == .ok && loaded.text.contains("revision 2") && loaded.text.contains("L1.weight"))
+            let file = try await root.get("/assessment/frameworks/five-pillars/2026")
+            #expect(file.status == .ok && file.text == reweighted)
+            let ana = Browser(client)
+            try await ana.login("ana")
+            #expect(try await ana.post("/assessment/frameworks", [("source", five)]).status == .forbidden)
+            #expect(!(try await ana.get("/assessment/frameworks").text.contains("load-framework-submit")))
+        }
+    }
+}

@@ -269,7 +269,7 @@ public struct AssessmentService: Sendable {
     }
 
     /// A file name safe to keep and to send back: its last path part, printable, at most 120 characters.
-    static func safeFilename(_ name: String) -> String {
+    public static func safeFilename(_ name: String) -> String {
         let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
         let cleaned = String(last.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F && $0 != "\"" }.map(Character.init))
         let trimmed = cleaned.trimmingCharacters(in: .whitespaces)

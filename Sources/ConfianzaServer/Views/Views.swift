@@ -45,7 +45,7 @@ public struct Views: Sendable {
         "layout", "login", "setup", "home", "module", "account", "users", "audit", "error", "constituency", "organisation",
         "organisation_form", "contact_form", "constituency_import", "feeds", "feed_sources", "feed_source", "feed_health", "ingest_run", "events", "event", "incidents", "incident",
         "incident_new", "incident_dashboard", "indicators", "peers", "sharing", "retention", "assessments", "assessment", "assessment_pillar",
-        "assessment_score", "assessment_country", "invite", "public_assessments",
+        "assessment_score", "assessment_country", "invite", "public_assessments", "assessment_frameworks",
     ]
 
     /// A flash message shown at the top of a page.
