@@ -32,7 +32,7 @@ struct AssessmentFrameworksController {
                 "loaded": TimeFormat.minute(stored.loadedAt), "by": stored.loadedBy, "pillars": framework.pillars.count,
                 "indicators": framework.pillars.reduce(0) { $0 + $1.indicators.count }, "questions": framework.questions.count,
                 "maximum": framework.maximum.formatted(), "tiers": framework.tiers.map { "\(p.tier($0)) ≥ \($0.min.formatted())" }.joined(separator: "; "),
-                "rule": framework.evidenceRule == .publicLink ? p.t("assessment.frameworks.public_link") : "",
+                "rule": framework.evidenceRule == .publicLink ? p.t("assessment.frameworks.public_link") : "", "hasRule": framework.evidenceRule == .publicLink,
                 "href": "/assessment/frameworks/\(Self.encode(framework.id))/\(Self.encode(framework.edition))",
             ]
         }

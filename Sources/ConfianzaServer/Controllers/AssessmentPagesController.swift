@@ -127,7 +127,7 @@ struct AssessmentPagesController {
                             : (invitation.expiresAt < Date() ? p.t("assessment.invite.expired") : p.t("assessment.invite.pending")),
                     ]
                 } : [],
-            "link": link ?? "",
+            "link": link ?? "", "hasLink": link != nil,
         ]
         return try self.views.page("assessments", title: p.t("assessment.title"), data: data, context: context, request: request, flash: flash, status: status)
     }
@@ -258,7 +258,7 @@ enum CountryProfile {
                 progress.append([
                     "edition": assessment.edition, "total": editionCard.total.formatted(), "maximum": editionCard.maximum.formatted(),
                     "tier": p.tier(editionCard.tier), "state": p.state(assessment.state), "warning": warning, "hasWarning": !warning.isEmpty,
-                    "href": publicView ? "" : "/assessment/\(assessment.id.uuidString)",
+                    "href": publicView ? "" : "/assessment/\(assessment.id.uuidString)", "hasHref": !publicView,
                 ])
             }
             var indicators: [[String: Any]] = []
@@ -280,7 +280,7 @@ enum CountryProfile {
                 "state": p.state(focus.state), "bars": charts.bars, "radar": charts.radar,
                 "strengths": p.pillarNames(card.strengths, framework), "growth": p.pillarNames(card.growthAreas, framework),
                 "hasGrowth": !card.growthAreas.isEmpty, "progress": progress, "indicators": indicators, "hasIndicators": !indicators.isEmpty,
-                "explain": publicView ? "" : "/assessment/\(focus.id.uuidString)/score",
+                "explain": publicView ? "" : "/assessment/\(focus.id.uuidString)/score", "hasExplain": !publicView,
             ])
         }
         return ["country": p.country(code), "code": code, "region": p.region(code), "sections": sections, "publicView": publicView]

@@ -60,6 +60,7 @@ struct AssessmentQuestionnaireController {
                 "progress": p.t("assessment.progress", ["answered": String(answered), "total": String(questions.count)]),
                 "answered": answered, "total": questions.count,
                 "open": comments.filter { c in c.resolvedAt == nil && questions.contains { $0.id == c.questionID } }.count,
+                "hasOpen": comments.contains { c in c.resolvedAt == nil && questions.contains { $0.id == c.questionID } },
             ]
         }
         let total = framework.questions.count
@@ -138,7 +139,7 @@ struct AssessmentQuestionnaireController {
                     let ticked: Set<String>
                     if case .elements(let ids)? = saved?.answer { ticked = Set(ids) } else { ticked = [] }
                     return [
-                        "id": question.id, "text": p.title(question.text, fallback: question.id), "explanation": question.explanation.text(context.language),
+                        "id": question.id, "text": p.title(question.text, fallback: question.id), "explanation": question.explanation.text(context.language), "hasExplanation": !question.explanation.text(context.language).isEmpty,
                         "isElements": question.type == .elements, "choices": choices,
                         "unanswered": submitted.map { ($0["answer.\(question.id)"] ?? "").isEmpty } ?? (saved?.answer == nil),
                         "elements": question.elements.map { element -> [String: Any] in

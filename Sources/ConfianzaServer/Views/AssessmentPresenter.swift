@@ -70,6 +70,7 @@ struct AssessmentPresenter {
                         "id": indicator.id, "title": self.title(indicator.title, fallback: indicator.id), "share": Self.percent(indicatorScore.share),
                         "value": Self.percent(indicatorScore.value), "points": indicatorScore.points.formatted(),
                         "note": qNormalised ? self.t("assessment.explain.normalised_questions", ["sum": indicatorScore.weightSum.formatted(places: 4)]) : "",
+                        "hasNote": qNormalised,
                         "questions": zip(indicatorScore.questions, indicator.questions).map { q, question -> [String: Any] in
                             [
                                 "id": question.id, "text": self.title(question.text, fallback: question.id), "answer": self.answer(q.answer, question),

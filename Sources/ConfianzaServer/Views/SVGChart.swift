@@ -48,7 +48,7 @@ enum SVGChart {
         let labelWidth = 200
         let barSpace = width - labelWidth - 110
         let height = max(1, items.count) * row + 8
-        var out = "<svg id=\"\(id)\" class=\"chart\" role=\"img\" aria-labelledby=\"\(id)-title\" viewBox=\"0 0 \(width) \(height)\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\">"
+        var out = "<svg id=\"\(id)\" class=\"chart shares\" role=\"img\" aria-labelledby=\"\(id)-title\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" preserveAspectRatio=\"xMinYMin meet\">"
         out += "<title id=\"\(id)-title\">\(Self.escape(title))</title>"
         for (index, item) in items.enumerated() {
             let y = index * row + 4
@@ -65,15 +65,18 @@ enum SVGChart {
     /// A radar chart: one axis per item, the polygon of the shares (0…1), with rings at quarters. Laid
     /// out the same way every time (the first axis points up, the others clockwise).
     static func radar(id: String, title: String, items: [(label: String, share: Double)], size: Int = 360) -> String {
-        let center = Double(size) / 2
-        let radius = center - 70
+        // Room either side for the labels: the drawing is wider than it is tall.
+        let margin = 110.0
+        let centerY = Double(size) / 2
+        let center = centerY + margin
+        let radius = centerY - 40
         let count = max(3, items.count)
         func point(_ index: Int, _ share: Double) -> (Double, Double) {
             let angle = -Double.pi / 2 + 2 * Double.pi * Double(index) / Double(count)
-            return (center + radius * share * cos(angle), center + radius * share * sin(angle))
+            return (center + radius * share * cos(angle), centerY + radius * share * sin(angle))
         }
         func format(_ p: (Double, Double)) -> String { String(format: "%.1f,%.1f", p.0, p.1) }
-        var out = "<svg id=\"\(id)\" class=\"chart radar\" role=\"img\" aria-labelledby=\"\(id)-title\" viewBox=\"0 0 \(size) \(size)\" width=\"\(size)\" height=\"\(size)\">"
+        var out = "<svg id=\"\(id)\" class=\"chart radar\" role=\"img\" aria-labelledby=\"\(id)-title\" viewBox=\"0 0 \(size + Int(2 * margin)) \(size)\" width=\"\(size + Int(2 * margin))\" height=\"\(size)\">"
         out += "<title id=\"\(id)-title\">\(Self.escape(title))</title>"
         for ring in [0.25, 0.5, 0.75, 1.0] {
             let points = (0..<count).map { format(point($0, ring)) }.joined(separator: " ")
@@ -81,10 +84,10 @@ enum SVGChart {
         }
         for (index, item) in items.enumerated() {
             let end = point(index, 1)
-            out += "<line x1=\"\(String(format: "%.1f", center))\" y1=\"\(String(format: "%.1f", center))\" x2=\"\(String(format: "%.1f", end.0))\" y2=\"\(String(format: "%.1f", end.1))\" stroke=\"#c9d1da\"></line>"
+            out += "<line x1=\"\(String(format: "%.1f", center))\" y1=\"\(String(format: "%.1f", centerY))\" x2=\"\(String(format: "%.1f", end.0))\" y2=\"\(String(format: "%.1f", end.1))\" stroke=\"#c9d1da\"></line>"
             let label = point(index, 1.18)
             let anchor = abs(label.0 - center) < 5 ? "middle" : (label.0 < center ? "end" : "start")
-            out += "<text x=\"\(String(format: "%.1f", label.0))\" y=\"\(String(format: "%.1f", label.1 + 4))\" text-anchor=\"\(anchor)\" font-size=\"11\">\(Self.escape(String(item.label.prefix(24))))</text>"
+            out += "<text x=\"\(String(format: "%.1f", label.0))\" y=\"\(String(format: "%.1f", label.1 + 4))\" text-anchor=\"\(anchor)\" font-size=\"11\">\(Self.escape(String(item.label.prefix(30))))</text>"
         }
         let shape = items.enumerated().map { format(point($0.offset, min(1, max(0, $0.element.share.isFinite ? $0.element.share : 0)))) }.joined(separator: " ")
         out += "<polygon points=\"\(shape)\" fill=\"#1f5fa8\" fill-opacity=\"0.35\" stroke=\"#1f5fa8\" stroke-width=\"2\"></polygon>"
