@@ -189,6 +189,33 @@ import Testing
         if case .object(let json) = card.json { #expect(json["tier"] == .null) }
     }
 
+    /// The bundled framework cut short anywhere, or with bytes changed, is refused (or, when still a
+    /// valid framework, read): never a crash, never a half-read framework.
+    @Test func truncatedAndMangledFrameworksAreRefusedCleanly() throws {
+        let text = try #require(AssessmentService.bundledFrameworkFiles().first { $0.name == "five-pillars.json" }).text
+        let bytes = Array(text.utf8)
+        for cut in stride(from: 0, to: bytes.count - 1, by: 211) {
+            let prefix = String(decoding: bytes[..<cut], as: UTF8.self)
+            #expect(throws: AssessmentFileError.self) { try FrameworkFile.framework(prefix) }
+        }
+        var state: UInt64 = 130
+        for _ in 0..<300 {
+            var mangled = bytes
+            for _ in 0..<3 {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                let place = Int(state >> 33) % mangled.count
+                let replacements = Array("{}[]\",:0-9e.x ".utf8)
+                mangled[place] = replacements[Int(state >> 20) % replacements.count]
+            }
+            do {
+                let framework = try FrameworkFile.framework(String(decoding: mangled, as: UTF8.self))
+                #expect(!framework.pillars.isEmpty && framework.pillars.allSatisfy { !$0.indicators.isEmpty })
+            } catch {
+                #expect(!error.description.isEmpty)
+            }
+        }
+    }
+
     @Test func methodologyChangesAreNamed() throws {
         let old = try Self.parse()
         let new = try FrameworkFile.framework(Self.framework.replacingOccurrences(of: #""id": "law.a", "weight": 3"#, with: #""id": "law.a", "weight": 2"#))
