@@ -45,7 +45,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ],
-            resources: [.copy("Resources/Assessment")],
+            resources: [.copy("Resources/Assessment"), .copy("Resources/Risk")],
             swiftSettings: swiftSettings
         ),
         // Every word a user reads, in every language: locale folders as data, and their loader.
