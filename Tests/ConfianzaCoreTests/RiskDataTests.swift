@@ -152,3 +152,26 @@ import Testing
         }
     }
 }
+
+/// The shipped threat catalogue, a site's extension over it, and a bad extension refused.
+@Suite struct ThreatCatalogueTests {
+    @Test func theShippedCatalogueNamesOnlyCSFCategoriesAndASiteExtendsIt() throws {
+        let csf = try CSFCatalogue.bundled()
+        let shipped = try ThreatCatalogue.bundled(csf: csf)
+        #expect(shipped.threats.count == 20 && shipped.threat("ransomware")?.csf.contains("RC.RP") == true)
+        for threat in shipped.threats {
+            for language in ["en", "es", "fr"] { #expect(!(threat.title.texts[language] ?? "").isEmpty, "\(threat.id) \(language)") }
+        }
+        let site = try ThreatCatalogue.load(
+            #"{"threats": [{"id": "ransomware", "title": "Ransomware on the billing system", "csf": ["PR.DS"]}, {"id": "sim-swap", "title": {"en": "SIM swap"}, "csf": ["PR.AA"]}]}"#,
+            file: "site.json", csf: csf)
+        let merged = shipped.adding(site)
+        #expect(merged.threats.count == 21 && merged.threat("ransomware")?.csf == ["PR.DS"] && merged.threats.last?.id == "sim-swap")
+        #expect(throws: DataFileError.self) {
+            _ = try ThreatCatalogue.load(#"{"threats": [{"id": "x", "title": "X", "csf": ["PR.ZZ"]}]}"#, file: "bad.json", csf: csf)
+        }
+        #expect(throws: DataFileError.self) {
+            _ = try ThreatCatalogue.load(#"{"threats": [{"id": "x", "title": "X", "csf": []}, {"id": "x", "title": "Y", "csf": []}]}"#, file: "bad.json", csf: csf)
+        }
+    }
+}
