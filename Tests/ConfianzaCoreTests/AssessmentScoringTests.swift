@@ -216,6 +216,13 @@ import Testing
         }
     }
 
+    /// Every assigned country code (the constituency's list) has an ITU region.
+    @Test func everyCountryHasARegion() {
+        #expect(Countries.codes.count == 249)
+        for code in Countries.codes { #expect(Countries.region(of: code).map(Countries.regions.contains) == true, "\(code)") }
+        #expect(Countries.normalise(" uy ") == "UY" && Countries.normalise("XX") == nil)
+    }
+
     @Test func methodologyChangesAreNamed() throws {
         let old = try Self.parse()
         let new = try FrameworkFile.framework(Self.framework.replacingOccurrences(of: #""id": "law.a", "weight": 3"#, with: #""id": "law.a", "weight": 2"#))

@@ -109,15 +109,8 @@ public struct AccountService: Sendable {
         address: String
     ) async throws -> User {
         try Self.requireAdmin(principal)
-        let username = rawName.trimmingCharacters(in: .whitespaces).lowercased()
-        try Self.validateUsername(username)
-        let display = (displayName ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        try Self.validateDisplayName(display)
-        try self.validatePassword(password, username: username)
-        let date = self.now()
-        let user = User(
-            username: username, displayName: display.isEmpty ? username : display, role: role,
-            passwordHash: self.hasher.hash(password), createdAt: date)
+        let user = try self.newUser(username: rawName, displayName: displayName ?? "", role: role, password: password)
+        let username = user.username
         do {
             try await self.store.insertUser(user)
         } catch StoreError.duplicate {
@@ -127,10 +120,9 @@ public struct AccountService: Sendable {
         return user
     }
 
-    /// A user made from an invitation an admin sent (a focal point setting their password through the
-    /// link): checked and hashed as ``createUser`` does, but not stored; the caller stores it together
-    /// with what the invitation grants.
-    public func invitedUser(username rawName: String, displayName: String, role: Role, password: String) throws(AccountError) -> User {
+    /// A user checked (name, display name, password) and hashed, not stored: ``createUser`` stores it at
+    /// once; an accepted invitation stores it together with what the invitation grants.
+    public func newUser(username rawName: String, displayName: String, role: Role, password: String) throws(AccountError) -> User {
         let username = rawName.trimmingCharacters(in: .whitespaces).lowercased()
         try Self.validateUsername(username)
         let display = displayName.trimmingCharacters(in: .whitespacesAndNewlines)

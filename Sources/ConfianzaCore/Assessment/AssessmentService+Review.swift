@@ -100,8 +100,9 @@ extension AssessmentService {
         link: (String) -> String, mail: (String, String) -> (subject: String, body: String)
     ) async throws -> String {
         guard user.role == .admin else { throw AssessmentError.forbidden }
-        let email = rawEmail.trimmingCharacters(in: .whitespaces)
-        guard Self.isMailAddress(email) else {
+        // The constituency's own check of addresses, so that both modules take the same ones.
+        guard let email = try? Validation.email(rawEmail) else {
+            let email = rawEmail.trimmingCharacters(in: .whitespaces)
             throw AssessmentError.invalid(field: "email", reason: Refusal("assessment.error.email", english: "\"\(email)\" is not an e-mail address", ["email": email]))
         }
         guard let country = Countries.normalise(rawCountry) else {
@@ -138,7 +139,7 @@ extension AssessmentService {
     /// Makes the focal point's account from an invitation link.
     public func accept(token: String, username: String, password: String, accounts: AccountService, address: String) async throws -> User {
         let invitation = try await self.invitation(token: token)
-        var user = try accounts.invitedUser(username: username, displayName: invitation.displayName, role: .focalPoint, password: password)
+        var user = try accounts.newUser(username: username, displayName: invitation.displayName, role: .focalPoint, password: password)
         user.language = invitation.language
         do {
             guard try await self.store.acceptInvitation(tokenHash: invitation.tokenHash, user: user, at: self.now()) else {
@@ -152,13 +153,5 @@ extension AssessmentService {
                 at: self.now(), actor: user.username, action: .focalPointJoined, target: user.username, address: address,
                 detail: "country=\(invitation.country) invited-by=\(invitation.createdBy)"))
         return user
-    }
-
-    static func isMailAddress(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard text.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-            text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !"<>(),;:\\\"[]".unicodeScalars.contains($0) })
-        else { return false }
-        return true
     }
 }

@@ -126,13 +126,9 @@ public struct AssessmentService: Sendable {
 
     /// The answers and public links of an assessment, as the scoring reads them.
     public func sheet(of assessment: Assessment) async throws -> AnswerSheet {
-        var answers: [String: Answer] = [:]
-        for saved in try await self.store.answers(assessmentID: assessment.id) { answers[saved.questionID] = saved.answer }
-        var links: [String: [String]] = [:]
-        for evidence in try await self.store.evidence(assessmentID: assessment.id) where evidence.kind == .link {
-            if let url = evidence.url { links[evidence.questionID, default: []].append(url) }
-        }
-        return AnswerSheet(country: assessment.country, answers: answers, publicLinks: links)
+        var sheet = try await self.store.answerSheets(assessmentIDs: [assessment.id])[assessment.id] ?? AnswerSheet(answers: [:])
+        sheet.country = assessment.country
+        return sheet
     }
 
     /// The scores of many assessments, each with its framework's newest revision, in a few queries
@@ -153,8 +149,8 @@ public struct AssessmentService: Sendable {
 
     /// The score of an assessment with its framework's newest revision.
     public func score(_ assessment: Assessment) async throws -> (ScoreCard, StoredFramework) {
-        let stored = try await self.framework(id: assessment.frameworkID, edition: assessment.edition)
-        return (Scoring.score(try await self.sheet(of: assessment), with: stored.framework), stored)
+        guard let scored = try await self.scores([assessment])[assessment.id] else { throw AssessmentError.notFound("framework") }
+        return scored
     }
 
     /// Saves answers and notes given as the form or API sends them (`nil` value: unanswered). Only

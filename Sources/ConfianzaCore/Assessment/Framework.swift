@@ -136,31 +136,5 @@ public struct AssessmentFramework: Sendable, Equatable {
     }
 }
 
-/// Why a framework or answers file was refused: the place (a JSON path such as
-/// `$.pillars[1].indicators[0].weight`, or a line of the file) and the reason.
-public enum AssessmentFileError: ExplainedError, Equatable {
-    case notJSON(file: String, line: Int, reason: String)
-    case invalid(file: String, path: String, reason: Refusal)
-
-    public var description: String {
-        switch self {
-        case .notJSON(let file, let line, let reason): "\(file), line \(line): not valid JSON: \(reason)"
-        case .invalid(let file, let path, let reason): "\(file), at \(path): \(reason.english)"
-        }
-    }
-
-    /// Said in the locale files' words: each reason's text names `{file}` and `{path}` itself.
-    public var phrase: Phrase? {
-        switch self {
-        case .notJSON(let file, let line, let reason): Phrase("assessment.error.not_json", ["file": file, "line": String(line), "reason": reason])
-        case .invalid(let file, let path, let reason): reason.phrase(["file": file, "path": path])
-        }
-    }
-
-    /// The JSON path at fault (for forms and problem details).
-    public var path: String? {
-        if case .invalid(_, let path, _) = self { return path }
-        return nil
-    }
-}
-
+/// Why a framework or answers file was refused: a data file's refusal, said under `assessment.error.…`.
+public typealias AssessmentFileError = DataFileError

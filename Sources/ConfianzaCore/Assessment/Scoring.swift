@@ -210,7 +210,7 @@ public enum Scoring {
     }
 }
 
-/// ISO 3166 alpha-2 codes and the ITU region of each (bundled data: `Resources/Assessment/countries.json`).
+/// The ITU region of each ISO 3166 alpha-2 code (bundled data: `Resources/Assessment/countries.json`).
 public enum Countries {
     struct Table: Decodable {
         var regions: [String]
@@ -227,14 +227,11 @@ public enum Countries {
     /// The regions, in the order of the data file.
     public static var regions: [String] { Self.table.regions }
 
-    /// Every code, sorted.
-    public static var codes: [String] { Self.table.countries.keys.sorted() }
+    /// Every assigned code (the constituency's list), sorted.
+    public static var codes: [String] { Validation.countries.sorted() }
 
     public static func region(of code: String) -> String? { Self.table.countries[code] }
 
-    /// The code in upper case when it is an assigned alpha-2 code; `nil` otherwise.
-    public static func normalise(_ code: String) -> String? {
-        let upper = code.trimmingCharacters(in: .whitespaces).uppercased()
-        return Self.table.countries[upper] != nil ? upper : nil
-    }
+    /// The code in upper case when it is an assigned alpha-2 code (the constituency's check); `nil` otherwise.
+    public static func normalise(_ code: String) -> String? { try? Validation.country(code) }
 }

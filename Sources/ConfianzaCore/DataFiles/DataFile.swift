@@ -1,6 +1,6 @@
 import Foundation
 
-/// Why a data file (the CSF catalogue, a risk matrix, a threat catalogue) was refused: the place (a JSON
+/// Why a data file (an assessment framework or answers, the CSF catalogue, a risk matrix, a threat catalogue) was refused: the place (a JSON
 /// path such as `$.levels[2].min`, or a line) and the reason.
 public enum DataFileError: ExplainedError, Equatable {
     case notJSON(file: String, line: Int, reason: String)
@@ -26,12 +26,14 @@ public enum DataFileError: ExplainedError, Equatable {
     }
 }
 
-/// Reading JSON data files with the place of every fault.
+/// Reading JSON data files with the place of every fault. Refusals are said under `keyPrefix` +
+/// the reason's name in the locale files (`data.error.missing`, `assessment.error.missing`, …).
 struct DataFileReader {
     let file: String
+    var keyPrefix = "data.error."
 
     func fail(_ path: String, _ key: String, _ english: String, _ arguments: [String: String] = [:]) -> DataFileError {
-        .invalid(file: self.file, path: path, reason: Refusal("data.error." + key, english: english, arguments))
+        .invalid(file: self.file, path: path, reason: Refusal(self.keyPrefix + key, english: english, arguments))
     }
 
     func parse(_ text: String) throws(DataFileError) -> JSONValue {
@@ -57,10 +59,10 @@ struct DataFileReader {
         return items
     }
 
-    func string(_ value: JSONValue?, _ path: String) throws(DataFileError) -> String {
+    func string(_ value: JSONValue?, _ path: String, allowEmpty: Bool = false) throws(DataFileError) -> String {
         guard let value else { throw self.fail(path, "missing", "this field is required") }
         guard case .string(let text) = value else { throw self.fail(path, "string", "expected a text") }
-        guard !text.isEmpty else { throw self.fail(path, "missing", "this field is required") }
+        guard allowEmpty || !text.isEmpty else { throw self.fail(path, "missing", "this field is required") }
         return text
     }
 
