@@ -24,6 +24,11 @@ public struct CSFCatalogue: Sendable, Equatable {
     public var version: String
     public var functions: [Function]
 
+    /// The six functions of CSF 2.0, in NIST's order.
+    public static let functionOrder = ["GV", "ID", "PR", "DE", "RS", "RC"]
+
+    public func function(_ id: String) -> Function? { self.functions.first { $0.id == id } }
+
     public var categories: [Category] { self.functions.flatMap(\.categories) }
     public var subcategories: [Subcategory] { self.categories.flatMap(\.subcategories) }
 
