@@ -26,14 +26,17 @@ public struct ServerDependencies: Sendable {
     public var publicFeed: @Sendable (String) -> String?
     /// How long data is kept (shown to admins; applied by the executable's scheduler).
     public var retention: RetentionPolicy
+    /// CSF 2.0, threats, matrices and the SME questionnaire, read and checked at start.
+    public var risk: RiskCatalogues
 
     public init(
         store: any Store, accounts: AccountService, constituency: ConstituencyService, ingest: IngestPipeline, views: Views,
-        metrics: PrometheusCollectorRegistry, logger: Logger, incidents: IncidentService? = nil,
+        metrics: PrometheusCollectorRegistry, logger: Logger, risk: RiskCatalogues, incidents: IncidentService? = nil,
         fetchFeed: (@Sendable (FeedSource) async throws -> FeedFetch)? = nil, publicFeed: @escaping @Sendable (String) -> String? = { _ in nil },
         retention: RetentionPolicy = .standard
     ) {
         self.retention = retention
+        self.risk = risk
         self.fetchFeed = fetchFeed
         self.publicFeed = publicFeed
         self.incidents = incidents ?? ingest.incidents ?? IncidentService(store: store)
@@ -62,7 +65,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
         ErrorMiddleware(views: views)
     }
     AuthController(accounts: dependencies.accounts, views: views, configuration: configuration).addRoutes(to: router)
-    PagesController(views: views).addRoutes(to: router)
+    PagesController(views: views, store: dependencies.store).addRoutes(to: router)
     AccountController(accounts: dependencies.accounts, views: views, configuration: configuration).addRoutes(to: router)
     AdminController(accounts: dependencies.accounts, views: views).addRoutes(to: router)
     RetentionController(store: dependencies.store, policy: dependencies.retention, views: views).addRoutes(to: router)
@@ -103,6 +106,12 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     AssessmentFrameworksController(service: assessments, views: views).addRoutes(to: router)
     AssessmentPublicController(service: assessments, accounts: dependencies.accounts, views: views).addRoutes(to: router)
     AssessmentAPIController(service: assessments, accounts: dependencies.accounts).addRoutes(to: router)
+    let risk = RiskService(store: dependencies.store, catalogues: dependencies.risk)
+    RiskPagesController(service: risk, views: views).addRoutes(to: router)
+    RiskScenariosController(service: risk, views: views).addRoutes(to: router)
+    RiskMatricesController(service: risk, views: views).addRoutes(to: router)
+    SelfAssessmentController(service: risk, views: views).addRoutes(to: router)
+    RiskAPIController(service: risk, accounts: dependencies.accounts).addRoutes(to: router)
     OperationsController(
         store: dependencies.store, views: views, metrics: dependencies.metrics, serverName: configuration.serverName,
         metricsToken: configuration.metricsToken

@@ -45,19 +45,27 @@ extension SQLStore {
 
     // MARK: cycles
 
-    public func insertCycle(_ stored: StoredCycle, at date: Date) async throws {
+    public func insertCycles(_ cycles: [StoredCycle], at date: Date) async throws {
+        do {
+            try await self.withTransaction { db in
+                for stored in cycles { try await Self.insertCycle(stored, at: date, db: db) }
+            }
+        } catch where Self.isUniqueViolation(error) {
+            throw StoreError.duplicate(field: "id", value: cycles.map(\.cycle.id.uuidString).joined(separator: ", "))
+        }
+    }
+
+    static func insertCycle(_ stored: StoredCycle, at date: Date, db: any SQLDatabase) async throws {
         let c = stored.cycle
-        try await self.withTransaction { db in
-            try await db.raw(
+        try await db.raw(
                 """
                 INSERT INTO risk_cycles (id, organisation_id, matrix_id, matrix_source, started_at, next_review, created_at, created_by)
                 VALUES (\(bind: c.id.uuidString), \(bind: c.organisationID.uuidString), \(bind: c.matrixID), \(bind: stored.matrixSource),
                     \(bind: Millis(c.startedAt)), \(bind: c.nextReview.map(Millis.init)), \(bind: Millis(date)), \(bind: stored.createdBy))
                 """
             ).run()
-            for (position, scenario) in c.scenarios.enumerated() {
-                try await Self.upsertScenario(scenario, cycleID: c.id, position: position + 1, at: date, db: db)
-            }
+        for (position, scenario) in c.scenarios.enumerated() {
+            try await Self.upsertScenario(scenario, cycleID: c.id, position: position + 1, at: date, db: db, replace: false)
         }
     }
 
@@ -66,7 +74,8 @@ extension SQLStore {
         residual_likelihood, residual_impact, treatment, controls, owner, due
         """
 
-    static func upsertScenario(_ s: RiskScenario, cycleID: UUID, position: Int, at date: Date, db: any SQLDatabase) async throws {
+    /// Inserts a scenario; with `replace`, one of the same id is changed in place (its cycle and position kept).
+    static func upsertScenario(_ s: RiskScenario, cycleID: UUID, position: Int, at date: Date, db: any SQLDatabase, replace: Bool = true) async throws {
         try await db.raw(
             """
             INSERT INTO risk_scenarios (cycle_id, updated_at, \(unsafeRaw: Self.scenarioColumns))
@@ -74,14 +83,18 @@ extension SQLStore {
                 \(bind: s.asset), \(bind: s.threatID), \(bind: s.inherent.likelihood), \(bind: s.inherent.impact), \(bind: s.current.likelihood),
                 \(bind: s.current.impact), \(bind: s.residual.likelihood), \(bind: s.residual.impact), \(bind: s.treatment.rawValue),
                 \(bind: s.controls.joined(separator: " ")), \(bind: s.owner), \(bind: s.due.map(Millis.init)))
-            ON CONFLICT (id) DO UPDATE SET title = excluded.title, asset = excluded.asset, threat_id = excluded.threat_id,
-                inherent_likelihood = excluded.inherent_likelihood, inherent_impact = excluded.inherent_impact,
-                current_likelihood = excluded.current_likelihood, current_impact = excluded.current_impact,
-                residual_likelihood = excluded.residual_likelihood, residual_impact = excluded.residual_impact, treatment = excluded.treatment,
-                controls = excluded.controls, owner = excluded.owner, due = excluded.due, updated_at = excluded.updated_at
+            \(unsafeRaw: replace ? "ON CONFLICT (id) DO UPDATE SET" : "") \(unsafeRaw: replace ? Self.scenarioUpdate : "")
             """
         ).run()
     }
+
+    static let scenarioUpdate = """
+        title = excluded.title, asset = excluded.asset, threat_id = excluded.threat_id,
+                inherent_likelihood = excluded.inherent_likelihood, inherent_impact = excluded.inherent_impact,
+                current_likelihood = excluded.current_likelihood, current_impact = excluded.current_impact,
+                residual_likelihood = excluded.residual_likelihood, residual_impact = excluded.residual_impact, treatment = excluded.treatment,
+            controls = excluded.controls, owner = excluded.owner, due = excluded.due, updated_at = excluded.updated_at
+        """
 
     public func cycle(id: UUID) async throws -> StoredCycle? {
         try await self.withReading { db in

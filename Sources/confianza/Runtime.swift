@@ -36,6 +36,11 @@ enum Runtime {
         }
     }
 
+    /// The risk module's data (CSF 2.0, threats, matrices, the SME questionnaire), checked before serving.
+    static func riskCatalogues() throws -> RiskCatalogues {
+        do { return try RiskCatalogues.bundled() } catch { throw CLIError("the bundled risk data cannot be read (\(error.description)): reinstall Confianza") }
+    }
+
     /// The bundled Shadowserver mapping, with the site's own file over it when one is set.
     static func mapping(_ settings: Settings) throws -> ShadowserverMapping {
         do {
@@ -164,7 +169,7 @@ enum Runtime {
         let collector = FeedCollector(store: store, pipeline: ingest, http: http, caFile: settings.caFile, logger: logger)
         let dependencies = ServerDependencies(
             store: store, accounts: accounts, constituency: constituency, ingest: ingest, views: views, metrics: registry, logger: logger,
-            fetchFeed: { source in try await collector.run(source) }, publicFeed: PublicFeeds.address, retention: settings.retention)
+            risk: try Self.riskCatalogues(), fetchFeed: { source in try await collector.run(source) }, publicFeed: PublicFeeds.address, retention: settings.retention)
         var services: [any Service] = [
             FeedScheduler(collector: collector, logger: logger),
             RetentionScheduler(service: RetentionService(store: store, policy: settings.retention), logger: logger),

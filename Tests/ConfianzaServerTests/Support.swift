@@ -39,7 +39,7 @@ struct TestApp {
             store: store, accounts: AccountService(store: store, hasher: BcryptHasher(cost: 4)), constituency: constituency,
             ingest: IngestPipeline(
                 store: store, constituency: constituency, mapping: try ShadowserverMapping.bundled(), incidents: IncidentService(store: store)),
-            views: views == nil ? try await TestViews.load() : views!, metrics: TestMetrics.registry, logger: logger)
+            views: views == nil ? try await TestViews.load() : views!, metrics: TestMetrics.registry, logger: logger, risk: try RiskCatalogues.bundled())
     }
 
     /// Runs `body` with a client for an app on a fresh store, with users `root` (admin), `ana`

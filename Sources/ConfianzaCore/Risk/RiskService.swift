@@ -117,7 +117,7 @@ public struct RiskService: Sendable {
                 cycle: RiskCycle(organisationID: organisationID, matrixID: matrixID, startedAt: date, nextReview: nextReview), matrix: found.matrix,
                 matrixSource: found.source, createdBy: actor)
         }
-        try await self.store.insertCycle(stored, at: date)
+        try await self.store.insertCycles([stored], at: date)
         try await self.store.appendAudit(
             AuditEvent(at: date, actor: actor, action: .riskCycleStarted, target: stored.cycle.id.uuidString, address: address, detail: organisationID.uuidString))
         return stored
@@ -181,6 +181,55 @@ public struct RiskService: Sendable {
     public func setNextReview(_ date: Date?, cycleID: UUID, by actor: String, address: String?) async throws {
         guard try await self.store.setNextReview(date, cycleID: cycleID) else { throw RiskError.notFound }
         try await self.store.appendAudit(AuditEvent(at: self.now(), actor: actor, action: .riskReviewSet, target: cycleID.uuidString, address: address))
+    }
+
+    // MARK: files
+
+    /// Every register (or one organisation's) with all its cycles, as the file `import` reads.
+    public func exportRegisters(organisationID: UUID?) async throws -> JSONValue {
+        let headers = try await self.store.cycleHeaders(organisationID: organisationID)
+        var order: [UUID] = []
+        var cycles: [UUID: [StoredCycle]] = [:]
+        for header in headers.reversed() {
+            guard let stored = try await self.store.cycle(id: header.id) else { continue }
+            if cycles[header.organisationID] == nil { order.append(header.organisationID) }
+            cycles[header.organisationID, default: []].append(stored)
+        }
+        var registers: [(organisation: Organisation?, cycles: [StoredCycle])] = []
+        for id in order { registers.append((try await self.store.organisation(id: id), cycles[id] ?? [])) }
+        return RiskRegisterFile.json(registers)
+    }
+
+    /// Imports a register file: everything is read and checked (organisations found, scenarios valid on
+    /// their matrices, ids new) before one transaction writes it all, or nothing.
+    public func importRegisters(_ text: String, file: String, by actor: String, address: String?) async throws -> Int {
+        let items: [RiskRegisterFile.ImportedCycle]
+        do { items = try RiskRegisterFile.read(text, file: file, csf: self.catalogues.csf, threats: self.catalogues.threats) } catch { throw RiskError.file(error) }
+        let organisations = try await self.store.organisations()
+        var cycles: [StoredCycle] = []
+        for item in items {
+            let organisation =
+                item.organisationID.flatMap { id in organisations.first { $0.id == id } }
+                ?? item.organisationName.flatMap { name in
+                    organisations.first { $0.name.compare(name, options: [.caseInsensitive, .diacriticInsensitive]) == .orderedSame }
+                }
+            guard let organisation else {
+                let name = item.organisationName ?? item.organisationID?.uuidString ?? ""
+                let register = item.path.range(of: ".cycles[").map { String(item.path[..<$0.lowerBound]) } ?? item.path
+                throw RiskError.file(
+                    .invalid(
+                        file: file, path: register + ".organisation",
+                        reason: Refusal("risk.error.organisation", english: "there is no organisation \"\(name)\" in the constituency", ["name": name])))
+            }
+            if try await self.store.cycle(id: item.cycle.id) != nil { throw RiskError.cycleExists(item.cycle.id.uuidString) }
+            var cycle = item.cycle
+            cycle.organisationID = organisation.id
+            cycles.append(StoredCycle(cycle: cycle, matrix: item.matrix, matrixSource: item.matrixSource, createdBy: actor))
+        }
+        do { try await self.store.insertCycles(cycles, at: self.now()) } catch StoreError.duplicate(_, let value) { throw RiskError.cycleExists(value) }
+        try await self.store.appendAudit(
+            AuditEvent(at: self.now(), actor: actor, action: .riskImported, target: file, address: address, detail: "\(cycles.count) cycles"))
+        return cycles.count
     }
 
     // MARK: SME results

@@ -89,8 +89,8 @@ public protocol RiskStore: Sendable {
     func insertMatrix(_ matrix: StoredMatrix) async throws -> Bool
     func customMatrices() async throws -> [StoredMatrix]
 
-    /// Inserts a cycle with its scenarios.
-    func insertCycle(_ cycle: StoredCycle, at date: Date) async throws
+    /// Inserts cycles with their scenarios, all or none; throws ``StoreError/duplicate(field:value:)`` when an id is taken.
+    func insertCycles(_ cycles: [StoredCycle], at date: Date) async throws
     func cycle(id: UUID) async throws -> StoredCycle?
     /// Cycles, newest first (of one organisation when given).
     func cycleHeaders(organisationID: UUID?) async throws -> [CycleHeader]

@@ -7,6 +7,22 @@ import NIOCore
 enum JSONInput {
     static let limit = 64 * 1024
 
+    /// A JSON body as text (for files read by the core, which name the place of every fault), up to `limit` bytes.
+    static func body(_ request: Request, limit: Int) async throws -> String {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") else { throw AppError.unsupportedMediaType("send the body as application/json") }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch {
+            throw AppError.payloadTooLarge(limit)
+        }
+        guard buffer.readableBytes > 0 else { throw AppError.badRequest("the body is empty: send a JSON object", field: nil) }
+        guard let text = String(data: Data(buffer.readableBytesView), encoding: .utf8) else { throw AppError.badRequest("the body is not valid UTF-8", field: nil) }
+        return text
+    }
+
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, allowedFields: Set<String>) async throws -> T {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/json") || contentType.hasPrefix("application/merge-patch+json") else {

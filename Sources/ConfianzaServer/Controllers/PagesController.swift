@@ -5,6 +5,7 @@ import Hummingbird
 /// The overview and the module pages. Modules not built yet say what they will do.
 struct PagesController {
     let views: Views
+    let store: any Store
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("/", use: self.home)
@@ -26,9 +27,19 @@ struct PagesController {
                 "summary": localizer.text("module.\(module).summary", language), "planned": !Views.builtModules.contains(module),
             ] as [String: Any]
         }
+        // Risk reviews whose date has passed (each organisation's latest cycle): one indexed query.
+        let overdue = try await self.store.overdueCycles(at: Date(), limit: 20).map { header -> [String: Any] in
+            [
+                "href": "/risk/cycles/\(header.id.uuidString)", "organisation": header.organisationName ?? localizer.text("risk.organisation_gone", language),
+                "since": localizer.text("risk.dashboard.overdue_since", language, ["date": header.nextReview.map { String(TimeFormat.minute($0).prefix(10)) } ?? ""]),
+            ]
+        }
         return try self.views.page(
             "home", title: localizer.text("home.title", language),
-            data: ["welcome": localizer.text("home.welcome", language, ["name": user.displayName]), "modules": modules],
+            data: [
+                "welcome": localizer.text("home.welcome", language, ["name": user.displayName]), "modules": modules, "overdueReviews": overdue,
+                "hasOverdueReviews": !overdue.isEmpty,
+            ],
             context: context, request: request)
     }
 
