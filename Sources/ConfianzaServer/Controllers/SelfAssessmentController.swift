@@ -15,6 +15,8 @@ struct SelfAssessmentController {
         router.post("/self-assessment", use: self.start)
         router.get("/self-assessment/resume", use: self.resume)
         router.get("/self-assessment/{code}/{step}", use: self.show)
+        // Its own route: the router prefers the constant `plan` of the share route to the `{step}` parameter.
+        router.get("/self-assessment/{code}/plan", use: self.show)
         router.post("/self-assessment/{code}/{step}", use: self.answer)
         router.post("/self-assessment/{code}/plan/share", use: self.share)
     }
@@ -80,7 +82,7 @@ struct SelfAssessmentController {
             return try self.renderStart(
                 request: request, context: context, flash: .init(kind: .error, text: self.views.localizer.say(error, context.language)), status: .notFound)
         }
-        let step = context.parameters.get("step") ?? ""
+        let step = context.parameters.get("step") ?? "plan"
         if step == "plan" { return try self.renderPlan(answers, request: request, context: context) }
         guard let number = Int(step), (1...self.questionnaire.steps(for: answers.profile).count).contains(number) else { throw AppError.notFound("step") }
         return try self.renderStep(answers, number: number, request: request, context: context)

@@ -44,7 +44,8 @@ struct IdentityMiddleware: RouterMiddleware {
     /// Paths anyone may open. The API authenticates on its own (bearer tokens).
     static func isPublic(_ path: String) -> Bool {
         path == "/login" || path == "/language" || path == "/healthz" || path == "/metrics" || path == "/openapi.json"
-            || path.hasPrefix("/invite/") || path == "/public" || path.hasPrefix("/public/")
+            || path.hasPrefix("/invite/") || path == "/public" || path.hasPrefix("/public/") || path == "/self-assessment"
+            || path.hasPrefix("/self-assessment/")
             || path.hasPrefix("/static/") || path.hasPrefix("/api/") || path == "/taxii2" || path.hasPrefix("/taxii2/")
     }
 
