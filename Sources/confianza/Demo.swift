@@ -46,6 +46,7 @@ struct Demo: AsyncParsableCommand {
             let (login, assessed) = try await DemoData.seed(accounts: accounts, constituency: constituency) { admin in
                 try await DemoAssessments.seed(service: AssessmentService(store: store), accounts: accounts, admin: admin)
             }
+            let risk = try await DemoRisk.seed(store: store, catalogues: try Runtime.riskCatalogues(), now: Date())
             try await Self.ingestDemoReports(store: store, constituency: constituency)
             try await Self.workDemoIncidents(store: store, constituency: constituency)
             let peerToken = try await Self.shareDemoCollections(store: store, producer: settings.incidentTag)
@@ -59,6 +60,8 @@ struct Demo: AsyncParsableCommand {
                     Sign in as \(login.username), password \(login.password)
                     National assessments: \(assessed.assessments), of 20 countries; Uruguay's focal point signs in as
                       \(assessed.focalPoint.username), password \(assessed.focalPoint.password)
+                    Risk: \(risk.registers) registers, \(risk.cycles) cycles; \(risk.sharedResults) shared SME self-assessments;
+                      the public self-assessment is at \(url)/self-assessment
                     TAXII 2.1: \(url)/taxii2/ (a collection per TLP level); peer CERT.br (demo) signs in with
                       user cert-br and password \(peerToken)
                     Data: \(path) (made anew on each run). Stop with Ctrl-C.

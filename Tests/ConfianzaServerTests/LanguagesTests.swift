@@ -167,3 +167,19 @@ import Testing
         #expect(throws: LocaleError.noEnglish) { try LocaleFiles.load(directories: []) }
     }
 }
+
+/// Templates read texts by key with dots made underscores (`risk.heatmap.current` → `risk_heatmap_current`):
+/// two keys that become the same name would show one text where the other was meant.
+@Suite struct TemplateNamesTests {
+    @Test func noTwoKeysShareATemplateName() throws {
+        let texts = try LocaleFiles.load()
+        for language in texts.languages {
+            var seen: [String: String] = [:]
+            for key in texts.merged(language).keys.sorted() {
+                let name = key.replacingOccurrences(of: ".", with: "_")
+                #expect(seen[name] == nil, "\(language.rawValue): \(key) and \(seen[name] ?? "") are both \(name) in templates")
+                seen[name] = key
+            }
+        }
+    }
+}

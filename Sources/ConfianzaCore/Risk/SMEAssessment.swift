@@ -175,7 +175,7 @@ public enum SMEResumeCode {
 
     public static func decode(_ code: String, in questionnaire: SMEQuestionnaire) throws(SMEError) -> SMEAnswers {
         var bits: [Bool] = []
-        for character in code.uppercased() where !"- ".contains(character) {
+        for character in code.uppercased() where !"- +\t\n\r".contains(character) {
             let normal: Character =
                 switch character {
                 case "O": "0"

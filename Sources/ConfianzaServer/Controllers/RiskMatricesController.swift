@@ -49,7 +49,7 @@ struct RiskMatricesController {
         let data: [String: Any] = [
             "matrices": shown, "canEdit": user.role.includes(.analyst), "maxKB": Self.maxSize / 1024, "source": source.isEmpty ? template : source,
         ]
-        return try self.views.page("risk_matrices", title: p.t("risk.matrices.title"), data: data, context: context, request: request, flash: flash, status: status)
+        return try self.views.page("risk_matrices", title: p.t("risk.matrices_title"), data: data, context: context, request: request, flash: flash, status: status)
     }
 
     @Sendable func add(request: Request, context: AppContext) async throws -> Response {
@@ -137,6 +137,6 @@ struct RiskMatricesController {
             },
             "publicHref": "/self-assessment",
         ]
-        return try self.views.page("risk_sme", title: p.t("risk.sme.title"), data: data, context: context, request: request)
+        return try self.views.page("risk_sme", title: p.t("risk.sme_title"), data: data, context: context, request: request)
     }
 }

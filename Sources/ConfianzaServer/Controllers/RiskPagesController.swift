@@ -209,7 +209,7 @@ struct RiskPagesController {
         let trend = try await self.service.trend(organisationID: stored.cycle.organisationID)
         let levels = stored.matrix.levels.map { (title: p.text($0.title, fallback: $0.id), colour: $0.colour) }
         let chart = RiskCharts.trend(
-            id: "trend", title: p.t("risk.compare.trend"),
+            id: "trend", title: p.t("risk.chart.trend"),
             columns: trend.filter { $0.cycle.matrix.id == stored.matrix.id }.map { (RiskPresenter.day($0.cycle.cycle.startedAt), $0.levels) }, levels: levels)
         let organisation = try await self.service.store.organisation(id: stored.cycle.organisationID)
         let data: [String: Any] = [
@@ -225,6 +225,6 @@ struct RiskPagesController {
             },
             "trend": chart, "matrixChanged": found.previous.matrix.id != stored.matrix.id, "id": stored.cycle.id.uuidString,
         ]
-        return try self.views.page("risk_compare", title: p.t("risk.compare.title"), data: data, context: context, request: request)
+        return try self.views.page("risk_compare", title: p.t("risk.compare_page_title"), data: data, context: context, request: request)
     }
 }

@@ -119,7 +119,7 @@ struct RiskScenariosController {
         }
         let ratings = [("inherent", scenario.inherent), ("current", scenario.current), ("residual", scenario.residual)].map { name, rating -> [String: Any] in
             [
-                "name": name, "label": p.t("risk.rating.\(name)"), "hint": p.t("risk.rating.\(name).hint"),
+                "name": name, "label": p.t("risk.form.\(name)"), "hint": p.t("risk.form.\(name)_hint"),
                 "likelihood": options(stored.matrix.likelihood, rating.likelihood), "impact": options(stored.matrix.impact, rating.impact),
             ]
         }
@@ -140,7 +140,7 @@ struct RiskScenariosController {
                 ] as [String: Any]
             },
         ]
-        let title = isNew ? p.t("risk.scenario.new") : scenario.title
+        let title = isNew ? p.t("risk.scenario_page_new") : scenario.title
         return try self.views.page(
             "risk_scenario", title: title, data: data, context: context, request: request, status: problems.isEmpty ? .ok : .unprocessableContent)
     }

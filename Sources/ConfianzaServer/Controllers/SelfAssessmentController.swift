@@ -195,7 +195,7 @@ struct SelfAssessmentController {
             "shareAction": "/self-assessment/\(code)/plan/share", "shared": shared, "editHref": "/self-assessment/\(code)/1",
             "title": p.text(q.title, fallback: q.id), "version": q.version,
         ]
-        return try self.views.page("sme_plan", title: p.t("sme.plan.title"), data: data, context: context, request: request, flash: flash)
+        return try self.views.page("sme_plan", title: p.t("sme.plan_title"), data: data, context: context, request: request, flash: flash)
     }
 
     @Sendable func share(request: Request, context: AppContext) async throws -> Response {

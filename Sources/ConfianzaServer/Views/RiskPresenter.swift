@@ -55,10 +55,10 @@ struct RiskPresenter {
         let impact = self.t("risk.impact")
         return (
             RiskCharts.heatMap(
-                id: "heatmap-current", title: self.t("risk.heatmap.current"), matrix: stored.matrix, counts: RiskCharts.counts(stored, rating: \.current),
+                id: "heatmap-current", title: self.t("risk.chart.heat_current"), matrix: stored.matrix, counts: RiskCharts.counts(stored, rating: \.current),
                 language: self.language, likelihoodLabel: likelihood, impactLabel: impact),
             RiskCharts.heatMap(
-                id: "heatmap-residual", title: self.t("risk.heatmap.residual"), matrix: stored.matrix, counts: RiskCharts.counts(stored, rating: \.residual),
+                id: "heatmap-residual", title: self.t("risk.chart.heat_residual"), matrix: stored.matrix, counts: RiskCharts.counts(stored, rating: \.residual),
                 language: self.language, likelihoodLabel: likelihood, impactLabel: impact)
         )
     }
