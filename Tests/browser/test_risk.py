@@ -9,6 +9,7 @@ An analyst adds a custom 4×4 matrix (a bad one is refused, saying where), build
 starts a second cycle, changes two risks and reads the comparison and the heat maps."""
 import base64
 import json
+import re
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
@@ -79,8 +80,10 @@ def test_an_anonymous_business_finishes_resumes_and_prints_its_plan(admin_db, br
         # Printed: the printable form, through Chromium's own printing.
         browser.find_element(By.ID, "sme-print").click()
         assert browser.find_element(By.ID, "sme-print-hint")
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#sme-actions tr[data-question]")) == len(actions)
         pdf = base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"printBackground": True})["data"])
         assert pdf.startswith(b"%PDF") and len(pdf) > 5000
+        assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, "the plan prints on one page"
         browser.back()
 
         # Shared with the CIRT, anonymously.

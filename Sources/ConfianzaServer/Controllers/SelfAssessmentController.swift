@@ -114,7 +114,7 @@ struct SelfAssessmentController {
             "steps": steps.enumerated().map { index, s in
                 [
                     "label": self.service.catalogues.csf.function(s.function).map { p.text($0.title, fallback: s.function) } ?? s.function,
-                    "href": "/self-assessment/\(code)/\(index + 1)", "current": index + 1 == number,
+                    "href": "/self-assessment/\(code)/\(index + 1)", "current": index + 1 == number, "number": index + 1,
                 ] as [String: Any]
             },
         ]
