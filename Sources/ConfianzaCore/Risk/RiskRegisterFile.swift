@@ -10,7 +10,8 @@ import Foundation
 ///            "treatment": "reduce", "controls": ["PR.DS-11"], "owner": "…", "due": "2026-06-30"}]}]}]}
 ///
 /// Each cycle carries its matrix whole, so a file moves between sites. On import an organisation is
-/// found by `organisationId`, else by `organisation` (its name); `id` and `key` are kept when given.
+/// found by `organisationId`, else by `organisation` (its name); `id` and `key` are kept when given, and a
+/// risk without a `key` takes the key of the risk of the same title in the register's cycle before.
 public enum RiskRegisterFile {
     public static let format = "confianza-risk"
 
@@ -88,6 +89,8 @@ public enum RiskRegisterFile {
                 organisationID = id
             }
             guard organisationID != nil || !(name ?? "").isEmpty else { throw reader.fail(path + ".organisation", "missing", "this field is required") }
+            // A risk given without a key is the risk of the same title in the cycle before, so cycles compare.
+            var previousKeys: [String: UUID] = [:]
             for (n, cycleItem) in try reader.array(register["cycles"], path + ".cycles").enumerated() {
                 let cyclePath = "\(path).cycles[\(n)]"
                 let fields = try reader.object(cycleItem, cyclePath)
@@ -112,7 +115,12 @@ public enum RiskRegisterFile {
                 var cycleKeys: Set<UUID> = []
                 for (s, scenarioItem) in try reader.array(fields["scenarios"] ?? .array([]), cyclePath + ".scenarios").enumerated() {
                     let sPath = "\(cyclePath).scenarios[\(s)]"
-                    let scenario = try Self.scenario(reader, scenarioItem, sPath)
+                    var scenario = try Self.scenario(reader, scenarioItem, sPath)
+                    if case .object(let given) = scenarioItem, given["key"] == nil || given["key"] == .null,
+                        let earlier = previousKeys[scenario.title.lowercased()]
+                    {
+                        scenario.key = earlier
+                    }
                     guard ids.insert(scenario.id).inserted else { throw reader.fail(sPath + ".id", "duplicate", "identifier \"\(scenario.id)\" is already used", ["id": scenario.id.uuidString]) }
                     guard cycleKeys.insert(scenario.key).inserted else { throw reader.fail(sPath + ".key", "duplicate", "identifier \"\(scenario.key)\" is already used", ["id": scenario.key.uuidString]) }
                     if let problem = scenario.problems(matrix: matrix, csf: csf, threats: threats).first {
@@ -120,6 +128,7 @@ public enum RiskRegisterFile {
                     }
                     cycle.scenarios.append(scenario)
                 }
+                previousKeys = Dictionary(cycle.scenarios.map { ($0.title.lowercased(), $0.key) }, uniquingKeysWith: { first, _ in first })
                 result.append(ImportedCycle(path: cyclePath, organisationName: name, organisationID: organisationID, cycle: cycle, matrix: matrix, matrixSource: matrixSource))
             }
         }
