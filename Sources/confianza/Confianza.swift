@@ -45,6 +45,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "How long data is kept: events=180d,quarantine=30d,mail=90d (any of them; keep for good) (env CONFIANZA_RETENTION).")
     var retention: String?
 
+    @Option(help: "A threat catalogue of your own for risk registers, laid over the bundled one (env CONFIANZA_RISK_THREATS).")
+    var riskThreats: String?
+
     var flags: [String: String] {
         var flags: [String: String] = [:]
         flags["database"] = self.database
@@ -55,6 +58,7 @@ struct GlobalOptions: ParsableArguments {
         flags["locales"] = self.locales
         flags["caFile"] = self.caFile
         flags["retention"] = self.retention
+        flags["riskThreats"] = self.riskThreats
         return flags
     }
 }

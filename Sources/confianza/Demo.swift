@@ -46,7 +46,7 @@ struct Demo: AsyncParsableCommand {
             let (login, assessed) = try await DemoData.seed(accounts: accounts, constituency: constituency) { admin in
                 try await DemoAssessments.seed(service: AssessmentService(store: store), accounts: accounts, admin: admin)
             }
-            let risk = try await DemoRisk.seed(store: store, catalogues: try Runtime.riskCatalogues(), now: Date())
+            let risk = try await DemoRisk.seed(store: store, catalogues: try Runtime.riskCatalogues(settings), now: Date())
             try await Self.ingestDemoReports(store: store, constituency: constituency)
             try await Self.workDemoIncidents(store: store, constituency: constituency)
             let peerToken = try await Self.shareDemoCollections(store: store, producer: settings.incidentTag)

@@ -10,7 +10,6 @@ struct RiskCommand: AsyncParsableCommand {
         commandName: "risk", abstract: "Risk registers: export and import them as files (format confianza-risk), check a matrix file.",
         subcommands: [Export.self, Import.self, ValidateMatrix.self])
 
-    static func catalogues() throws -> RiskCatalogues { try Runtime.riskCatalogues() }
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -22,7 +21,7 @@ struct RiskCommand: AsyncParsableCommand {
         func run() async throws {
             var settings = try Runtime.settings(self.global)
             if self.global.logLevel == nil { settings.logLevel = .warning }
-            let catalogues = try RiskCommand.catalogues()
+            let catalogues = try Runtime.riskCatalogues(settings)
             let wanted = self.organisation
             let text = try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in
                 let service = RiskService(store: store, catalogues: catalogues)
@@ -54,7 +53,7 @@ struct RiskCommand: AsyncParsableCommand {
         func run() async throws {
             var settings = try Runtime.settings(self.global)
             if self.global.logLevel == nil { settings.logLevel = .warning }
-            let catalogues = try RiskCommand.catalogues()
+            let catalogues = try Runtime.riskCatalogues(settings)
             let text = try AssessCommand.read(self.file)
             let file = self.file
             let count = try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in

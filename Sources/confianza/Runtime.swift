@@ -36,9 +36,20 @@ enum Runtime {
         }
     }
 
-    /// The risk module's data (CSF 2.0, threats, matrices, the SME questionnaire), checked before serving.
-    static func riskCatalogues() throws -> RiskCatalogues {
-        do { return try RiskCatalogues.bundled() } catch { throw CLIError("the bundled risk data cannot be read (\(error.description)): reinstall Confianza") }
+    /// The risk module's data (CSF 2.0, threats, matrices, the SME questionnaire), checked before serving,
+    /// with the site's threat catalogue laid over the bundled one.
+    static func riskCatalogues(_ settings: Settings) throws -> RiskCatalogues {
+        var catalogues: RiskCatalogues
+        do { catalogues = try RiskCatalogues.bundled() } catch { throw CLIError("the bundled risk data cannot be read (\(error.description)): reinstall Confianza") }
+        if let path = settings.riskThreats {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw CLIError("riskThreats: cannot read \(path) as UTF-8 text")
+            }
+            do { catalogues.threats = catalogues.threats.adding(try ThreatCatalogue.load(text, file: path, csf: catalogues.csf)) } catch {
+                throw CLIError("riskThreats: \(error.description)")
+            }
+        }
+        return catalogues
     }
 
     /// The bundled Shadowserver mapping, with the site's own file over it when one is set.
@@ -169,7 +180,7 @@ enum Runtime {
         let collector = FeedCollector(store: store, pipeline: ingest, http: http, caFile: settings.caFile, logger: logger)
         let dependencies = ServerDependencies(
             store: store, accounts: accounts, constituency: constituency, ingest: ingest, views: views, metrics: registry, logger: logger,
-            risk: try Self.riskCatalogues(), fetchFeed: { source in try await collector.run(source) }, publicFeed: PublicFeeds.address, retention: settings.retention)
+            risk: try Self.riskCatalogues(settings), fetchFeed: { source in try await collector.run(source) }, publicFeed: PublicFeeds.address, retention: settings.retention)
         var services: [any Service] = [
             FeedScheduler(collector: collector, logger: logger),
             RetentionScheduler(service: RetentionService(store: store, policy: settings.retention), logger: logger),

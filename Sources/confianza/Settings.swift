@@ -26,6 +26,7 @@ import Logging
 /// | `metricsToken` | — | `CONFIANZA_METRICS_TOKEN` | none (`/metrics` open to whoever reaches the port) |
 /// | `caFile` | `--ca-file` | `CONFIANZA_CA_FILE` | none (the system's certificate authorities only) |
 /// | `retention` | `--retention` | `CONFIANZA_RETENTION` | `events=180d,quarantine=30d,mail=90d` |
+/// | `riskThreats` | `--risk-threats` | `CONFIANZA_RISK_THREATS` | none (the bundled threat catalogue only) |
 ///
 /// The config file is named by `--config` or `CONFIANZA_CONFIG`.
 struct Settings: Equatable {
@@ -55,6 +56,8 @@ struct Settings: Equatable {
     var caFile: String?
     /// How long each class of data is kept.
     var retention = RetentionPolicy.standard
+    /// A site's threat catalogue, laid over the bundled one (same id: replaced; new id: added).
+    var riskThreats: String?
 
     static let keys: [String: String] = [
         "database": "CONFIANZA_DATABASE_URL", "host": "CONFIANZA_HOST", "port": "CONFIANZA_PORT",
@@ -63,7 +66,7 @@ struct Settings: Equatable {
         "shadowserverMapping": "CONFIANZA_SHADOWSERVER_MAPPING", "smtpURL": "CONFIANZA_SMTP_URL", "mailFrom": "CONFIANZA_MAIL_FROM",
         "incidentTag": "CONFIANZA_INCIDENT_TAG", "slaPolicy": "CONFIANZA_SLA_POLICY", "incidentGrouping": "CONFIANZA_INCIDENT_GROUPING",
         "locales": "CONFIANZA_LOCALES", "metricsToken": "CONFIANZA_METRICS_TOKEN", "caFile": "CONFIANZA_CA_FILE",
-        "retention": "CONFIANZA_RETENTION",
+        "retention": "CONFIANZA_RETENTION", "riskThreats": "CONFIANZA_RISK_THREATS",
     ]
 
     /// Resolves the settings. `flags` holds only the flags given on the command line.
@@ -132,6 +135,9 @@ struct Settings: Equatable {
         case "caFile":
             guard FileManager.default.isReadableFile(atPath: value) else { throw bad("must be a readable PEM file of certificate authorities (\(value))") }
             self.caFile = value
+        case "riskThreats":
+            guard FileManager.default.isReadableFile(atPath: value) else { throw bad("must be a readable threat catalogue file (\(value))") }
+            self.riskThreats = value
         case "shadowserverMapping":
             guard FileManager.default.isReadableFile(atPath: value) else { throw bad("must be a readable mapping file (\(value))") }
             self.shadowserverMapping = value

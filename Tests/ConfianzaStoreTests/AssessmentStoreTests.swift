@@ -142,7 +142,7 @@ import Testing
                     tokenHash: "h", userID: user.id, csrfToken: "c", createdAt: Date(), expiresAt: Date().addingTimeInterval(3600), lastSeenAt: Date(),
                     address: "a")
                 try await store.insertSession(session)
-                #expect(try await store.migrate() == [16])
+                #expect(try await store.migrate(upTo: 16) == [16])
                 #expect(try await store.session(tokenHash: "h") != nil)
                 let focal = User(username: "fp", displayName: "FP", role: .focalPoint, passwordHash: "x", createdAt: Date())
                 try await store.insertUser(focal)

@@ -93,3 +93,22 @@ def test_registers_travel_between_databases_and_bad_files_change_nothing(tmp_pat
             cycle.pop("createdBy")
         register["registers"][0].pop("organisationId")
     assert copy == data
+
+
+def test_a_sites_threat_catalogue_is_laid_over_the_bundled_one(tmp_path):
+    database = str(tmp_path / "a.db")
+    constituency(tmp_path, database)
+    content = register_file(readme_matrix())
+    content["registers"][0]["cycles"] = content["registers"][0]["cycles"][:1]
+    content["registers"][0]["cycles"][0]["scenarios"][0]["threat"] = "drone-intrusion"
+    file = tmp_path / "register.json"
+    file.write_text(json.dumps(content))
+    refused = run_cli("risk", "import", str(file), "--database", database)
+    assert refused.returncode != 0 and "drone-intrusion" in refused.stderr and ".threat" in refused.stderr
+    threats = tmp_path / "threats.json"
+    threats.write_text(json.dumps({"id": "site-threats", "version": "1", "threats": [
+        {"id": "drone-intrusion", "title": {"en": "Drone over the data centre", "es": "Dron sobre el centro de datos"}, "csf": ["PR.IR"]}]}))
+    assert run_cli("risk", "import", str(file), "--database", database, "--risk-threats", str(threats)).returncode == 0
+    threats.write_text(json.dumps({"threats": [{"id": "x", "title": "X", "csf": ["ZZ.ZZ"]}]}))
+    bad = run_cli("risk", "export", "--database", database, "--risk-threats", str(threats))
+    assert bad.returncode != 0 and "ZZ.ZZ" in bad.stderr and "$.threats[0].csf[0]" in bad.stderr

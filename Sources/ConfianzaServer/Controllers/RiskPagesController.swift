@@ -43,8 +43,9 @@ struct RiskPagesController {
         let now = Date()
         // The latest cycle of each organisation is its register; older ones are its history.
         var seen: Set<UUID> = []
-        let latest = try await self.service.store.cycleHeaders(organisationID: nil).filter { seen.insert($0.organisationID).inserted }
-        let counts = Dictionary(grouping: try await self.service.store.cycleHeaders(organisationID: nil), by: \.organisationID).mapValues(\.count)
+        let headers = try await self.service.store.cycleHeaders(organisationID: nil)
+        let latest = headers.filter { seen.insert($0.organisationID).inserted }
+        let counts = Dictionary(grouping: headers, by: \.organisationID).mapValues(\.count)
         let table = RiskTable(
             name: "registers", columns: ["organisation", "organisationId", "cycle", "started", "matrix", "scenarios", "cycles", "nextReview", "overdue"],
             rows: latest.map { h in
