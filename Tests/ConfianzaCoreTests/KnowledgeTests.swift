@@ -152,3 +152,24 @@ import Testing
         #expect(!html.contains("<a href=\"javascript"), "\(html)")
     }
 }
+
+@Suite struct SearchTermsTests {
+    @Test(arguments: [
+        ["incident", "incidents", "incidente", "incidentes", "Incidents"], ["cooperation", "cooperación", "coopération", "Cooperations"],
+        ["strategy", "strategies", "stratégie", "stratégies"], ["capacity", "capacidad", "capacité", "capacities"], ["response", "responses"],
+        ["planning", "plan", "plans"], ["service", "services"], ["national", "nationale", "nationales"],
+    ])
+    func wordsOfOneFamilyMeet(family: [String]) {
+        #expect(Set(family.map(SearchTerms.stem)).count == 1, "\(family.map(SearchTerms.stem))")
+    }
+
+    @Test func queriesAndSnippets() {
+        #expect(SearchTerms.query("the national CIRT and the Incidents, incidents!") == ["national", "cirt", "incident"])
+        #expect(SearchTerms.query(String(repeating: "word ", count: 1000)).count == 1)
+        #expect(SearchTerms.query("<script>").isEmpty == false && SearchTerms.query("  ¿¡ ").isEmpty)
+        let parts = SearchTerms.snippet("A long story. The national incident response team handles incidents daily.", terms: SearchTerms.query("incident"))
+        #expect(parts.filter(\.marked).map(\.text) == ["incident", "incidents"])
+        #expect(parts.map(\.text).joined().contains("national incident response"))
+        #expect(SearchTerms.snippet("", terms: ["x"]).isEmpty)
+    }
+}
