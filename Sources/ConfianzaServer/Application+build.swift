@@ -112,6 +112,9 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     RiskMatricesController(service: risk, views: views).addRoutes(to: router)
     SelfAssessmentController(service: risk, views: views).addRoutes(to: router)
     RiskAPIController(service: risk, accounts: dependencies.accounts).addRoutes(to: router)
+    let knowledge = KnowledgeService(store: dependencies.store)
+    KnowledgeController(service: knowledge, views: views).addRoutes(to: router)
+    KnowledgePublicController(service: knowledge, views: views).addRoutes(to: router)
     OperationsController(
         store: dependencies.store, views: views, metrics: dependencies.metrics, serverName: configuration.serverName,
         metricsToken: configuration.metricsToken

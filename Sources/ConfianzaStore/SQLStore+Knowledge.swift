@@ -50,6 +50,18 @@ extension SQLStore {
         return result
     }
 
+    public func knowledgeRecord(kind: KnowledgeKind, id: UUID, clearOnly: Bool) async throws -> KnowledgeBase? {
+        let rows = try await self.withReading { db in
+            try await db.raw(
+                """
+                SELECT kind, record FROM knowledge_items WHERE kind = \(bind: kind.rawValue) AND id = \(bind: id.uuidString)
+                    \(unsafeRaw: clearOnly ? "AND tlp = 'TLP:CLEAR'" : "")
+                """
+            ).all().map { (try $0.decode(column: "kind", as: String.self), try $0.decode(column: "record", as: String.self)) }
+        }
+        return rows.isEmpty ? nil : try Self.knowledgeBase(rows)
+    }
+
     public func knowledge(clearOnly: Bool) async throws -> KnowledgeBase {
         let rows = try await self.withReading { db in
             try await db.raw(
@@ -58,6 +70,10 @@ extension SQLStore {
                 """
             ).all().map { (try $0.decode(column: "kind", as: String.self), try $0.decode(column: "record", as: String.self)) }
         }
+        return try Self.knowledgeBase(rows)
+    }
+
+    static func knowledgeBase(_ rows: [(String, String)]) throws -> KnowledgeBase {
         var parts: [String: [String]] = [:]
         for (kind, record) in rows {
             let key = kind == "initiative" ? "initiatives" : kind == "case-study" ? "caseStudies" : "agreements"

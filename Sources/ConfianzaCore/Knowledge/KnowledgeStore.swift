@@ -104,6 +104,8 @@ public protocol KnowledgeStore: Sendable {
     func saveKnowledge(_ base: KnowledgeBase, at date: Date, by actor: String) async throws
     /// The whole knowledge base (TLP:CLEAR only when asked), each kind by title.
     func knowledge(clearOnly: Bool) async throws -> KnowledgeBase
+    /// One record (as a knowledge base holding only it), or `nil`; TLP:CLEAR only when asked.
+    func knowledgeRecord(kind: KnowledgeKind, id: UUID, clearOnly: Bool) async throws -> KnowledgeBase?
     func deleteKnowledge(kind: KnowledgeKind, id: UUID) async throws -> Bool
     func searchKnowledge(_ query: KnowledgeQuery) async throws -> KnowledgeResults
 }

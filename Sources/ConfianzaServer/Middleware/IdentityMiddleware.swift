@@ -52,11 +52,11 @@ struct IdentityMiddleware: RouterMiddleware {
     static let formLimit = 64 * 1024
     /// Forms that carry a pasted file may be larger.
     static let largeFormLimit = 8 * 1024 * 1024
-    static let largeForms: Set<String> = ["/constituency/import", "/assessment/frameworks", "/risk/matrices"]
+    static let largeForms: Set<String> = ["/constituency/import", "/assessment/frameworks", "/risk/matrices", "/knowledge/import"]
     /// Forms that upload a file (`multipart/form-data`): an evidence document, with room for the form around it.
     static let uploadLimit = EvidenceDocuments.maxSize + 64 * 1024
     static func isUpload(_ path: String) -> Bool {
-        (path.hasPrefix("/assessment/") && path.hasSuffix("/evidence/document")) || path == "/assessment/frameworks" || path == "/risk/matrices"
+        (path.hasPrefix("/assessment/") && path.hasSuffix("/evidence/document")) || path == "/assessment/frameworks" || path == "/risk/matrices" || path == "/knowledge/import"
     }
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
