@@ -46,6 +46,7 @@ struct Demo: AsyncParsableCommand {
             let (login, assessed) = try await DemoData.seed(accounts: accounts, constituency: constituency) { admin in
                 try await DemoAssessments.seed(service: AssessmentService(store: store), accounts: accounts, admin: admin)
             }
+            let knowledge = try await DemoKnowledge.seed(store: store, now: Date())
             let risk = try await DemoRisk.seed(store: store, catalogues: try Runtime.riskCatalogues(settings), now: Date())
             try await Self.ingestDemoReports(store: store, constituency: constituency)
             try await Self.workDemoIncidents(store: store, constituency: constituency)
@@ -62,6 +63,8 @@ struct Demo: AsyncParsableCommand {
                       \(assessed.focalPoint.username), password \(assessed.focalPoint.password)
                     Risk: \(risk.registers) registers, \(risk.cycles) cycles; \(risk.sharedResults) shared SME self-assessments;
                       the public self-assessment is at \(url)/self-assessment
+                    Knowledge base: \(knowledge.initiatives) initiatives, \(knowledge.caseStudies) case studies, \(knowledge.agreements) agreements;
+                      the public portal is at \(url)/public/knowledge
                     TAXII 2.1: \(url)/taxii2/ (a collection per TLP level); peer CERT.br (demo) signs in with
                       user cert-br and password \(peerToken)
                     Data: \(path) (made anew on each run). Stop with Ctrl-C.

@@ -93,9 +93,11 @@ public struct KnowledgeIndexEntry: Sendable, Equatable {
     public var countries: [String]
     public var pillars: [String]
     public var status: String?
+    /// Words searched but not shown in snippets (an agreement's scopes).
+    public var extra: String = ""
 
-    /// The stems indexed: title and text.
-    public var terms: String { SearchTerms.terms(self.title + " " + self.text).joined(separator: " ") }
+    /// The stems indexed: title, text and the extra words.
+    public var terms: String { SearchTerms.terms(self.title + " " + self.text + " " + self.extra).joined(separator: " ") }
 }
 
 /// Where the knowledge base is kept and searched.
@@ -132,10 +134,11 @@ extension KnowledgeBase {
                 let regions = Set(countries.compactMap(Countries.region(of:)))
                 return KnowledgeIndexEntry(
                     kind: .agreement, id: a.id, tlp: a.tlp, title: a.title,
-                    text: ([a.summary] + a.parties.compactMap { if case .organisation(let name) = $0 { return name } else { return nil } } + a.scope.map(\.rawValue))
+                    text: ([a.summary] + a.parties.compactMap { if case .organisation(let name) = $0 { return name } else { return nil } })
                         .filter { !$0.isEmpty }.joined(separator: "\n"),
                     level: (a.type == .bilateral ? KnowledgeLevel.international : regions.count == 1 ? .regional : .international).rawValue,
-                    region: regions.count == 1 ? regions.first : nil, countries: countries, pillars: [GCAPillar.cooperation.rawValue], status: a.status.rawValue)
+                    region: regions.count == 1 ? regions.first : nil, countries: countries, pillars: [GCAPillar.cooperation.rawValue], status: a.status.rawValue,
+                    extra: a.scope.map { $0.rawValue.replacingOccurrences(of: "-", with: " ") }.joined(separator: " "))
             }
     }
 }

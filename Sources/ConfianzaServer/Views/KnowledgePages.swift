@@ -24,7 +24,8 @@ struct KnowledgePages {
     func query(_ request: Request, page size: Int = 20) throws -> KnowledgeQuery {
         let parameters = request.uri.queryParameters
         func value(_ name: String) -> String? {
-            guard let text = parameters.get(name)?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            // A form sent by GET writes spaces as "+".
+            guard let text = parameters.get(name)?.replacingOccurrences(of: "+", with: " ").trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
             return String(text.prefix(200))
         }
         func parsed<T: RawRepresentable>(_ name: String, _ type: T.Type) throws -> T? where T.RawValue == String {
