@@ -39,12 +39,17 @@ public struct KnowledgeService: Sendable {
     public func importFile(_ text: String, file: String, by actor: String, address: String?) async throws -> KnowledgeBase {
         let base: KnowledgeBase
         do { base = try KnowledgeFile.read(text, file: file) } catch { throw KnowledgeError.file(error) }
+        try await self.importBase(base, file: file, by: actor, address: address)
+        return base
+    }
+
+    /// Keeps records already read and checked (a CSV table read by the feeds module), all in one transaction.
+    public func importBase(_ base: KnowledgeBase, file: String, by actor: String, address: String?) async throws {
         try await self.store.saveKnowledge(base, at: self.now(), by: actor)
         try await self.store.appendAudit(
             AuditEvent(
                 at: self.now(), actor: actor, action: .knowledgeImported, target: file, address: address,
                 detail: "\(base.initiatives.count) initiatives, \(base.caseStudies.count) case studies, \(base.agreements.count) agreements"))
-        return base
     }
 
     /// Adds or replaces one record, as an entry of a file (the pages' forms build the same JSON).

@@ -1,4 +1,5 @@
 import ConfianzaCore
+import ConfianzaFeeds
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -67,12 +68,26 @@ struct KnowledgeController {
         return try await self.pages.record(request: request, context: context, canEdit: user.role.includes(.analyst))
     }
 
+    /// The whole base as JSON, or one table as CSV (`?format=csv&table=initiatives|case-studies|agreements`).
     @Sendable func export(request: Request, context: AppContext) async throws -> Response {
         _ = try context.requireUser()
-        let text = KnowledgeFile.json(try await self.service.store.knowledge(clearOnly: false)).text
-        return Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8", .contentDisposition: "attachment; filename=\"knowledge.json\""],
-            body: .init(byteBuffer: ByteBuffer(string: text)))
+        let base = try await self.service.store.knowledge(clearOnly: false)
+        let parameters = request.uri.queryParameters
+        switch parameters.get("format") ?? "json" {
+        case "json":
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8", .contentDisposition: "attachment; filename=\"knowledge.json\""],
+                body: .init(byteBuffer: ByteBuffer(string: KnowledgeFile.json(base).text)))
+        case "csv":
+            let tables: [String: KnowledgeKind] = ["initiatives": .initiative, "case-studies": .caseStudy, "agreements": .agreement]
+            let name = parameters.get("table") ?? "initiatives"
+            guard let kind = tables[name] else { throw AppError.badRequest("table must be initiatives, case-studies or agreements", field: "table") }
+            return Response(
+                status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name).csv\""],
+                body: .init(byteBuffer: ByteBuffer(string: KnowledgeCSV.write(kind, base))))
+        case let other:
+            throw AppError.badRequest("format must be json or csv, not \(other)", field: "format")
+        }
     }
 
     func refusal(_ error: KnowledgeError, _ context: AppContext) -> String {
@@ -99,7 +114,17 @@ struct KnowledgeController {
             name = "knowledge.json"
         }
         do {
-            let base = try await self.service.importFile(text, file: name, by: user.username, address: context.address)
+            let base: KnowledgeBase
+            if !text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
+                do { base = try KnowledgeCSV.read(Array(text.utf8)) } catch {
+                    return try await self.pages.search(
+                        request: request, context: context, extra: ["canEdit": true], flash: .init(kind: .error, text: "\(name), \(error.description)"),
+                        status: .unprocessableContent)
+                }
+                try await self.service.importBase(base, file: name, by: user.username, address: context.address)
+            } else {
+                base = try await self.service.importFile(text, file: name, by: user.username, address: context.address)
+            }
             let message = self.pages.t(
                 "knowledge.import.done", context,
                 ["initiatives": String(base.initiatives.count), "cases": String(base.caseStudies.count), "agreements": String(base.agreements.count)])
@@ -209,6 +234,7 @@ enum KnowledgeForm {
             // Parties, comma or line separated: a two-letter entry is a country code, anything longer an organisation.
             fields["parties"] = .array(Self.split(form["parties"]).map { value in
                 guard case .string(let party) = value else { return value }
+                if party.lowercased().hasPrefix("org:") { return .object(["organisation": .string(String(party.dropFirst(4)).trimmingCharacters(in: .whitespaces))]) }
                 return party.count == 2 ? .string(party) : .object(["organisation": .string(party)])
             })
         }
