@@ -118,6 +118,16 @@ import Testing
         }
     }
 
+    @Test func otherCommonShapesAreRead() throws {
+        let text = """
+            {"initiatives": [{"title": "X", "region": "Arab States", "startDate": "2024-05-01T10:00:00Z"}],
+             "agreements": [{"title": "Y", "parties": [{"type": "country", "code": "uy"}, {"type": "organization", "name": "OAS"}, {"organization": "ITU"}]}]}
+            """
+        let base = try KnowledgeFile.read(text, file: "k.json")
+        #expect(base.initiatives[0].region == "arab-states" && base.initiatives[0].startDate.map(CalendarDay.format) == "2024-05-01")
+        #expect(base.agreements[0].parties == [.country("UY"), .organisation("OAS"), .organisation("ITU")] && base.agreements[0].type == .multilateral)
+    }
+
     @Test func truncatedEmptyAndWrongFilesAreRefusedWithoutACrash() {
         for cut in 0..<Self.sample.utf8.count {
             let prefix = String(decoding: Array(Self.sample.utf8.prefix(cut)), as: UTF8.self)

@@ -45,10 +45,10 @@ public enum KnowledgeFile {
             try Self.order(reader, start, end, path + ".endDate", "startDate")
             var region: String?
             if let written = try Self.optional(reader, f["region"], path + ".region") {
-                guard Countries.regions.contains(written) else {
+                guard let found = Self.region(written) else {
                     throw reader.fail(path + ".region", "knowledge_region", "\"\(written)\" is not an ITU region (\(Countries.regions.joined(separator: ", ")))", ["value": written])
                 }
-                region = written
+                region = found
             }
             base.initiatives.append(
                 Initiative(
@@ -119,6 +119,12 @@ public enum KnowledgeFile {
     }
 
     // MARK: fields
+
+    /// An ITU region by its id, in any case, with spaces or hyphens (`Arab States`, `asia pacific`).
+    static func region(_ text: String) -> String? {
+        let key = text.lowercased().replacingOccurrences(of: " ", with: "-").replacingOccurrences(of: "_", with: "-")
+        return Countries.regions.first { $0 == key }
+    }
 
     static func known(_ reader: DataFileReader, _ fields: [String: JSONValue], _ names: Set<String>, _ path: String) throws(DataFileError) {
         if let unknown = fields.keys.sorted().first(where: { !names.contains($0) }) {
@@ -217,12 +223,22 @@ public enum KnowledgeFile {
             }
             return .country(code)
         case .object(let fields):
-            try Self.known(reader, fields, ["country", "organisation"], path)
-            if let code = try Self.optional(reader, fields["country"], path + ".country"), fields["organisation"] == nil {
+            // {"country": "UY"}, {"organisation": "OAS"} (or "organization"), or {"type": "country"|"organisation", "code"/"name": …}.
+            try Self.known(reader, fields, ["country", "organisation", "organization", "type", "code", "name"], path)
+            let organisationKey = fields["organisation"] != nil ? "organisation" : "organization"
+            if let code = try Self.optional(reader, fields["country"], path + ".country"), fields[organisationKey] == nil {
                 return .country(try Self.country(reader, code, path + ".country"))
             }
-            if let name = try Self.optional(reader, fields["organisation"], path + ".organisation"), fields["country"] == nil {
-                return .organisation(try Self.line(reader, .string(name), path + ".organisation", required: true))
+            if let name = try Self.optional(reader, fields[organisationKey], path + "." + organisationKey), fields["country"] == nil {
+                return .organisation(try Self.line(reader, .string(name), path + "." + organisationKey, required: true))
+            }
+            if let type = try Self.optional(reader, fields["type"], path + ".type")?.lowercased() {
+                if type == "country", let code = try Self.optional(reader, fields["code"] ?? fields["name"], path + ".code") {
+                    return .country(try Self.country(reader, code, path + ".code"))
+                }
+                if type == "organisation" || type == "organization", let name = try Self.optional(reader, fields["name"], path + ".name") {
+                    return .organisation(try Self.line(reader, .string(name), path + ".name", required: true))
+                }
             }
             throw reader.fail(path, "knowledge_party", "a party is {\"country\": \"UY\"} or {\"organisation\": \"…\"}", ["value": ""])
         default:
@@ -247,8 +263,10 @@ public enum KnowledgeFile {
     /// A `YYYY-MM-DD` day, as midnight UTC.
     static func day(_ reader: DataFileReader, _ value: JSONValue?, _ path: String) throws(DataFileError) -> Date? {
         guard let text = try Self.optional(reader, value, path) else { return nil }
-        guard let date = CalendarDay.parse(text) else { throw reader.fail(path, "knowledge_date", "\"\(text)\" is not a date: write YYYY-MM-DD", ["value": text]) }
-        return date
+        if let date = CalendarDay.parse(text) { return date }
+        // A full time (2024-05-01T00:00:00Z) is kept to its day, in UTC.
+        if text.count > 10, let time = EventTime.parse(text), let date = CalendarDay.parse(CalendarDay.format(time)) { return date }
+        throw reader.fail(path, "knowledge_date", "\"\(text)\" is not a date: write YYYY-MM-DD", ["value": text])
     }
 
     static func order(_ reader: DataFileReader, _ first: Date?, _ second: Date?, _ path: String, _ earlier: String) throws(DataFileError) {
