@@ -68,6 +68,12 @@ import Testing
             #expect(try await other.post(location + "/share", [("consent", "yes"), ("business", "Tienda Sol")]).status == .ok)
             let kept = try await dependencies.store.smeResults(limit: 10)
             #expect(kept.count == 1 && kept[0].business == nil && kept[0].sector == "retail" && kept[0].size == "micro")
+            // One address shares at most ten an hour: the form is public.
+            for _ in 1..<RiskService.sharesPerHour {
+                #expect(try await other.post(location + "/share", [("consent", "yes")]).status == .ok)
+            }
+            #expect(try await other.post(location + "/share", [("consent", "yes")]).status == .tooManyRequests)
+            #expect(try await dependencies.store.smeResults(limit: 100).count == RiskService.sharesPerHour)
 
             // Staff see the statistics; a visitor does not.
             #expect(try await other.get("/risk/sme").status == .seeOther)
@@ -75,7 +81,7 @@ import Testing
             try await staff.login("vera")
             let stats = try await staff.get("/risk/sme")
             #expect(stats.status == .ok && stats.text.contains("id=\"sme-groups\""))
-            #expect(try await staff.get("/risk/sme?format=csv").text.hasPrefix("sector,size,results,percent,GV,ID,PR,DE,RS,RC\r\nretail,micro,1,"))
+            #expect(try await staff.get("/risk/sme?format=csv").text.hasPrefix("sector,size,results,percent,GV,ID,PR,DE,RS,RC\r\nretail,micro,10,"))
             #expect(try await staff.get("/risk/sme?format=xml").status == .badRequest)
         }
     }

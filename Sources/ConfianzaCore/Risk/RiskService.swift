@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Why a risk action was refused.
 public enum RiskError: ExplainedError, Equatable {
@@ -18,6 +19,8 @@ public enum RiskError: ExplainedError, Equatable {
     case notFound
     case invalid([Problem])
     case cycleExists(String)
+    /// Too many results shared from one address within the hour.
+    case tooManyShares
 
     public var description: String {
         switch self {
@@ -28,6 +31,7 @@ public enum RiskError: ExplainedError, Equatable {
         case .notFound: "there is no such register, cycle or scenario"
         case .invalid(let problems): problems.map { "\($0.field): \($0.reason.english)" }.joined(separator: "; ")
         case .cycleExists(let id): "cycle \(id) is already in the database"
+        case .tooManyShares: "too many results were shared from this address in the last hour; try again later"
         }
     }
 
@@ -40,6 +44,7 @@ public enum RiskError: ExplainedError, Equatable {
         case .notFound: Phrase("risk.error.not_found")
         case .invalid(let problems): problems.first.flatMap { $0.reason.phrase([:]) }
         case .cycleExists(let id): Phrase("risk.error.cycle_exists", ["id": id])
+        case .tooManyShares: Phrase("sme.error.too_many")
         }
     }
 }
@@ -68,7 +73,7 @@ public struct RiskCatalogues: Sendable {
 /// scenarios checked against their cycle's matrix, the CSF and the threats, comparisons between cycles,
 /// and the SME results businesses share.
 public struct RiskService: Sendable {
-    public typealias Storage = any RiskStore & AuditStore & ConstituencyStore
+    public typealias Storage = any RiskStore & AuditStore & ConstituencyStore & AccountStore
 
     public let store: Storage
     public let catalogues: RiskCatalogues
@@ -234,9 +239,24 @@ public struct RiskService: Sendable {
 
     // MARK: SME results
 
+    /// How many results one address may share in an hour (the form is public: a script must not fill the statistics).
+    public static let sharesPerHour = 10
+
     /// Keeps a result a business chose to share: its profile, answers and maturity, the day (not the time)
-    /// and, only if it typed one, a name.
-    public func shareSME(_ answers: SMEAnswers, business: String?) async throws -> SharedSMEResult {
+    /// and, only if it typed one, a name. At most ``sharesPerHour`` from one address (when given) in an hour.
+    public func shareSME(_ answers: SMEAnswers, business: String?, address: String? = nil) async throws -> SharedSMEResult {
+        if let address {
+            let now = self.now()
+            let admitted = Mutex(true)
+            _ = try await self.store.countLoginAttempt(
+                UUID().uuidString, keys: ["sme-share|address:\(address)"], at: now, since: now.addingTimeInterval(-3600)
+            ) { counted in
+                let ok = counted.allSatisfy { $0.count < Self.sharesPerHour }
+                admitted.withLock { $0 = ok }
+                return ok
+            }
+            guard admitted.withLock({ $0 }) else { throw RiskError.tooManyShares }
+        }
         let questionnaire = self.catalogues.sme
         let result = SMEResult.evaluate(answers, in: questionnaire)
         let day = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC") ?? .current, from: self.now())

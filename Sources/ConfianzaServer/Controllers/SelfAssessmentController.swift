@@ -158,7 +158,9 @@ struct SelfAssessmentController {
 
     // MARK: the plan
 
-    func renderPlan(_ answers: SMEAnswers, request: Request, context: AppContext, flash: Views.Flash? = nil, shared: Bool = false) throws -> Response {
+    func renderPlan(
+        _ answers: SMEAnswers, request: Request, context: AppContext, flash: Views.Flash? = nil, shared: Bool = false, status: HTTPResponse.Status = .ok
+    ) throws -> Response {
         let q = self.questionnaire
         if let open = answers.firstOpenStep(in: q), !shared {
             return Response.redirect(to: "/self-assessment/\(SMEResumeCode.encode(answers, in: q))/\(open + 1)", type: .normal)
@@ -195,7 +197,7 @@ struct SelfAssessmentController {
             "shareAction": "/self-assessment/\(code)/plan/share", "shared": shared, "editHref": "/self-assessment/\(code)/1",
             "title": p.text(q.title, fallback: q.id), "version": q.version,
         ]
-        return try self.views.page("sme_plan", title: p.t("sme.plan_title"), data: data, context: context, request: request, flash: flash)
+        return try self.views.page("sme_plan", title: p.t("sme.plan_title"), data: data, context: context, request: request, flash: flash, status: status)
     }
 
     @Sendable func share(request: Request, context: AppContext) async throws -> Response {
@@ -211,7 +213,12 @@ struct SelfAssessmentController {
             return try self.renderPlan(answers, request: request, context: context, flash: .init(kind: .error, text: texts.text("sme.share.consent_needed", context.language)))
         }
         let business = context.form["named"] == "yes" ? context.form["business"] : nil
-        let shared = try await self.service.shareSME(answers, business: business)
+        let shared: SharedSMEResult
+        do { shared = try await self.service.shareSME(answers, business: business, address: context.address) } catch RiskError.tooManyShares {
+            return try self.renderPlan(
+                answers, request: request, context: context, flash: .init(kind: .error, text: texts.say(RiskError.tooManyShares, context.language)),
+                status: .tooManyRequests)
+        }
         let message = texts.text(shared.business == nil ? "sme.share.done_anonymous" : "sme.share.done_named", context.language, ["name": shared.business ?? ""])
         return try self.renderPlan(answers, request: request, context: context, flash: .init(kind: .ok, text: message), shared: true)
     }
