@@ -15,10 +15,10 @@ extension SQLStore {
                 let terms = entry.terms
                 try await db.raw(
                     """
-                    INSERT INTO knowledge_items (kind, id, tlp, title, body_text, level, region, countries, pillars, status, terms, record, updated_at, updated_by)
+                    INSERT INTO knowledge_items (kind, id, tlp, title, body_text, level, region, countries, pillars, status, terms, record, created_at, updated_at, updated_by)
                     VALUES (\(bind: entry.kind.rawValue), \(bind: entry.id.uuidString), \(bind: entry.tlp.rawValue), \(bind: entry.title), \(bind: entry.text),
                         \(bind: entry.level), \(bind: entry.region), \(bind: countries), \(bind: pillars), \(bind: entry.status), \(bind: terms), \(bind: record),
-                        \(bind: Millis(date)), \(bind: actor))
+                        \(bind: Millis(date)), \(bind: Millis(date)), \(bind: actor))
                     ON CONFLICT (kind, id) DO UPDATE SET tlp = excluded.tlp, title = excluded.title, body_text = excluded.body_text, level = excluded.level,
                         region = excluded.region, countries = excluded.countries, pillars = excluded.pillars, status = excluded.status, terms = excluded.terms,
                         record = excluded.record, updated_at = excluded.updated_at, updated_by = excluded.updated_by
@@ -81,6 +81,21 @@ extension SQLStore {
         }
         let text = "{" + parts.map { "\"\($0.key)\": [\($0.value.joined(separator: ","))]" }.joined(separator: ",") + "}"
         do { return try KnowledgeFile.read(text, file: "stored knowledge") } catch { throw StoreError.corrupt("the stored knowledge base cannot be read again: \(error)") }
+    }
+
+    public func knowledgeAdded(from start: Date, to end: Date, clearOnly: Bool) async throws -> [KnowledgeKind: Int] {
+        try await self.withReading { db in
+            var counts: [KnowledgeKind: Int] = [:]
+            for row in try await db.raw(
+                """
+                SELECT kind, COUNT(*) AS n FROM knowledge_items WHERE created_at >= \(bind: Millis(start)) AND created_at < \(bind: Millis(end))
+                    \(unsafeRaw: clearOnly ? "AND tlp = 'TLP:CLEAR'" : "") GROUP BY kind
+                """
+            ).all() {
+                if let kind = KnowledgeKind(rawValue: try row.decode(column: "kind", as: String.self)) { counts[kind] = try row.decode(column: "n", as: Int.self) }
+            }
+            return counts
+        }
     }
 
     public func deleteKnowledge(kind: KnowledgeKind, id: UUID) async throws -> Bool {

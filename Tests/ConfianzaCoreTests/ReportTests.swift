@@ -81,3 +81,54 @@ import Testing
         #expect(ReportDiff.compare(before, before).isEmpty)
     }
 }
+
+/// The report's figures on a small dataset, each computed by hand.
+@Suite struct AnnualReportBuilderTests {
+    static func at(_ day: String, plus hours: Double = 0) -> Date { CalendarDay.parse(day)!.addingTimeInterval(hours * 3600) }
+
+    @Test func everyFigureMatchesTheHandComputedValue() {
+        let bank = UUID()
+        let hospital = UUID()
+        func incident(_ day: String, _ taxonomy: String, _ organisations: [UUID], triage: Double?, resolve: Double?) -> Incident {
+            let created = Self.at(day)
+            var incident = Incident(
+                title: taxonomy, taxonomy: taxonomy, type: taxonomy, severity: .medium, tlp: .amber, organisations: organisations, createdAt: created,
+                triageDue: created.addingTimeInterval(4 * 3600), resolveDue: created.addingTimeInterval(15 * 3600))
+            incident.triagedAt = triage.map { created.addingTimeInterval($0 * 3600) }
+            incident.resolvedAt = resolve.map { created.addingTimeInterval($0 * 3600) }
+            return incident
+        }
+        let inputs = AnnualReportInputs(
+            incidents: [
+                incident("2026-01-10", "phishing", [bank], triage: 1, resolve: 10), incident("2026-01-20", "phishing", [bank], triage: 2, resolve: 20),
+                incident("2026-03-05", "malware", [hospital], triage: 3, resolve: nil), incident("2026-03-06", "phishing", [bank, hospital], triage: 5, resolve: nil),
+                incident("2026-12-31", "malware", [], triage: nil, resolve: nil),
+            ], sectors: [bank: .finance, hospital: .health], knowledgeAdded: [.initiative: 7, .agreement: 2],
+            riskCycles: [(UUID(), [1, 2, 0]), (bank, [3, 1, 1]), (bank, [4, 0, 0])])
+        let report = AnnualReportBuilder.build(year: 2026, asOf: Self.at("2027-01-15"), inputs: inputs)
+        let incidents = report.sections[0]
+        let figures = Dictionary(uniqueKeysWithValues: incidents.figures.map { ($0.id, $0.value) })
+        #expect(figures["incidents"] == .count(5))
+        // Acknowledged after 1, 2, 3, 5 h: median (nearest rank 2 of 4) 2 h, p90 (rank 4) 5 h. Resolved after 10 and 20 h.
+        #expect(figures["ack_median"] == .measure(2, unit: "hours", base: 4) && figures["ack_p90"] == .measure(5, unit: "hours", base: 4))
+        #expect(figures["resolve_median"] == .measure(10, unit: "hours", base: 2) && figures["resolve_p90"] == .measure(20, unit: "hours", base: 2))
+        // Triage due after 4 h: the 5 h one and the never-triaged one are late; resolution due after 15 h: four are late.
+        #expect(figures["triage_breaches"] == .count(2) && figures["resolve_breaches"] == .count(4))
+        let tables = Dictionary(uniqueKeysWithValues: incidents.tables.map { ($0.id, $0) })
+        #expect(tables["by_classification"]?.rows.map(\.key) == ["phishing", "malware"])
+        #expect(tables["by_classification"]?.rows.map(\.values) == [[.count(3)], [.count(2)]])
+        // An incident counts once in each of its sectors; one with no organisation under "none".
+        #expect(tables["by_sector"]?.rows.map { "\($0.key)=\($0.values[0])" } == ["finance=count(3)", "health=count(2)", "none=count(1)"])
+        #expect(tables["by_month"]?.rows.map { $0.values[0] } == [.count(2), .count(0), .count(2)] + Array(repeating: ReportValue.count(0), count: 8) + [.count(1)])
+        // Risk: two organisations, three cycles; residual levels from each one's latest cycle: [1,2,0] + [4,0,0].
+        let risk = report.sections[1]
+        #expect(risk.figures.map(\.value) == [.count(2), .count(3), .count(0)])
+        #expect(risk.tables[0].rows.map { $0.values[0] } == [.count(5), .count(2), .count(0)])
+        #expect(report.sections[2].figures.map(\.value) == [.count(7), .count(0), .count(2)])
+        // The public edition: every incident count here is below 5 except the total.
+        let clear = report.published()
+        #expect(clear.sections[0].figures.first?.value == .count(5))
+        #expect(clear.sections[0].tables[0].rows.allSatisfy { $0.values == [.hidden] } && clear.sections[0].tables[0].totals == [.count(5)])
+        #expect(clear.sections[0].figures.first { $0.id == "ack_median" }?.value == .hidden, "a median over four cases")
+    }
+}

@@ -86,6 +86,11 @@ import Testing
             let paged = try await store.searchKnowledge(KnowledgeQuery(clearOnly: false, limit: 3, offset: 6))
             #expect(paged.total == 8 && paged.hits.count == 2)
 
+            let day = (Self.t0.addingTimeInterval(-1), Self.t0.addingTimeInterval(1))
+            #expect(try await store.knowledgeAdded(from: day.0, to: day.1, clearOnly: false) == [.initiative: 4, .caseStudy: 2, .agreement: 2])
+            #expect(try await store.knowledgeAdded(from: day.0, to: day.1, clearOnly: true) == [.initiative: 3, .caseStudy: 1, .agreement: 1])
+            #expect(try await store.knowledgeAdded(from: day.1, to: day.1.addingTimeInterval(99), clearOnly: false).isEmpty)
+
             // Replaced by id, index included; removed.
             var changed = Self.base.initiatives[3]
             changed.tlp = .clear

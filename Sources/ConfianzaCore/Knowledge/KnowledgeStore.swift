@@ -109,6 +109,8 @@ public protocol KnowledgeStore: Sendable {
     /// One record (as a knowledge base holding only it), or `nil`; TLP:CLEAR only when asked.
     func knowledgeRecord(kind: KnowledgeKind, id: UUID, clearOnly: Bool) async throws -> KnowledgeBase?
     func deleteKnowledge(kind: KnowledgeKind, id: UUID) async throws -> Bool
+    /// How many records of each kind were first added in `[start, end)` (TLP:CLEAR only when asked).
+    func knowledgeAdded(from start: Date, to end: Date, clearOnly: Bool) async throws -> [KnowledgeKind: Int]
     func searchKnowledge(_ query: KnowledgeQuery) async throws -> KnowledgeResults
 }
 

@@ -10,9 +10,10 @@ extension Migrations {
             CREATE TABLE knowledge_items (
                 kind TEXT NOT NULL CHECK (kind IN ('initiative', 'case-study', 'agreement')), id TEXT NOT NULL, tlp TEXT NOT NULL, title TEXT NOT NULL,
                 body_text TEXT NOT NULL, level TEXT, region TEXT, countries TEXT NOT NULL, pillars TEXT NOT NULL, status TEXT, terms TEXT NOT NULL,
-                record TEXT NOT NULL, updated_at BIGINT NOT NULL, updated_by TEXT NOT NULL, PRIMARY KEY (kind, id))
+                record TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, updated_by TEXT NOT NULL, PRIMARY KEY (kind, id))
             """,
             "CREATE INDEX knowledge_items_tlp ON knowledge_items (tlp, kind, title)",
+            "CREATE INDEX knowledge_items_created ON knowledge_items (created_at)",
         ],
         sqlite: [
             "CREATE VIRTUAL TABLE knowledge_fts USING fts5(terms, kind UNINDEXED, item_id UNINDEXED, tokenize = 'unicode61')",
