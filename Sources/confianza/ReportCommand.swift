@@ -16,7 +16,7 @@ struct ReportCommand: AsyncParsableCommand {
             abstract: "Write the annual report: every module's figures for a year. The public edition (TLP:CLEAR, the default) hides small counts.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "The year reported on.") var year: Int
-        @Option(help: "json or md.") var format: String = "json"
+        @Option(help: "json, md, html or pdf (pdf through headless Chromium).") var format: String = "json"
         @Option(help: "CLEAR (public, the default) or AMBER (internal).") var tlp: String = "CLEAR"
         @Option(help: "The generation date the report states, YYYY-MM-DD (default: today); the same date gives the same bytes.") var asOf: String?
         @Option(help: "Counts below this are hidden in the public edition.") var threshold: Int = AnnualReport.defaultThreshold
@@ -27,7 +27,8 @@ struct ReportCommand: AsyncParsableCommand {
             var settings = try Runtime.settings(self.global)
             if self.global.logLevel == nil { settings.logLevel = .warning }
             guard (1970...9999).contains(self.year) else { throw CLIError("--year must be a year such as 2026") }
-            guard ["json", "md"].contains(self.format) else { throw CLIError("--format is json or md") }
+            guard ["json", "md", "html", "pdf"].contains(self.format) else { throw CLIError("--format is json, md, html or pdf") }
+            if self.format == "pdf" { guard self.out != nil else { throw CLIError("--format pdf needs --out FILE") } }
             guard let edition = TLP(label: self.tlp), edition == .clear || edition == .amber else { throw CLIError("--tlp is CLEAR or AMBER") }
             guard (1...100).contains(self.threshold) else { throw CLIError("--threshold is 1 to 100") }
             guard let language = Language(rawValue: self.language) else { throw CLIError("--language is en, es or fr") }
@@ -48,7 +49,17 @@ struct ReportCommand: AsyncParsableCommand {
             if clearOnly { report = report.published(threshold: self.threshold) }
             let texts: TextCatalogue
             do { texts = try LocaleFiles.load() } catch { throw CLIError("the bundled locale files cannot be read: \(error)") }
-            let text = self.format == "json" ? ReportRenderer.pretty(ReportRenderer.json(report)) + "\n" : ReportRenderer(texts: texts, language: language).markdown(report)
+            let renderer = ReportRenderer(texts: texts, language: language)
+            let text: String
+            switch self.format {
+            case "json": text = ReportRenderer.pretty(ReportRenderer.json(report)) + "\n"
+            case "md": text = renderer.markdown(report)
+            default: text = renderer.html(report)
+            }
+            if self.format == "pdf", let out = self.out {
+                try ReportCommand.printPDF(html: text, to: out)
+                return
+            }
             if let out = self.out {
                 guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else { throw CLIError("cannot write \(out)") }
             } else {
@@ -79,6 +90,34 @@ struct ReportCommand: AsyncParsableCommand {
             incidents: incidents, sectors: sectors, knowledgeAdded: try await store.knowledgeAdded(from: start, to: end, clearOnly: clearOnly),
             network: AgreementNetwork(agreements: try await store.knowledge(clearOnly: clearOnly).agreements),
             smeResults: try await store.smeResults(limit: 1_000_000).filter { year.contains($0.sharedOn) }, riskCycles: cycles)
+    }
+
+    /// Prints HTML to PDF with headless Chromium (Debian's `chromium`), the marking in every page's footer
+    /// and Chromium's page numbers.
+    static func printPDF(html: String, to out: String) throws {
+        let candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        guard let chromium = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw CLIError("PDF needs headless Chromium: install the Debian package chromium (apt-get install chromium), or write --format html and print it")
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("confianza-report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let page = folder.appendingPathComponent("report.html")
+        try Data(html.utf8).write(to: page)
+        let target = URL(fileURLWithPath: out).standardizedFileURL.path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chromium)
+        process.arguments = [
+            "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--user-data-dir=\(folder.path)/profile",
+            "--print-to-pdf=\(target)", page.absoluteString,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, FileManager.default.fileExists(atPath: target) else {
+            throw CLIError("Chromium could not print the report (exit \(process.terminationStatus))")
+        }
     }
 
     struct Diff: AsyncParsableCommand {

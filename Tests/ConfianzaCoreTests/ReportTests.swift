@@ -67,6 +67,11 @@ import Testing
         #expect(markdown.hasPrefix("**TLP:CLEAR**") && markdown.hasSuffix("**TLP:CLEAR**\n"))
         for small in [" 0 ", " 2 ", " 3 ", " 6 "] { #expect(!markdown.contains("|\(small)|"), "\(small)") }
         #expect(try JSONReader.parse(first) == ReportRenderer.json(Self.report().published()))
+        let html = renderer.html(Self.report().published(), site: "https://cirt.example")
+        #expect(html == renderer.html(Self.report().published(), site: "https://cirt.example"))
+        #expect(html.contains("<p class=\"marking\" id=\"marking\">TLP:CLEAR</p>") && html.contains("<footer class=\"print\">TLP:CLEAR</footer>"))
+        #expect(!html.contains("<script") && !html.contains("CERT.br") && html.contains("<table id=\"incidents-by_classification\""))
+        for small in [">0<", ">2<", ">3<", ">6<"] { #expect(!html.contains("class=\"num\"\(small)"), "\(small)") }
     }
 
     @Test func theDifferenceBetweenTwoReportsListsEachChangedFigure() {

@@ -1,0 +1,87 @@
+import Foundation
+
+extension ReportRenderer {
+    /// The report as one self-contained HTML page: no script, no external asset; each figure and table
+    /// links to the page it comes from (relative to `site`, when given); each table of counts has a bar
+    /// chart as inline SVG; the marking heads the page and sits in a footer every printed page repeats.
+    public func html(_ report: AnnualReport, site: String = "") -> String {
+        let marking = report.edition.rawValue
+        let e = SafeMarkdown.escape
+        var out = """
+            <!doctype html>
+            <html lang="\(self.language.rawValue)">
+            <head>
+            <meta charset="utf-8">
+            <title>\(e(self.t("report.title", ["year": String(report.year)])))</title>
+            <style>
+            body { font-family: sans-serif; margin: 2rem auto; max-width: 52rem; color: #1c232b; line-height: 1.4; }
+            .marking { font-weight: bold; letter-spacing: 0.05em; }
+            table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
+            th, td { border-bottom: 1px solid #cfd6de; padding: 0.2rem 0.6rem; text-align: left; }
+            td.num, th.num { text-align: right; }
+            tr.total td { font-weight: bold; }
+            footer.print { display: none; }
+            @media print { footer.print { display: block; position: fixed; bottom: 0; left: 0; right: 0; text-align: center; font-size: 9pt; } a { color: inherit; } }
+            </style>
+            </head>
+            <body>
+            <p class="marking" id="marking">\(marking)</p>
+            <h1>\(e(self.t("report.title", ["year": String(report.year)])))</h1>
+            <p>\(e(self.t("report.as_of", ["date": CalendarDay.format(report.asOf)])))</p>
+            <p>\(e(report.edition == .clear ? self.t("report.clear_note", ["threshold": String(report.threshold)]) : self.t("report.internal_note", ["marking": marking])))</p>
+
+            """
+        func link(_ path: String?, _ text: String) -> String {
+            guard let path else { return e(text) }
+            return "<a href=\"\(e(site + path))\">\(e(text))</a>"
+        }
+        for section in report.sections {
+            out += "<section id=\"\(e(section.id))\"><h2>\(e(self.t(section.title)))</h2>\n"
+            if !section.figures.isEmpty {
+                out += "<dl>\n"
+                for figure in section.figures {
+                    out += "<dt>\(link(figure.link, self.t(figure.label)))</dt><dd data-figure=\"\(e(figure.id))\">\(e(self.say(figure.value, threshold: report.threshold)))</dd>\n"
+                }
+                out += "</dl>\n"
+            }
+            for table in section.tables {
+                out += "<h3>\(link(table.link, self.t(table.title)))</h3>\n"
+                let bars = table.rows.compactMap { row -> (String, Int)? in row.values.first?.countValue.map { (self.label(row.label), $0) } }
+                if !bars.isEmpty, table.columns.count == 1 {
+                    out += Self.bars(id: "\(section.id)-\(table.id)", title: self.t(table.title), items: bars) + "\n"
+                }
+                out += "<table id=\"\(e(section.id))-\(e(table.id))\"><thead><tr><th>\(e(self.t("report.column.item")))</th>"
+                out += table.columns.map { "<th class=\"num\">\(e(self.t($0)))</th>" }.joined() + "</tr></thead><tbody>\n"
+                for row in table.rows {
+                    out += "<tr data-row=\"\(e(row.key))\"><td>\(e(self.label(row.label)))</td>"
+                    out += row.values.map { "<td class=\"num\">\(e(self.say($0, threshold: report.threshold)))</td>" }.joined() + "</tr>\n"
+                }
+                if table.hasTotal {
+                    out += "<tr class=\"total\"><td>\(e(self.t("report.total")))</td>"
+                    out += (table.totals ?? table.exactTotals).map { "<td class=\"num\">\(e(self.say($0, threshold: report.threshold)))</td>" }.joined() + "</tr>\n"
+                }
+                out += "</tbody></table>\n"
+            }
+            out += "</section>\n"
+        }
+        out += "<p class=\"marking\">\(marking)</p>\n<footer class=\"print\">\(marking)</footer>\n</body>\n</html>\n"
+        return out
+    }
+
+    /// Horizontal bars of the shown counts (hidden ones have no bar).
+    static func bars(id: String, title: String, items: [(String, Int)]) -> String {
+        let row = 20
+        let width = 520
+        let labelWidth = 170
+        let largest = max(1, items.map(\.1).max() ?? 1)
+        var out = "<svg id=\"chart-\(SafeMarkdown.escape(id))\" role=\"img\" aria-label=\"\(SafeMarkdown.escape(title))\" viewBox=\"0 0 \(width) \(items.count * row + 6)\" width=\"\(width)\" height=\"\(items.count * row + 6)\">"
+        for (index, item) in items.enumerated() {
+            let y = index * row + 3
+            let bar = Int(Double(width - labelWidth - 50) * Double(item.1) / Double(largest))
+            out += "<text x=\"\(labelWidth - 6)\" y=\"\(y + 13)\" text-anchor=\"end\" font-size=\"11\">\(SafeMarkdown.escape(String(item.0.prefix(28))))</text>"
+            out += "<rect x=\"\(labelWidth)\" y=\"\(y + 2)\" width=\"\(max(1, bar))\" height=\"14\" fill=\"#1f5fa8\"></rect>"
+            out += "<text x=\"\(labelWidth + max(1, bar) + 4)\" y=\"\(y + 13)\" font-size=\"11\">\(item.1)</text>"
+        }
+        return out + "</svg>"
+    }
+}
