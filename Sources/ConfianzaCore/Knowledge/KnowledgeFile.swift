@@ -24,7 +24,7 @@ public enum KnowledgeFile {
         var base = KnowledgeBase()
         var ids: Set<UUID> = []
         func id(_ fields: [String: JSONValue], _ path: String) throws(DataFileError) -> UUID {
-            let value = try Self.uuid(reader, fields["id"], path + ".id") ?? UUID()
+            let value = try RiskRegisterFile.uuid(reader, fields["id"], path + ".id") ?? UUID()
             guard ids.insert(value).inserted else { throw reader.fail(path + ".id", "duplicate", "identifier \"\(value)\" is already used", ["id": value.uuidString]) }
             return value
         }
@@ -252,12 +252,6 @@ public enum KnowledgeFile {
             throw reader.fail(path, "knowledge_tlp", "\"\(text)\" is not a TLP 2.0 label (TLP:CLEAR, TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT, TLP:RED)", ["value": text])
         }
         return tlp
-    }
-
-    static func uuid(_ reader: DataFileReader, _ value: JSONValue?, _ path: String) throws(DataFileError) -> UUID? {
-        guard let text = try Self.optional(reader, value, path) else { return nil }
-        guard let id = UUID(uuidString: text) else { throw reader.fail(path, "risk_uuid", "not a UUID", ["value": text]) }
-        return id
     }
 
     /// A `YYYY-MM-DD` day, as midnight UTC.

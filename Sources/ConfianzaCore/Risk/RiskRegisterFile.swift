@@ -27,8 +27,6 @@ public enum RiskRegisterFile {
 
     // MARK: writing
 
-    static func day(_ date: Date) -> String { String(EventTime.format(date).prefix(10)) }
-
     public static func json(_ registers: [(organisation: Organisation?, cycles: [StoredCycle])]) -> JSONValue {
         .object([
             "format": .string(Self.format), "version": .integer(1),
@@ -46,14 +44,14 @@ public enum RiskRegisterFile {
         let c = stored.cycle
         func rating(_ r: RiskScenario.Rating) -> JSONValue { .object(["likelihood": .string(r.likelihood), "impact": .string(r.impact)]) }
         return .object([
-            "id": .string(c.id.uuidString), "startedAt": .string(EventTime.format(c.startedAt)), "nextReview": c.nextReview.map { .string(Self.day($0)) } ?? .null,
+            "id": .string(c.id.uuidString), "startedAt": .string(EventTime.format(c.startedAt)), "nextReview": c.nextReview.map { .string(CalendarDay.format($0)) } ?? .null,
             "matrix": (try? JSONReader.parse(stored.matrixSource)) ?? .null, "createdBy": .string(stored.createdBy),
             "scenarios": .array(c.scenarios.map { s in
                 .object([
                     "id": .string(s.id.uuidString), "key": .string(s.key.uuidString), "title": .string(s.title), "asset": .string(s.asset),
                     "threat": s.threatID.map(JSONValue.string) ?? .null, "inherent": rating(s.inherent), "current": rating(s.current), "residual": rating(s.residual),
                     "treatment": .string(s.treatment.rawValue), "controls": .array(s.controls.map(JSONValue.string)), "owner": .string(s.owner),
-                    "due": s.due.map { .string(Self.day($0)) } ?? .null,
+                    "due": s.due.map { .string(CalendarDay.format($0)) } ?? .null,
                 ])
             }),
         ])

@@ -259,10 +259,7 @@ public struct RiskService: Sendable {
         }
         let questionnaire = self.catalogues.sme
         let result = SMEResult.evaluate(answers, in: questionnaire)
-        let day = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC") ?? .current, from: self.now())
-        var utc = Calendar(identifier: .gregorian)
-        utc.timeZone = TimeZone(identifier: "UTC") ?? .current
-        let sharedOn = utc.date(from: DateComponents(year: day.year, month: day.month, day: day.day)) ?? self.now()
+        let sharedOn = CalendarDay.parse(CalendarDay.format(self.now())) ?? self.now()
         let name = business?.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200)
         let shared = SharedSMEResult(
             sharedOn: sharedOn, questionnaireVersion: questionnaire.version, size: answers.profile.size, sector: answers.profile.sector,

@@ -1,3 +1,4 @@
+import ConfianzaCore
 import Foundation
 import Hummingbird
 import NIOCore
@@ -9,15 +10,8 @@ struct RiskTable {
     var columns: [String]
     var rows: [[String]]
 
-    static func cell(_ text: String) -> String {
-        // A cell a spreadsheet would read as a formula is prefixed with a quote, as OWASP advises.
-        var value = text
-        if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
-        return value.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
-    }
-
     var csv: String {
-        ([self.columns] + self.rows).map { $0.map(Self.cell).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+        ([self.columns] + self.rows).map { $0.map(EventsCSV.cell).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 
     var json: Data {

@@ -64,18 +64,8 @@ struct RiskPresenter {
     }
 
     /// `YYYY-MM-DD` in UTC.
-    static func day(_ date: Date) -> String { String(TimeFormat.minute(date).prefix(10)) }
+    static func day(_ date: Date) -> String { CalendarDay.format(date) }
 
     /// A `YYYY-MM-DD` date (UTC midnight), or `nil` for anything else.
-    static func parseDay(_ text: String) -> Date? {
-        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "-")
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2, let y = Int(parts[0]), let m = Int(parts[1]),
-            let d = Int(parts[2]), (1900...9999).contains(y), (1...12).contains(m), (1...31).contains(d)
-        else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-        let components = DateComponents(year: y, month: m, day: d)
-        guard components.isValidDate(in: calendar), let date = calendar.date(from: components) else { return nil }
-        return date
-    }
+    static func parseDay(_ text: String) -> Date? { CalendarDay.parse(text) }
 }
