@@ -161,7 +161,7 @@ let package = Package(
             dependencies: ["ConfianzaNetwork", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ConfianzaCoreTests", dependencies: ["ConfianzaCore", "ConfianzaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConfianzaCoreTests", dependencies: ["ConfianzaCore", "ConfianzaLocales", "ConfianzaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConfianzaFeedsTests",
             dependencies: [

@@ -400,23 +400,26 @@ extension SQLStore {
                 SELECT assessment_id, revision, total, tier, pillars, computed_at, reason FROM assessment_scores
                 WHERE assessment_id = \(bind: assessmentID.uuidString) ORDER BY computed_at, revision
                 """
-            ).all().map { row in
-                var pillars: [String: Double] = [:]
-                if case .object(let fields)? = try? JSONReader.parse(try row.decode(column: "pillars", as: String.self)) {
-                    for (id, value) in fields {
-                        switch value {
-                        case .double(let d): pillars[id] = d
-                        case .integer(let n): pillars[id] = Double(n)
-                        default: break
-                        }
-                    }
+            ).all().map(Self.decodeScore)
+        }
+    }
+
+    /// A score row (`assessment_id, revision, total, tier, pillars, computed_at, reason`).
+    static func decodeScore(_ row: any SQLRow) throws -> ScoreRecord {
+        var pillars: [String: Double] = [:]
+        if case .object(let fields)? = try? JSONReader.parse(try row.decode(column: "pillars", as: String.self)) {
+            for (id, value) in fields {
+                switch value {
+                case .double(let d): pillars[id] = d
+                case .integer(let n): pillars[id] = Double(n)
+                default: break
                 }
-                return ScoreRecord(
-                    assessmentID: try Self.uuid(row, "assessment_id"), revision: try row.decode(column: "revision", as: Int.self),
-                    total: try row.decode(column: "total", as: Double.self), tier: try row.decode(column: "tier", as: String?.self), pillars: pillars,
-                    computedAt: try Millis.date(row, "computed_at"), reason: try row.decode(column: "reason", as: String.self))
             }
         }
+        return ScoreRecord(
+            assessmentID: try Self.uuid(row, "assessment_id"), revision: try row.decode(column: "revision", as: Int.self),
+            total: try row.decode(column: "total", as: Double.self), tier: try row.decode(column: "tier", as: String?.self), pillars: pillars,
+            computedAt: try Millis.date(row, "computed_at"), reason: try row.decode(column: "reason", as: String.self))
     }
 
     // MARK: focal points

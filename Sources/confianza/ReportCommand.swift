@@ -39,11 +39,11 @@ struct ReportCommand: AsyncParsableCommand {
             } else {
                 asOf = CalendarDay.parse(CalendarDay.format(Date())) ?? Date()
             }
-            guard let start = CalendarDay.parse(String(format: "%04d-01-01", self.year)), let end = CalendarDay.parse(String(format: "%04d-01-01", self.year + 1))
-            else { throw CLIError("--year must be a year such as 2026") }
             let clearOnly = edition == .clear
+            let sme: SMEQuestionnaire
+            do { sme = try RiskCatalogues.bundled().sme } catch { throw CLIError("the bundled risk data cannot be read: \(error)") }
             let inputs = try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in
-                try await ReportCommand.inputs(store: store, from: start, to: end, clearOnly: clearOnly)
+                try await store.annualReportInputs(year: self.year, clearOnly: clearOnly, sme: sme)
             }
             var report = AnnualReportBuilder.build(year: self.year, asOf: asOf, inputs: inputs, edition: .amber)
             if clearOnly { report = report.published(threshold: self.threshold) }
@@ -57,7 +57,9 @@ struct ReportCommand: AsyncParsableCommand {
             default: text = renderer.html(report)
             }
             if self.format == "pdf", let out = self.out {
-                try ReportCommand.printPDF(html: text, to: out)
+                let pdf: Data
+                do { pdf = try await ReportPDF.print(html: text) } catch { throw CLIError(error.description) }
+                guard FileManager.default.createFile(atPath: out, contents: pdf) else { throw CLIError("cannot write \(out)") }
                 return
             }
             if let out = self.out {
@@ -65,58 +67,6 @@ struct ReportCommand: AsyncParsableCommand {
             } else {
                 FileHandle.standardOutput.write(Data(text.utf8))
             }
-        }
-    }
-
-    /// Every module's figures for `[start, end)`, from records one may publish when `clearOnly`.
-    static func inputs(store: SQLStore, from start: Date, to end: Date, clearOnly: Bool) async throws -> AnnualReportInputs {
-        let year = start..<end
-        var incidents: [Incident] = []
-        var offset = 0
-        while true {
-            let page = try await store.incidents(matching: IncidentQuery(limit: 5000, offset: offset))
-            incidents += page.filter { year.contains($0.createdAt) }
-            if page.count < 5000 { break }
-            offset += page.count
-        }
-        let sectors = Dictionary(uniqueKeysWithValues: try await store.organisations().map { ($0.id, $0.sector) })
-        var cycles: [(organisation: UUID, residualLevels: [Int])] = []
-        for header in try await store.cycleHeaders(organisationID: nil).reversed() where year.contains(header.startedAt) {
-            if let stored = try await store.cycle(id: header.id) {
-                cycles.append((stored.cycle.organisationID, RiskService.levelCounts(stored, rating: \.residual)))
-            }
-        }
-        return AnnualReportInputs(
-            incidents: incidents, sectors: sectors, knowledgeAdded: try await store.knowledgeAdded(from: start, to: end, clearOnly: clearOnly),
-            network: AgreementNetwork(agreements: try await store.knowledge(clearOnly: clearOnly).agreements),
-            smeResults: try await store.smeResults(limit: 1_000_000).filter { year.contains($0.sharedOn) }, riskCycles: cycles)
-    }
-
-    /// Prints HTML to PDF with headless Chromium (Debian's `chromium`), the marking in every page's footer
-    /// and Chromium's page numbers.
-    static func printPDF(html: String, to out: String) throws {
-        let candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        guard let chromium = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw CLIError("PDF needs headless Chromium: install the Debian package chromium (apt-get install chromium), or write --format html and print it")
-        }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("confianza-report-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let page = folder.appendingPathComponent("report.html")
-        try Data(html.utf8).write(to: page)
-        let target = URL(fileURLWithPath: out).standardizedFileURL.path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: chromium)
-        process.arguments = [
-            "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--user-data-dir=\(folder.path)/profile",
-            "--print-to-pdf=\(target)", page.absoluteString,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, FileManager.default.fileExists(atPath: target) else {
-            throw CLIError("Chromium could not print the report (exit \(process.terminationStatus))")
         }
     }
 

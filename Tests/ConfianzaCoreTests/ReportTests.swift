@@ -1,4 +1,5 @@
 import ConfianzaCore
+import ConfianzaLocales
 import Foundation
 import Testing
 
@@ -69,7 +70,9 @@ import Testing
         #expect(try JSONReader.parse(first) == ReportRenderer.json(Self.report().published()))
         let html = renderer.html(Self.report().published(), site: "https://cirt.example")
         #expect(html == renderer.html(Self.report().published(), site: "https://cirt.example"))
-        #expect(html.contains("<p class=\"marking\" id=\"marking\">TLP:CLEAR</p>") && html.contains("<footer class=\"print\">TLP:CLEAR</footer>"))
+        // The marking heads the page and every printed page's top and bottom, beside the page numbers.
+        #expect(html.contains("<p class=\"marking\" id=\"marking\">TLP:CLEAR</p>") && html.contains("@bottom-left { content: \"TLP:CLEAR\""))
+        #expect(html.contains("@bottom-right { content: \"report.page_of\";") || html.contains("counter(page)"))
         #expect(!html.contains("<script") && !html.contains("CERT.br") && html.contains("<table id=\"incidents-by_classification\""))
         for small in [">0<", ">2<", ">3<", ">6<"] { #expect(!html.contains("class=\"num\"\(small)"), "\(small)") }
     }
@@ -109,8 +112,14 @@ import Testing
                 incident("2026-03-05", "malware", [hospital], triage: 3, resolve: nil), incident("2026-03-06", "phishing", [bank, hospital], triage: 5, resolve: nil),
                 incident("2026-12-31", "malware", [], triage: nil, resolve: nil),
             ], sectors: [bank: .finance, hospital: .health], knowledgeAdded: [.initiative: 7, .agreement: 2],
-            riskCycles: [(UUID(), [1, 2, 0]), (bank, [3, 1, 1]), (bank, [4, 0, 0])])
+            smeBySector: ["retail": 4, "health": 2], smeSectorTitles: ["retail": LocalizedText(["en": "Shop", "es": "Tienda"])],
+            riskCycles: [
+                ReportRiskCycle(organisation: UUID(), startedAt: Self.at("2026-02-01"), residualLevels: [1, 2, 0]),
+                ReportRiskCycle(organisation: bank, startedAt: Self.at("2025-06-01"), residualLevels: [3, 1, 1]),
+                ReportRiskCycle(organisation: bank, startedAt: Self.at("2026-05-01"), residualLevels: [4, 0, 0]),
+            ])
         let report = AnnualReportBuilder.build(year: 2026, asOf: Self.at("2027-01-15"), inputs: inputs)
+        #expect(report.sections.map(\.id) == ["incidents", "feeds", "sharing", "assessments", "risk", "knowledge"])
         let incidents = report.sections[0]
         let figures = Dictionary(uniqueKeysWithValues: incidents.figures.map { ($0.id, $0.value) })
         #expect(figures["incidents"] == .count(5))
@@ -125,15 +134,98 @@ import Testing
         // An incident counts once in each of its sectors; one with no organisation under "none".
         #expect(tables["by_sector"]?.rows.map { "\($0.key)=\($0.values[0])" } == ["finance=count(3)", "health=count(2)", "none=count(1)"])
         #expect(tables["by_month"]?.rows.map { $0.values[0] } == [.count(2), .count(0), .count(2)] + Array(repeating: ReportValue.count(0), count: 8) + [.count(1)])
-        // Risk: two organisations, three cycles; residual levels from each one's latest cycle: [1,2,0] + [4,0,0].
-        let risk = report.sections[1]
-        #expect(risk.figures.map(\.value) == [.count(2), .count(3), .count(0)])
-        #expect(risk.tables[0].rows.map { $0.values[0] } == [.count(5), .count(2), .count(0)])
-        #expect(report.sections[2].figures.map(\.value) == [.count(7), .count(0), .count(2)])
+        // Risk: two organisations with a cycle in 2026 (the bank's 2025 one is last year's); residual levels
+        // from each one's latest cycle: [1,2,0] + [4,0,0] now, the bank's [3,1,1] a year before.
+        let risk = report.sections[4]
+        #expect(risk.figures.map(\.value) == [.count(2), .count(2), .count(6)])
+        #expect(risk.tables[0].rows.map(\.values) == [[.count(5), .count(3)], [.count(2), .count(1)], [.count(0), .count(1)]])
+        #expect(risk.tables[1].rows.map(\.key) == ["health", "retail"] && risk.tables[1].rows[1].label == .localized(["en": "Shop", "es": "Tienda"]))
+        #expect(report.sections[5].figures.map(\.value) == [.count(7), .count(0), .count(2)])
         // The public edition: every incident count here is below 5 except the total.
         let clear = report.published()
         #expect(clear.sections[0].figures.first?.value == .count(5))
         #expect(clear.sections[0].tables[0].rows.allSatisfy { $0.values == [.hidden] } && clear.sections[0].tables[0].totals == [.count(5)])
         #expect(clear.sections[0].figures.first { $0.id == "ack_median" }?.value == .hidden, "a median over four cases")
+    }
+}
+
+/// The sections built from feeds, sharing and assessments, each figure computed by hand.
+@Suite struct AnnualReportSectionsTests {
+    @Test func feedsSharingAndAssessmentsMatchTheHandComputedValues() throws {
+        guard let file = AssessmentService.bundledFrameworkFiles().first(where: { $0.name == "five-pillars.json" }) else {
+            Issue.record("five-pillars.json is not bundled")
+            return
+        }
+        let framework = try FrameworkFile.framework(file.text, file: file.name)
+        let legal = framework.pillars[0].id
+        let technical = framework.pillars[1].id
+        let day = AnnualReportBuilderTests.at
+        func score(_ tier: String, _ pillars: [String: Double], _ date: String) -> ScoreRecord {
+            ScoreRecord(assessmentID: UUID(), revision: 1, total: pillars.values.reduce(0, +), tier: tier, pillars: pillars, computedAt: day(date, 0), reason: "validated")
+        }
+        let inputs = AnnualReportInputs(
+            eventsByClassification: ["scanner": 7, "malware": 3],
+            feedRuns: [
+                ReportFeedRuns(feed: "scan-a", format: "shadowserver:scan_http", runs: 2, lines: 100, stored: 90, duplicates: 8, quarantined: 2),
+                ReportFeedRuns(feed: "scan-b", format: "shadowserver:scan_http", runs: 1, lines: 50, stored: 50, duplicates: 0, quarantined: 0),
+                ReportFeedRuns(feed: "n6", format: "n6", runs: 3, lines: 30, stored: 20, duplicates: 4, quarantined: 6),
+            ],
+            sharing: [
+                ReportSharing(flow: .published, peer: nil, tlp: .clear, count: 10), ReportSharing(flow: .published, peer: nil, tlp: .amber, count: 3),
+                ReportSharing(flow: .sent, peer: "CERT.xx", tlp: .green, count: 2), ReportSharing(flow: .sent, peer: "CERT.yy", tlp: .amber, count: 1),
+                ReportSharing(flow: .received, peer: "CERT.xx", tlp: .clear, count: 6),
+            ],
+            assessments: [
+                ReportAssessment(
+                    framework: framework, current: score("tier-3", [legal: 10, technical: 12], "2026-06-01"),
+                    previous: score("tier-4", [legal: 6, technical: 10], "2025-06-01")),
+                ReportAssessment(framework: framework, current: score("tier-3", [legal: 14, technical: 8], "2026-03-01"), previous: nil),
+                ReportAssessment(framework: framework, current: score("tier-4", [legal: 6], "2026-09-01"), previous: score("tier-4", [legal: 8], "2025-01-01")),
+            ])
+        let report = AnnualReportBuilder.build(year: 2026, asOf: day("2027-01-15", 0), inputs: inputs)
+        let sections = Dictionary(uniqueKeysWithValues: report.sections.map { ($0.id, $0) })
+        func figures(_ id: String) -> [String: ReportValue] { Dictionary(uniqueKeysWithValues: (sections[id]?.figures ?? []).map { ($0.id, $0.value) }) }
+        func table(_ section: String, _ id: String) -> ReportTable? { sections[section]?.tables.first { $0.id == id } }
+
+        // Feeds: 10 events; runs 2+1+3, lines 100+50+30, kept 90+50+20, quarantined 2+0+6; two formats, three feeds.
+        #expect(figures("feeds") == ["events": .count(10), "runs": .count(6), "lines": .count(180), "stored": .count(160), "quarantined": .count(8)])
+        #expect(table("feeds", "events_by_classification")?.rows.map { "\($0.key)=\($0.values)" } == ["scanner=[ConfianzaCore.ReportValue.count(7)]", "malware=[ConfianzaCore.ReportValue.count(3)]"])
+        #expect(table("feeds", "by_format")?.rows.map(\.key) == ["n6", "shadowserver:scan_http"])
+        #expect(table("feeds", "by_format")?.rows.map(\.values) == [[.count(3), .count(30), .count(20), .count(4), .count(6)], [.count(3), .count(150), .count(140), .count(8), .count(2)]])
+        #expect(table("feeds", "by_feed")?.namesEntities == true && table("feeds", "by_feed")?.rows.count == 3)
+
+        // Sharing: published 10+3, sent 2+1, received 6; by marking in TLP order; by peer (internal only).
+        #expect(figures("sharing") == ["published": .count(13), "sent": .count(3), "received": .count(6)])
+        #expect(table("sharing", "by_tlp")?.rows.map(\.values) == [
+            [.count(10), .count(0), .count(6)], [.count(0), .count(2), .count(0)], [.count(3), .count(1), .count(0)],
+            [.count(0), .count(0), .count(0)], [.count(0), .count(0), .count(0)],
+        ])
+        #expect(table("sharing", "by_peer")?.rows.map(\.values) == [[.count(2), .count(6)], [.count(1), .count(0)]])
+        #expect(table("sharing", "by_peer")?.namesEntities == true)
+
+        // Assessments: three scored; tier 3 twice, tier 4 once. Legal: now (10+14+6)/3 = 10, before (6+8)/2 = 7,
+        // change over the two scored both times (+4, −2) = 1. Technical: now (12+8)/2 = 10, before 10, change +2 over one.
+        #expect(figures("assessments") == ["scored": .count(3)])
+        #expect(table("assessments", "tiers")?.rows.map { "\($0.key)=\($0.values[0])" } == ["tier-1=count(0)", "tier-2=count(0)", "tier-3=count(2)", "tier-4=count(1)", "tier-5=count(0)"])
+        let pillars = table("assessments", "pillars")
+        #expect(pillars?.rows[0].values == [.measure(10, unit: "points", base: 3), .measure(7, unit: "points", base: 2), .measure(1, unit: "points", base: 2)])
+        #expect(pillars?.rows[1].values == [.measure(10, unit: "points", base: 2), .measure(10, unit: "points", base: 1), .measure(2, unit: "points", base: 1)])
+        #expect(pillars?.hasTotal == false && pillars?.rows[0].label == .localized(framework.pillars[0].title.texts))
+
+        // The public edition: no table naming a feed or a peer; averages over fewer than five countries hidden.
+        let clear = report.published()
+        let kept = clear.sections.flatMap { $0.tables.map(\.id) }
+        #expect(!kept.contains("by_feed") && !kept.contains("by_peer") && kept.contains("by_tlp"))
+        #expect(clear.sections.first { $0.id == "assessments" }?.tables.first { $0.id == "pillars" }?.rows.allSatisfy { $0.values.allSatisfy { $0 == .hidden } } == true)
+
+        // In every language: Spanish and French say the headings and units in their words; minutes under an hour.
+        let texts = try LocaleFiles.load()
+        for (language, heading) in [(Language.spanish, "Información compartida"), (.french, "Informations partagées"), (.english, "Information shared")] {
+            let markdown = ReportRenderer(texts: texts, language: language).markdown(report)
+            #expect(markdown.contains("## \(heading)"), "\(language)")
+            #expect(!markdown.contains("report."), "no locale key left unsaid in \(language)")
+        }
+        let renderer = ReportRenderer(texts: texts, language: .english)
+        #expect(renderer.say(.measure(0.25, unit: "hours", base: 9), threshold: 5) == "15.0 min" && renderer.say(.measure(2, unit: "hours", base: 9), threshold: 5) == "2.0 h")
     }
 }

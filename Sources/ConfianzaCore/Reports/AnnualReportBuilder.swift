@@ -1,31 +1,60 @@
 import Foundation
 
-/// What the annual report is made of, as plain values gathered from every module (the command reads
-/// them from the store; tests give them by hand).
+/// What the annual report is made of, as plain values gathered from every module (the store reads
+/// them with ``SQLStore/annualReportInputs``; tests give them by hand).
 public struct AnnualReportInputs: Sendable {
     /// Incidents created during the year.
     public var incidents: [Incident]
     /// The sector of each organisation an incident names.
     public var sectors: [UUID: Sector]
+    /// Events first seen during the year, by classification (taxonomy).
+    public var eventsByClassification: [String: Int]
+    /// Feed runs started during the year, summed by feed.
+    public var feedRuns: [ReportFeedRuns]
+    /// Information shared during the year, by flow, peer and marking.
+    public var sharing: [ReportSharing]
+    /// Each assessment's latest score at the end of the year and at the end of the year before.
+    public var assessments: [ReportAssessment]
     /// Knowledge records added during the year, by kind.
     public var knowledgeAdded: [KnowledgeKind: Int]
     /// The agreements network (of the edition's records).
     public var network: AgreementNetwork?
-    /// Shared SME self-assessments of the year.
-    public var smeResults: [SharedSMEResult]
-    /// Each organisation's cycles of the year, oldest first, with residual level counts (lowest level first).
-    public var riskCycles: [(organisation: UUID, residualLevels: [Int])]
+    /// Shared SME self-assessments of the year by sector, and the questionnaire's sector titles.
+    public var smeBySector: [String: Int]
+    public var smeSectorTitles: [String: LocalizedText]
+    /// Risk assessment cycles started up to the end of the year (earlier ones give last year's figures).
+    public var riskCycles: [ReportRiskCycle]
 
     public init(
-        incidents: [Incident] = [], sectors: [UUID: Sector] = [:], knowledgeAdded: [KnowledgeKind: Int] = [:], network: AgreementNetwork? = nil,
-        smeResults: [SharedSMEResult] = [], riskCycles: [(organisation: UUID, residualLevels: [Int])] = []
+        incidents: [Incident] = [], sectors: [UUID: Sector] = [:], eventsByClassification: [String: Int] = [:], feedRuns: [ReportFeedRuns] = [],
+        sharing: [ReportSharing] = [], assessments: [ReportAssessment] = [], knowledgeAdded: [KnowledgeKind: Int] = [:],
+        network: AgreementNetwork? = nil, smeBySector: [String: Int] = [:], smeSectorTitles: [String: LocalizedText] = [:],
+        riskCycles: [ReportRiskCycle] = []
     ) {
         self.incidents = incidents
         self.sectors = sectors
+        self.eventsByClassification = eventsByClassification
+        self.feedRuns = feedRuns
+        self.sharing = sharing
+        self.assessments = assessments
         self.knowledgeAdded = knowledgeAdded
         self.network = network
-        self.smeResults = smeResults
+        self.smeBySector = smeBySector
+        self.smeSectorTitles = smeSectorTitles
         self.riskCycles = riskCycles
+    }
+}
+
+/// One risk assessment cycle: whose, when it started, and its risks per residual level (lowest level first).
+public struct ReportRiskCycle: Sendable, Equatable {
+    public var organisation: UUID
+    public var startedAt: Date
+    public var residualLevels: [Int]
+
+    public init(organisation: UUID, startedAt: Date, residualLevels: [Int]) {
+        self.organisation = organisation
+        self.startedAt = startedAt
+        self.residualLevels = residualLevels
     }
 }
 
@@ -41,8 +70,12 @@ public enum AnnualReportBuilder {
     }
 
     public static func build(year: Int, asOf: Date, inputs: AnnualReportInputs, edition: TLP = .amber) -> AnnualReport {
+        let yearStart = CalendarDay.parse(String(format: "%04d-01-01", year)) ?? asOf
         var sections: [ReportSection] = [Self.incidents(inputs, asOf: asOf, year: year)]
-        sections.append(Self.risk(inputs))
+        sections.append(Self.feeds(inputs))
+        sections.append(Self.sharing(inputs))
+        sections.append(Self.assessments(inputs))
+        sections.append(Self.risk(inputs, yearStart: yearStart))
         sections.append(Self.knowledge(inputs))
         return AnnualReport(year: year, asOf: asOf, edition: edition, sections: sections)
     }
@@ -100,31 +133,46 @@ public enum AnnualReportBuilder {
             ])
     }
 
-    static func risk(_ inputs: AnnualReportInputs) -> ReportSection {
-        let organisations = Set(inputs.riskCycles.map(\.organisation))
-        // Residual level counts summed over each organisation's latest cycle of the year.
-        var latest: [UUID: [Int]] = [:]
-        for cycle in inputs.riskCycles { latest[cycle.organisation] = cycle.residualLevels }
-        let width = latest.values.map(\.count).max() ?? 0
-        var residual = Array(repeating: 0, count: width)
-        for levels in latest.values { for (index, count) in levels.enumerated() { residual[index] += count } }
-        var bySector: [String: Int] = [:]
-        for result in inputs.smeResults { bySector[result.sector, default: 0] += 1 }
+    static func risk(_ inputs: AnnualReportInputs, yearStart: Date) -> ReportSection {
+        let ofYear = inputs.riskCycles.filter { $0.startedAt >= yearStart }
+        let organisations = Set(ofYear.map(\.organisation))
+        // Risks per residual level, summed over each organisation's latest cycle: now, and a year before.
+        func levels(_ cycles: [ReportRiskCycle]) -> [Int] {
+            var latest: [UUID: ReportRiskCycle] = [:]
+            for cycle in cycles where (latest[cycle.organisation]?.startedAt ?? .distantPast) <= cycle.startedAt { latest[cycle.organisation] = cycle }
+            var sums: [Int] = []
+            for cycle in latest.values {
+                for (index, count) in cycle.residualLevels.enumerated() {
+                    if sums.count <= index { sums.append(0) }
+                    sums[index] += count
+                }
+            }
+            return sums
+        }
+        let now = levels(inputs.riskCycles)
+        let before = levels(inputs.riskCycles.filter { $0.startedAt < yearStart })
         return ReportSection(
             id: "risk", title: "report.section.risk",
             figures: [
                 ReportFigure(id: "organisations_assessed", label: "report.figure.organisations_assessed", value: .count(organisations.count), link: "/risk"),
-                ReportFigure(id: "cycles", label: "report.figure.cycles", value: .count(inputs.riskCycles.count), link: "/risk"),
-                ReportFigure(id: "sme_results", label: "report.figure.sme_results", value: .count(inputs.smeResults.count), link: "/risk/sme"),
+                ReportFigure(id: "cycles", label: "report.figure.cycles", value: .count(ofYear.count), link: "/risk"),
+                ReportFigure(id: "sme_results", label: "report.figure.sme_results", value: .count(inputs.smeBySector.values.reduce(0, +)), link: "/risk/sme"),
             ],
             tables: [
                 ReportTable(
-                    id: "residual_levels", title: "report.table.residual_levels", columns: ["report.column.risks"],
-                    rows: residual.enumerated().map { ReportRow(key: "level\($0.offset + 1)", label: .key("report.level", ["rank": String($0.offset + 1)]), values: [.count($0.element)]) },
+                    id: "residual_levels", title: "report.table.residual_levels", columns: ["report.column.risks_now", "report.column.risks_before"],
+                    rows: (0..<max(now.count, before.count)).map { index in
+                        ReportRow(
+                            key: "level\(index + 1)", label: .key("report.level", ["rank": String(index + 1)]),
+                            values: [.count(index < now.count ? now[index] : 0), .count(index < before.count ? before[index] : 0)])
+                    },
                     link: "/risk"),
                 ReportTable(
                     id: "sme_by_sector", title: "report.table.sme_by_sector", columns: ["report.column.results"],
-                    rows: bySector.sorted { $0.key < $1.key }.map { ReportRow(key: $0.key, label: .literal($0.key), values: [.count($0.value)]) },
+                    rows: inputs.smeBySector.sorted { $0.key < $1.key }.map { entry in
+                        let label: ReportLabel = inputs.smeSectorTitles[entry.key].map { .localized($0.texts) } ?? .literal(entry.key)
+                        return ReportRow(key: entry.key, label: label, values: [.count(entry.value)])
+                    },
                     link: "/risk/sme"),
             ])
     }

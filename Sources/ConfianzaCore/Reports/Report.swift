@@ -3,7 +3,7 @@ import Foundation
 /// A figure of a report: a count (of events, incidents, organisations… — hidden below the threshold in a
 /// public edition), a measure over a number of cases (a median time, a share — hidden when the cases
 /// are too few to hide one), a text, or a value already hidden.
-public enum ReportValue: Sendable, Equatable {
+public enum ReportValue: Sendable, Equatable, Codable {
     case count(Int)
     /// `value` in `unit` (`hours`, `percent`, `points`), computed over `base` cases.
     case measure(Double, unit: String, base: Int)
@@ -22,12 +22,14 @@ public enum ReportValue: Sendable, Equatable {
 }
 
 /// A row label: a locale key (with arguments) said in the reader's language, or a value shown as it is.
-public enum ReportLabel: Sendable, Equatable {
+public enum ReportLabel: Sendable, Equatable, Codable {
     case key(String, [String: String] = [:])
     case literal(String)
+    /// A title given in each language by a data file (a framework's pillar, a questionnaire's sector).
+    case localized([String: String])
 }
 
-public struct ReportRow: Sendable, Equatable {
+public struct ReportRow: Sendable, Equatable, Codable {
     /// Stable across years, so two reports can be compared row by row.
     public var key: String
     public var label: ReportLabel
@@ -40,11 +42,13 @@ public struct ReportRow: Sendable, Equatable {
     }
 }
 
-public struct ReportTable: Sendable, Equatable {
+public struct ReportTable: Sendable, Equatable, Codable {
     public var id: String
     /// Locale keys.
     public var title: String
     public var columns: [String]
+    /// Said after the title (which framework a table is about, when there are several).
+    public var caption: ReportLabel?
     public var rows: [ReportRow]
     /// Whether a total row is shown (sums of the count columns).
     public var hasTotal: Bool
@@ -78,21 +82,24 @@ public struct ReportTable: Sendable, Equatable {
     }
 }
 
-public struct ReportFigure: Sendable, Equatable {
+public struct ReportFigure: Sendable, Equatable, Codable {
     public var id: String
     public var label: String
+    /// Said after the label (which framework a figure is about, when there are several).
+    public var caption: ReportLabel?
     public var value: ReportValue
     public var link: String?
 
-    public init(id: String, label: String, value: ReportValue, link: String? = nil) {
+    public init(id: String, label: String, caption: ReportLabel? = nil, value: ReportValue, link: String? = nil) {
         self.id = id
         self.label = label
+        self.caption = caption
         self.value = value
         self.link = link
     }
 }
 
-public struct ReportSection: Sendable, Equatable {
+public struct ReportSection: Sendable, Equatable, Codable {
     public var id: String
     public var title: String
     public var figures: [ReportFigure]
@@ -107,7 +114,7 @@ public struct ReportSection: Sendable, Equatable {
 }
 
 /// The annual report to Council: every module's figures for a year, as of a stated date.
-public struct AnnualReport: Sendable, Equatable {
+public struct AnnualReport: Sendable, Equatable, Codable {
     public var year: Int
     /// The one generation date the report states (from `--as-of`), so that the same inputs give the same bytes.
     public var asOf: Date
@@ -178,5 +185,22 @@ public struct AnnualReport: Sendable, Equatable {
         }
         result.totals = table.hasTotal ? exact.map { Self.hide($0, threshold: threshold) } : nil
         return result
+    }
+}
+
+/// A public edition on the public pages: which year, as of when, and who published it when.
+public struct PublishedReport: Sendable, Equatable {
+    public var year: Int
+    public var asOf: Date
+    public var threshold: Int
+    public var publishedAt: Date
+    public var publishedBy: String
+
+    public init(year: Int, asOf: Date, threshold: Int, publishedAt: Date, publishedBy: String) {
+        self.year = year
+        self.asOf = asOf
+        self.threshold = threshold
+        self.publishedAt = publishedAt
+        self.publishedBy = publishedBy
     }
 }

@@ -20,8 +20,11 @@ extension ReportRenderer {
             th, td { border-bottom: 1px solid #cfd6de; padding: 0.2rem 0.6rem; text-align: left; }
             td.num, th.num { text-align: right; }
             tr.total td { font-weight: bold; }
-            footer.print { display: none; }
-            @media print { footer.print { display: block; position: fixed; bottom: 0; left: 0; right: 0; text-align: center; font-size: 9pt; } a { color: inherit; } }
+            @media print { a { color: inherit; } }
+            @page { size: A4; margin: 18mm 16mm 20mm;
+              @top-center { content: "\(marking)"; font: bold 9pt sans-serif; }
+              @bottom-left { content: "\(marking)"; font: bold 9pt sans-serif; }
+              @bottom-right { content: \(self.pageNumbers()); font: 9pt sans-serif; } }
             </style>
             </head>
             <body>
@@ -40,12 +43,12 @@ extension ReportRenderer {
             if !section.figures.isEmpty {
                 out += "<dl>\n"
                 for figure in section.figures {
-                    out += "<dt>\(link(figure.link, self.t(figure.label)))</dt><dd data-figure=\"\(e(figure.id))\">\(e(self.say(figure.value, threshold: report.threshold)))</dd>\n"
+                    out += "<dt>\(link(figure.link, self.title(figure)))</dt><dd data-figure=\"\(e(figure.id))\">\(e(self.say(figure.value, threshold: report.threshold)))</dd>\n"
                 }
                 out += "</dl>\n"
             }
             for table in section.tables {
-                out += "<h3>\(link(table.link, self.t(table.title)))</h3>\n"
+                out += "<h3>\(link(table.link, self.title(table)))</h3>\n"
                 let bars = table.rows.compactMap { row -> (String, Int)? in row.values.first?.countValue.map { (self.label(row.label), $0) } }
                 if !bars.isEmpty, table.columns.count == 1 {
                     out += Self.bars(id: "\(section.id)-\(table.id)", title: self.t(table.title), items: bars) + "\n"
@@ -64,8 +67,30 @@ extension ReportRenderer {
             }
             out += "</section>\n"
         }
-        out += "<p class=\"marking\">\(marking)</p>\n<footer class=\"print\">\(marking)</footer>\n</body>\n</html>\n"
+        out += "<p class=\"marking\">\(marking)</p>\n</body>\n</html>\n"
         return out
+    }
+
+    /// The printed page number as CSS `content` ("Page " counter(page) " of " counter(pages)), from the
+    /// reader's language.
+    func pageNumbers() -> String {
+        let text = self.t("report.page_of", ["page": "\u{1}", "pages": "\u{2}"])
+        var parts: [String] = []
+        var literal = ""
+        func flush() {
+            if !literal.isEmpty { parts.append("\"" + literal.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"") }
+            literal = ""
+        }
+        for character in text {
+            switch character {
+            case "\u{1}": flush(); parts.append("counter(page)")
+            case "\u{2}": flush(); parts.append("counter(pages)")
+            case "<", ">", "\n": literal.append(" ")
+            default: literal.append(character)
+            }
+        }
+        flush()
+        return parts.isEmpty ? "counter(page)" : parts.joined(separator: " ")
     }
 
     /// Horizontal bars of the shown counts (hidden ones have no bar).

@@ -17,6 +17,7 @@ public struct ReportRenderer: Sendable {
         switch label {
         case .key(let key, let arguments): self.t(key, arguments)
         case .literal(let text): text
+        case .localized(let titles): titles[self.language.rawValue] ?? titles["en"] ?? titles.keys.sorted().first.flatMap { titles[$0] } ?? ""
         }
     }
 
@@ -29,6 +30,8 @@ public struct ReportRenderer: Sendable {
     public func say(_ value: ReportValue, threshold: Int) -> String {
         switch value {
         case .count(let n): String(n)
+        // Under an hour is said in minutes (the JSON keeps hours).
+        case .measure(let v, "hours", _) where abs(v) < 1: self.t("report.unit.minutes", ["value": Self.number(v * 60)])
         case .measure(let v, let unit, _): self.t("report.unit.\(unit)", ["value": Self.number(v)])
         case .text(let text): text
         case .hidden: "< \(threshold)"
@@ -98,11 +101,11 @@ public struct ReportRenderer: Sendable {
         for section in report.sections {
             out += "## \(self.t(section.title))\n\n"
             for figure in section.figures {
-                out += "- \(self.t(figure.label)): **\(self.say(figure.value, threshold: report.threshold))**\n"
+                out += "- \(self.title(figure)): **\(self.say(figure.value, threshold: report.threshold))**\n"
             }
             if !section.figures.isEmpty { out += "\n" }
             for table in section.tables {
-                out += "### \(self.t(table.title))\n\n"
+                out += "### \(self.title(table))\n\n"
                 let heads = [self.t("report.column.item")] + table.columns.map { self.t($0) }
                 out += "| " + heads.map(Self.cell).joined(separator: " | ") + " |\n"
                 out += "|" + heads.enumerated().map { $0.offset == 0 ? "---" : "---:" }.joined(separator: "|") + "|\n"
@@ -117,6 +120,16 @@ public struct ReportRenderer: Sendable {
             }
         }
         return out + "**\(marking)**\n"
+    }
+
+    /// A table's title, with its caption when it has one.
+    func title(_ table: ReportTable) -> String {
+        table.caption.map { "\(self.t(table.title)) — \(self.label($0))" } ?? self.t(table.title)
+    }
+
+    /// A figure's label, with its caption when it has one.
+    func title(_ figure: ReportFigure) -> String {
+        figure.caption.map { "\(self.t(figure.label)) — \(self.label($0))" } ?? self.t(figure.label)
     }
 
     static func cell(_ text: String) -> String {
