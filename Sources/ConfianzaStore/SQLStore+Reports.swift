@@ -7,7 +7,7 @@ import SQLKit
 extension SQLStore {
     /// Every module's figures for `year` (UTC). With `clearOnly`, the records that carry their own marking
     /// (knowledge records, assessments) count only when marked TLP:CLEAR.
-    public func annualReportInputs(year: Int, clearOnly: Bool, sme: SMEQuestionnaire? = nil) async throws -> AnnualReportInputs {
+    public func annualReportInputs(year: Int, clearOnly: Bool, sme: SMEQuestionnaire?) async throws -> AnnualReportInputs {
         guard let start = CalendarDay.parse(String(format: "%04d-01-01", year)), let end = CalendarDay.parse(String(format: "%04d-01-01", year + 1))
         else { throw StoreError.invalidConfiguration("the year \(year) cannot be reported on") }
         var inputs = AnnualReportInputs()
@@ -100,7 +100,7 @@ extension SQLStore {
         var out: [ReportSharing] = []
         for row in try await db.raw(
             """
-            SELECT o.source_peer, p.name, o.tlp_rank, COUNT(*) AS n FROM stix_objects o LEFT JOIN peers p ON p.id = o.source_peer
+            SELECT o.source_peer, p.name, o.tlp_rank, COUNT(*) AS n FROM stix_objects o LEFT JOIN peers p ON lower(p.id) = lower(o.source_peer)
             WHERE o.date_added >= \(bind: micros(start)) AND o.date_added < \(bind: micros(end)) GROUP BY o.source_peer, p.name, o.tlp_rank
             """
         ).all() {

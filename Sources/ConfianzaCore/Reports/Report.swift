@@ -204,3 +204,23 @@ public struct PublishedReport: Sendable, Equatable {
         self.publishedBy = publishedBy
     }
 }
+
+/// What the annual report reads from the store, and the public editions published on the public pages.
+public protocol ReportStore: Sendable {
+    /// Every module's figures for a calendar year (UTC); with `clearOnly`, records carrying their own marking
+    /// (knowledge records, assessments) count only when TLP:CLEAR. `sme` gives the sector titles.
+    func annualReportInputs(year: Int, clearOnly: Bool, sme: SMEQuestionnaire?) async throws -> AnnualReportInputs
+    /// Publishes (or replaces) a year's public edition; anything but a TLP:CLEAR edition is refused.
+    func publishReport(_ report: AnnualReport, at date: Date, by actor: String) async throws
+    /// The published editions, newest year first.
+    func publishedReports() async throws -> [PublishedReport]
+    func publishedReport(year: Int) async throws -> AnnualReport?
+    /// Whether there was one to remove.
+    func unpublishReport(year: Int) async throws -> Bool
+}
+
+extension ReportStore {
+    public func annualReportInputs(year: Int, clearOnly: Bool) async throws -> AnnualReportInputs {
+        try await self.annualReportInputs(year: year, clearOnly: clearOnly, sme: nil)
+    }
+}

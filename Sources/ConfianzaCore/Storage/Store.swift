@@ -90,7 +90,7 @@ public protocol StoreHealth: Sendable {
 
 /// Every module's store in one: only the executable, which wires storage to the services, uses it.
 /// Services and controllers name the module stores they use (`any IncidentStore & PeerStore`, …).
-public protocol Store: AccountStore, AuditStore, ConstituencyStore, EventStore, IncidentStore, PeerStore, IndicatorStore, TAXIIStore, HeldReplyStore, FeedSourceStore, RetentionStore, AssessmentStore, RiskStore, KnowledgeStore, StoreHealth {}
+public protocol Store: AccountStore, AuditStore, ConstituencyStore, EventStore, IncidentStore, PeerStore, IndicatorStore, TAXIIStore, HeldReplyStore, FeedSourceStore, RetentionStore, AssessmentStore, RiskStore, KnowledgeStore, ReportStore, StoreHealth {}
 
 /// Why a storage operation failed, in words an operator can act on.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
