@@ -115,6 +115,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     let knowledge = KnowledgeService(store: dependencies.store)
     KnowledgeController(service: knowledge, views: views).addRoutes(to: router)
     KnowledgePublicController(service: knowledge, views: views).addRoutes(to: router)
+    ReportsController(service: ReportService(store: dependencies.store, sme: dependencies.risk.sme), views: views).addRoutes(to: router)
     OperationsController(
         store: dependencies.store, views: views, metrics: dependencies.metrics, serverName: configuration.serverName,
         metricsToken: configuration.metricsToken

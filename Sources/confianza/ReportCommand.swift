@@ -23,30 +23,33 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: "The language of the report (en, es, fr).") var language: String = "en"
         @Option(name: [.short, .long], help: "Write to this file instead of standard output.") var out: String?
 
+        static func option(_ error: ReportError) -> String {
+            switch error {
+            case .year: "year"
+            case .edition: "tlp"
+            case .asOf: "as-of"
+            case .threshold: "threshold"
+            case .format, .notPublished: "format"
+            }
+        }
+
         func run() async throws {
             var settings = try Runtime.settings(self.global)
             if self.global.logLevel == nil { settings.logLevel = .warning }
-            guard (1970...9999).contains(self.year) else { throw CLIError("--year must be a year such as 2026") }
             guard ["json", "md", "html", "pdf"].contains(self.format) else { throw CLIError("--format is json, md, html or pdf") }
             if self.format == "pdf" { guard self.out != nil else { throw CLIError("--format pdf needs --out FILE") } }
-            guard let edition = TLP(label: self.tlp), edition == .clear || edition == .amber else { throw CLIError("--tlp is CLEAR or AMBER") }
-            guard (1...100).contains(self.threshold) else { throw CLIError("--threshold is 1 to 100") }
             guard let language = Language(rawValue: self.language) else { throw CLIError("--language is en, es or fr") }
-            let asOf: Date
-            if let text = self.asOf {
-                guard let day = CalendarDay.parse(text) else { throw CLIError("--as-of is a date, YYYY-MM-DD") }
-                asOf = day
-            } else {
-                asOf = CalendarDay.parse(CalendarDay.format(Date())) ?? Date()
+            let request: ReportRequest
+            do {
+                request = try ReportRequest.parse(year: String(self.year), edition: self.tlp, asOf: self.asOf, threshold: String(self.threshold), today: Date())
+            } catch {
+                throw CLIError("--\(Self.option(error)): \(error.description)")
             }
-            let clearOnly = edition == .clear
             let sme: SMEQuestionnaire
             do { sme = try RiskCatalogues.bundled().sme } catch { throw CLIError("the bundled risk data cannot be read: \(error)") }
-            let inputs = try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in
-                try await store.annualReportInputs(year: self.year, clearOnly: clearOnly, sme: sme)
+            let report = try await Runtime.withStore(settings, logger: Runtime.logger(settings)) { store in
+                try await ReportService(store: store, sme: sme).report(request)
             }
-            var report = AnnualReportBuilder.build(year: self.year, asOf: asOf, inputs: inputs, edition: .amber)
-            if clearOnly { report = report.published(threshold: self.threshold) }
             let texts: TextCatalogue
             do { texts = try LocaleFiles.load() } catch { throw CLIError("the bundled locale files cannot be read: \(error)") }
             let renderer = ReportRenderer(texts: texts, language: language)

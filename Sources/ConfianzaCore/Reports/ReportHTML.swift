@@ -13,19 +13,7 @@ extension ReportRenderer {
             <head>
             <meta charset="utf-8">
             <title>\(e(self.t("report.title", ["year": String(report.year)])))</title>
-            <style>
-            body { font-family: sans-serif; margin: 2rem auto; max-width: 52rem; color: #1c232b; line-height: 1.4; }
-            .marking { font-weight: bold; letter-spacing: 0.05em; }
-            table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
-            th, td { border-bottom: 1px solid #cfd6de; padding: 0.2rem 0.6rem; text-align: left; }
-            td.num, th.num { text-align: right; }
-            tr.total td { font-weight: bold; }
-            @media print { a { color: inherit; } }
-            @page { size: A4; margin: 18mm 16mm 20mm;
-              @top-center { content: "\(marking)"; font: bold 9pt sans-serif; }
-              @bottom-left { content: "\(marking)"; font: bold 9pt sans-serif; }
-              @bottom-right { content: \(self.pageNumbers()); font: 9pt sans-serif; } }
-            </style>
+            <style>\(self.stylesheet(report))</style>
             </head>
             <body>
             <p class="marking" id="marking">\(marking)</p>
@@ -69,6 +57,26 @@ extension ReportRenderer {
         }
         out += "<p class=\"marking\">\(marking)</p>\n</body>\n</html>\n"
         return out
+    }
+
+    /// The page's one stylesheet (a server serving the page allows exactly it, by its hash).
+    public func stylesheet(_ report: AnnualReport) -> String {
+        let marking = report.edition.rawValue
+        return """
+
+            body { font-family: sans-serif; margin: 2rem auto; max-width: 52rem; color: #1c232b; line-height: 1.4; }
+            .marking { font-weight: bold; letter-spacing: 0.05em; }
+            table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
+            th, td { border-bottom: 1px solid #cfd6de; padding: 0.2rem 0.6rem; text-align: left; }
+            td.num, th.num { text-align: right; }
+            tr.total td { font-weight: bold; }
+            @media print { a { color: inherit; } }
+            @page { size: A4; margin: 18mm 16mm 20mm;
+              @top-center { content: "\(marking)"; font: bold 9pt sans-serif; }
+              @bottom-left { content: "\(marking)"; font: bold 9pt sans-serif; }
+              @bottom-right { content: \(self.pageNumbers()); font: 9pt sans-serif; } }
+
+            """
     }
 
     /// The printed page number as CSS `content` ("Page " counter(page) " of " counter(pages)), from the

@@ -47,6 +47,7 @@ public struct Views: Sendable {
         "incident_new", "incident_dashboard", "indicators", "peers", "sharing", "retention", "assessments", "assessment", "assessment_pillar",
         "assessment_score", "assessment_country", "invite", "public_assessments", "assessment_frameworks", "risk_index", "risk_cycle", "risk_scenario",
         "risk_compare", "risk_matrices", "risk_sme", "sme_start", "sme_step", "sme_plan", "knowledge_search", "knowledge_record", "knowledge_network", "knowledge_form",
+        "reports", "public_reports",
     ]
 
     /// A flash message shown at the top of a page.
@@ -111,7 +112,7 @@ public struct Views: Sendable {
     /// The modules of PRODUCT.md, in the order of the navigation.
     static let modules = ["constituency", "feeds", "incidents", "sharing", "assessment", "risk", "knowledge", "reports"]
     /// The modules that work today; the others describe what they will do.
-    static let builtModules: Set<String> = ["constituency", "feeds", "incidents", "sharing", "assessment", "risk", "knowledge"]
+    static let builtModules: Set<String> = ["constituency", "feeds", "incidents", "sharing", "assessment", "risk", "knowledge", "reports"]
 
     static func navigation(for user: User) -> [(href: String, key: String)] {
         if user.role == .focalPoint { return [("/assessment", "nav.assessment"), ("/account", "nav.account")] }
