@@ -4,6 +4,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import socket
 import subprocess
 import tempfile
@@ -167,3 +168,22 @@ def seed_reports(tmp_path, database: str, organisation: dict, analyst: str, repo
         report.write_text(content)
         ingested = run_cli("ingest", str(report), "--database", database)
         assert ingested.returncode == 0, ingested.stderr
+
+
+def constituent_secrets(database: str) -> list:
+    """Every name, address and indicator of the demo's constituency and events that must never be in a
+    public edition: organisation and contact names, e-mail addresses, prefixes, domains, event addresses."""
+    db = sqlite3.connect(database)
+    secrets = {row[0] for row in db.execute("SELECT name FROM organisations")}
+    for name, email in db.execute("SELECT name, email FROM contacts"):
+        secrets.add(email)
+        if len(name) >= 5:
+            secrets.add(name)
+    for kind, value in db.execute("SELECT kind, value FROM assets"):
+        if kind == "prefix":
+            secrets.add(value.split("/")[0])
+        elif kind == "domain":
+            secrets.add(value)
+    secrets |= {row[0] for row in db.execute("SELECT DISTINCT source_ip FROM events WHERE source_ip IS NOT NULL")}
+    db.close()
+    return sorted(s for s in secrets if s)

@@ -78,6 +78,9 @@ import Testing
             #expect(list.status == .ok && list.text.contains("href=\"/public/reports/2026\""))
             let publicHTML = try await visitor.get("/public/reports/2026")
             #expect(publicHTML.status == .ok && publicHTML.text.contains("TLP:CLEAR") && !publicHTML.text.contains("Banco Zorro"))
+            // A visitor's copy links only to public pages.
+            #expect(!publicHTML.text.contains("href=\"/incidents") && publicHTML.text.contains("href=\"/public/knowledge"))
+            #expect(html.text.contains("href=\"/incidents\""), "staff's copy links to the staff pages")
             #expect(try await visitor.get("/public/reports/2026?format=json").text == json.text, "the public copy is the public edition as published")
             let french = try await visitor.get("/public/reports/2026?format=md", headers: [.acceptLanguage: "fr"])
             #expect(french.text.contains("# Rapport annuel au Conseil, 2026"))

@@ -4,7 +4,9 @@ extension ReportRenderer {
     /// The report as one self-contained HTML page: no script, no external asset; each figure and table
     /// links to the page it comes from (relative to `site`, when given); each table of counts has a bar
     /// chart as inline SVG; the marking heads the page and sits in a footer every printed page repeats.
-    public func html(_ report: AnnualReport, site: String = "") -> String {
+    /// With `publicPages`, a figure links only where a public page shows it (the knowledge portal, the
+    /// published assessments, the self-assessment), since a visitor cannot open the staff pages.
+    public func html(_ report: AnnualReport, site: String = "", publicPages: Bool = false) -> String {
         let marking = report.edition.rawValue
         let e = SafeMarkdown.escape
         var out = """
@@ -23,7 +25,7 @@ extension ReportRenderer {
 
             """
         func link(_ path: String?, _ text: String) -> String {
-            guard let path else { return e(text) }
+            guard let path = publicPages ? path.flatMap(Self.publicPage) : path else { return e(text) }
             return "<a href=\"\(e(site + path))\">\(e(text))</a>"
         }
         for section in report.sections {
@@ -77,6 +79,14 @@ extension ReportRenderer {
               @bottom-right { content: \(self.pageNumbers()); font: 9pt sans-serif; } }
 
             """
+    }
+
+    /// The public page showing what a staff page shows, if there is one.
+    static func publicPage(_ path: String) -> String? {
+        if path.hasPrefix("/knowledge") { return "/public" + path }
+        if path.hasPrefix("/assessment") { return "/public/assessment" }
+        if path == "/risk/sme" { return "/self-assessment" }
+        return nil
     }
 
     /// The printed page number as CSS `content` ("Page " counter(page) " of " counter(pages)), from the

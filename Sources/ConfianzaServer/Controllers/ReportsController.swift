@@ -10,6 +10,9 @@ import Hummingbird
 struct ReportsController {
     let service: ReportService
     let views: Views
+    /// Public editions printed once per language and content: a visitor cannot make the server start
+    /// Chromium again and again.
+    let printed = PrintedReports()
 
     static let formats = ["html", "md", "json", "pdf"]
 
@@ -134,7 +137,14 @@ struct ReportsController {
         let format = query.get("format").map(Self.plain) ?? "html"
         guard Self.formats.contains(format) else { throw AppError.badRequest(ReportError.format(String(format.prefix(20))).description, field: "format") }
         do {
-            return try await self.deliver(report, format: format, language: self.language(query.get("language"), context), context: context)
+            let language = self.language(query.get("language"), context)
+            if format == "pdf" {
+                let html = ReportRenderer(texts: self.views.localizer, language: language).html(report, publicPages: true)
+                let key = "\(year)|\(language.rawValue)|" + Data(SHA256.hash(data: Data(html.utf8))).base64EncodedString()
+                let pdf = try await self.printed.pdf(key: key) { try await ReportPDF.print(html: html) }
+                return Self.download(ByteBuffer(bytes: pdf), "application/pdf", name: Self.fileName(report, language), ext: "pdf")
+            }
+            return try await self.deliver(report, format: format, language: language, context: context, publicPages: true)
         } catch let error as ReportPDF.Failure {
             throw AppError.unavailable(error.description)
         }
@@ -156,21 +166,27 @@ struct ReportsController {
         }
     }
 
+    static func fileName(_ report: AnnualReport, _ language: Language) -> String {
+        "confianza-report-\(report.year)-\(report.edition == .clear ? "CLEAR" : "AMBER")-\(language.rawValue)"
+    }
+
+    static func download(_ body: ByteBuffer, _ type: String, name: String, ext: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: type, .cacheControl: "no-store", .contentDisposition: "attachment; filename=\"\(name).\(ext)\""],
+            body: .init(byteBuffer: body))
+    }
+
     /// The report in a format: HTML shown as its own self-contained page (its one stylesheet allowed by
     /// hash, nothing else), the others as downloads named after the year and edition.
-    func deliver(_ report: AnnualReport, format: String, language: Language, context: AppContext) async throws -> Response {
+    func deliver(_ report: AnnualReport, format: String, language: Language, context: AppContext, publicPages: Bool = false) async throws -> Response {
         let renderer = ReportRenderer(texts: self.views.localizer, language: language)
-        let name = "confianza-report-\(report.year)-\(report.edition == .clear ? "CLEAR" : "AMBER")-\(language.rawValue)"
-        func download(_ body: ByteBuffer, _ type: String, _ ext: String) -> Response {
-            Response(
-                status: .ok, headers: [.contentType: type, .cacheControl: "no-store", .contentDisposition: "attachment; filename=\"\(name).\(ext)\""],
-                body: .init(byteBuffer: body))
-        }
+        let name = Self.fileName(report, language)
+        func download(_ body: ByteBuffer, _ type: String, _ ext: String) -> Response { Self.download(body, type, name: name, ext: ext) }
         switch format {
         case "md": return download(ByteBuffer(string: renderer.markdown(report)), "text/markdown; charset=utf-8", "md")
         case "json": return download(ByteBuffer(string: ReportRenderer.pretty(ReportRenderer.json(report)) + "\n"), "application/json; charset=utf-8", "json")
         case "pdf":
-            let pdf = try await ReportPDF.print(html: renderer.html(report))
+            let pdf = try await ReportPDF.print(html: renderer.html(report, publicPages: publicPages))
             return download(ByteBuffer(bytes: pdf), "application/pdf", "pdf")
         default:
             let style = Data(renderer.stylesheet(report).utf8)
@@ -178,7 +194,27 @@ struct ReportsController {
             var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
             headers[.contentSecurityPolicy] =
                 "default-src 'none'; style-src 'sha256-\(hash)'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: renderer.html(report))))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: renderer.html(report, publicPages: publicPages))))
         }
+    }
+}
+
+/// PDFs of public editions, each printed once (concurrent requests for the same one wait for the same
+/// print); a handful are kept, the oldest dropped first.
+actor PrintedReports {
+    private var kept: [(key: String, pdf: Data)] = []
+    private var printing: [String: Task<Data, any Error>] = [:]
+    static let capacity = 12
+
+    func pdf(key: String, make: @escaping @Sendable () async throws -> Data) async throws -> Data {
+        if let done = self.kept.first(where: { $0.key == key }) { return done.pdf }
+        if let running = self.printing[key] { return try await running.value }
+        let task = Task { try await make() }
+        self.printing[key] = task
+        defer { self.printing[key] = nil }
+        let pdf = try await task.value
+        self.kept.append((key, pdf))
+        if self.kept.count > Self.capacity { self.kept.removeFirst() }
+        return pdf
     }
 }
