@@ -57,6 +57,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: Server
     let views = dependencies.views
     router.addMiddleware {
         MetricsMiddleware()
+        ServerTimingMiddleware()
         TAXIIFallbackMiddleware()
         LogRequestsMiddleware(.info)
         SecurityHeadersMiddleware()

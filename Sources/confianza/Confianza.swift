@@ -12,7 +12,7 @@ struct Confianza: AsyncParsableCommand {
             JSON file given by --config or CONFIANZA_CONFIG.
             """,
         version: "0.1.0",
-        subcommands: [Serve.self, Demo.self, Migrate.self, UserCommand.self, ConstituencyCommand.self, Lookup.self, Ingest.self, QuarantineCommand.self, MailCommand.self, STIXCommand.self, TAXIICommand.self, EventsCommand.self, FeedsCommand.self, RetentionCommand.self, AssessCommand.self, RiskCommand.self, KnowledgeCommand.self, ReportCommand.self],
+        subcommands: [Serve.self, Demo.self, Migrate.self, UserCommand.self, ConstituencyCommand.self, Lookup.self, Ingest.self, QuarantineCommand.self, MailCommand.self, STIXCommand.self, TAXIICommand.self, EventsCommand.self, FeedsCommand.self, RetentionCommand.self, AssessCommand.self, RiskCommand.self, KnowledgeCommand.self, ReportCommand.self, Seed.self],
         defaultSubcommand: Serve.self)
 }
 
