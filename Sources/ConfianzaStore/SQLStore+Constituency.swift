@@ -184,6 +184,43 @@ extension SQLStore {
 
     // MARK: assets
 
+    public func organisationNames(ids: Set<UUID>) async throws -> [UUID: String] {
+        guard !ids.isEmpty else { return [:] }
+        return try await self.withReading { db in
+            var names: [UUID: String] = [:]
+            for chunk in Array(ids).chunked(500) {
+                for row in try await db.raw(
+                    "SELECT id, name FROM organisations WHERE id IN (\(SQLList(chunk.map { SQLBind($0.uuidString) })))"
+                ).all() {
+                    names[try Self.uuid(row, "id")] = try row.decode(column: "name", as: String.self)
+                }
+            }
+            return names
+        }
+    }
+
+    public func assetAndContactCounts(organisationIDs: [UUID]) async throws -> [UUID: (assets: Int, contacts: Int)] {
+        guard !organisationIDs.isEmpty else { return [:] }
+        return try await self.withReading { db in
+            var counts: [UUID: (assets: Int, contacts: Int)] = [:]
+            for chunk in organisationIDs.chunked(500) {
+                let ids = SQLList(chunk.map { SQLBind($0.uuidString) })
+                for (table, isAssets) in [("assets", true), ("contacts", false)] {
+                    for row in try await db.raw(
+                        "SELECT organisation_id, COUNT(*) AS n FROM \(ident: table) WHERE organisation_id IN (\(ids)) GROUP BY organisation_id"
+                    ).all() {
+                        let id = try Self.uuid(row, "organisation_id")
+                        let n = try row.decode(column: "n", as: Int.self)
+                        var entry = counts[id] ?? (0, 0)
+                        if isAssets { entry.assets = n } else { entry.contacts = n }
+                        counts[id] = entry
+                    }
+                }
+            }
+            return counts
+        }
+    }
+
     public func assets(organisationID: UUID?) async throws -> [OwnedAsset] {
         try await self.withReading { db in
             let rows: [any SQLRow]

@@ -64,12 +64,17 @@ extension SQLStore {
         let limit = max(0, min(query.limit, 10_000))
         let offset = max(0, query.offset)
         var source = "events"
-        if self.isSQLite, let untilWindow {
+        var tables: [String] = []
+        if self.isSQLite {
             let days = try await self.withReading { db in
-                try await db.raw("SELECT name FROM event_partitions WHERE day < \(bind: EventPartitioning.day(ofWindow: untilWindow - 1) + 1) ORDER BY day")
-                    .all().map { try $0.decode(column: "name", as: String.self) }
+                if let untilWindow {
+                    return try await db.raw("SELECT name FROM event_partitions WHERE day < \(bind: EventPartitioning.day(ofWindow: untilWindow - 1) + 1) ORDER BY day")
+                        .all().map { try $0.decode(column: "name", as: String.self) }
+                }
+                return try await db.raw("SELECT name FROM event_partitions ORDER BY day").all().map { try $0.decode(column: "name", as: String.self) }
             }
-            source = "(" + EventPartitioning.sqliteView(["events_legacy"] + days + ["events_kept"]) + ")"
+            tables = ["events_legacy"] + days + ["events_kept"]
+            if untilWindow != nil { source = "(" + EventPartitioning.sqliteView(tables) + ")" }
         }
         func select(_ extra: [SQLQueryString], limit: Int, offset: Int) -> SQLQueryString {
             var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.eventColumnList) FROM \(unsafeRaw: source)"
@@ -79,7 +84,10 @@ extension SQLStore {
             return sql + " ORDER BY last_seen DESC, id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)"
         }
         guard let organisation = query.organisation?.uuidString else {
-            let sql = select([], limit: limit, offset: offset)
+            // SQLite: a view over every day's table cannot read them in last-seen order, so each table
+            // gives its own newest (by its last_seen index) and only those are sorted; PostgreSQL's
+            // partitioned table does the same by itself.
+            let sql = self.isSQLite ? Self.newestOfEach(tables, conditions: conditions, limit: limit, offset: offset) : select([], limit: limit, offset: offset)
             return try await self.withReading { db in try await db.raw(sql).all().map(Self.decodeEvent) }
         }
         // An organisation's events: those it alone owns by the (organisations, last_seen) index, and
@@ -93,6 +101,24 @@ extension SQLStore {
         }
         let ordered = found.sorted { (Millis($0.lastSeen).value, $0.id) > (Millis($1.lastSeen).value, $1.id) }
         return Array(ordered.dropFirst(offset).prefix(limit))
+    }
+
+    /// `limit` events after `offset`, newest first, over SQLite's day tables: each table's newest
+    /// `offset + limit` (read in its index's order), then those sorted.
+    static func newestOfEach(_ tables: [String], conditions: [SQLQueryString], limit: Int, offset: Int) -> SQLQueryString {
+        let arms = tables.map { table -> SQLQueryString in
+            var arm: SQLQueryString = "SELECT * FROM (SELECT \(unsafeRaw: Self.eventColumnList) FROM \(unsafeRaw: table)"
+            for (index, condition) in conditions.enumerated() { arm = arm + (index == 0 ? " WHERE " : " AND ") + condition }
+            return arm + " ORDER BY last_seen DESC, id DESC LIMIT \(bind: offset + limit))"
+        }
+        // SQLite takes at most 500 terms in one compound SELECT: groups of 400, each its own subquery.
+        var union: SQLQueryString = ""
+        for (groupIndex, group) in arms.chunked(400).enumerated() {
+            var part: SQLQueryString = "SELECT * FROM ("
+            for (index, arm) in group.enumerated() { part = part + (index == 0 ? "" : " UNION ALL ") + arm }
+            union = union + (groupIndex == 0 ? "" : " UNION ALL ") + part + ")"
+        }
+        return "SELECT * FROM (" + union + ") ORDER BY last_seen DESC, id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)"
     }
 
     public func event(id: Int64) async throws -> StoredEvent? {

@@ -134,8 +134,9 @@ extension SQLStore {
         var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.incidentColumnList) FROM incidents"
         for (index, condition) in conditions.enumerated() { sql = sql + (index == 0 ? " WHERE " : " AND ") + condition }
         switch query.order {
-        case .newest: sql = sql + " ORDER BY CASE WHEN status IN ('resolved', 'closed') THEN 1 ELSE 0 END, created_at DESC, number DESC"
-        case .due: sql = sql + " ORDER BY CASE WHEN status = 'new' THEN triage_due ELSE resolve_due END, number"
+        // The same expressions as the indexes of migration 20, so the database reads the queue in index order.
+        case .newest: sql = sql + " ORDER BY \(unsafeRaw: SQLStoreOrders.newestKey), created_at DESC, number DESC"
+        case .due: sql = sql + " ORDER BY \(unsafeRaw: SQLStoreOrders.dueKey), number"
         }
         sql = sql + " LIMIT \(bind: max(0, min(query.limit, 10_000))) OFFSET \(bind: max(0, query.offset))"
         let finalSQL = sql
@@ -178,14 +179,23 @@ extension SQLStore {
     }
 
     public func incidentEvents(incidentID: UUID, limit: Int) async throws -> [StoredEvent] {
+        // The incident's event ids first (by their index), then those events by id: a join through
+        // SQLite's view over every day's table would read them all.
         try await self.withReading { db in
-            try await db.raw(
+            // An incident of a hundred thousand events shows those last stored (the largest ids), newest first.
+            let ids = try await db.raw(
                 """
-                SELECT \(unsafeRaw: Self.eventColumnList) FROM events
-                WHERE id IN (SELECT event_id FROM incident_events WHERE incident_id = \(bind: incidentID.uuidString))
-                ORDER BY last_seen DESC, id DESC LIMIT \(bind: max(0, limit))
+                SELECT event_id FROM incident_events WHERE incident_id = \(bind: incidentID.uuidString)
+                ORDER BY event_id DESC LIMIT \(bind: max(0, limit) * 10)
                 """
-            ).all().map(Self.decodeEvent)
+            ).all().map { try $0.decode(column: "event_id", as: Int64.self) }
+            var events: [StoredEvent] = []
+            for chunk in ids.chunked(500) {
+                events += try await db.raw(
+                    "SELECT \(unsafeRaw: Self.eventColumnList) FROM events WHERE id IN (\(SQLList(chunk.map { SQLBind($0) })))"
+                ).all().map(Self.decodeEvent)
+            }
+            return Array(events.sorted { (Millis($0.lastSeen).value, $0.id) > (Millis($1.lastSeen).value, $1.id) }.prefix(max(0, limit)))
         }
     }
 

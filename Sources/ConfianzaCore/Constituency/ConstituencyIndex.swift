@@ -60,6 +60,16 @@ public struct ConstituencyMatch: Sendable, Equatable {
     }
 }
 
+/// An organisation's place in the list, and its name as search compares it.
+public struct ListedOrganisation: Sendable {
+    public let id: UUID
+    let sortKey: String
+    public let folded: String
+
+    /// A name or a search folded the same way: case and accents ignored.
+    public static func fold(_ text: String) -> String { text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil) }
+}
+
 /// An immutable snapshot of who owns what, built for fast answers. Rebuild it when the constituency
 /// changes and swap it in whole (see ``ConstituencyService``).
 ///
@@ -67,6 +77,9 @@ public struct ConstituencyMatch: Sendable, Equatable {
 /// an exact domain beats a parent domain, and a country is the last resort.
 public struct ConstituencyIndex: Sendable {
     public let organisations: [UUID: Organisation]
+    /// Every organisation by name (case and accents folded for search), in the order the list shows
+    /// them: made once per change, not once per page.
+    public let listing: [ListedOrganisation]
     public let revision: Int64
     private let prefixes: PrefixTable
     private let prefixOwners: [[UUID]]
@@ -78,6 +91,8 @@ public struct ConstituencyIndex: Sendable {
 
     public init(organisations: [Organisation], assets: [OwnedAsset], revision: Int64) {
         self.organisations = Dictionary(organisations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.listing = self.organisations.values.map { ListedOrganisation(id: $0.id, sortKey: $0.name.lowercased(), folded: ListedOrganisation.fold($0.name)) }
+            .sorted { ($0.sortKey, $0.id.uuidString) < ($1.sortKey, $1.id.uuidString) }
         self.revision = revision
         var prefixPosition: [IPPrefix: Int] = [:]
         var prefixList: [IPPrefix] = []

@@ -35,6 +35,10 @@ public protocol ConstituencyStore: Sendable {
 
     /// Assets of one organisation, or of all when `nil`.
     func assets(organisationID: UUID?) async throws -> [OwnedAsset]
+    /// The names of these organisations (those that exist), for a page that shows them beside other records.
+    func organisationNames(ids: Set<UUID>) async throws -> [UUID: String]
+    /// How many assets and contacts each of these organisations has (a list page's columns).
+    func assetAndContactCounts(organisationIDs: [UUID]) async throws -> [UUID: (assets: Int, contacts: Int)]
     /// Throws ``StoreError/duplicate(field:value:)`` (`value`) when the organisation already has it.
     func insertAsset(_ asset: OwnedAsset) async throws
     func deleteAsset(id: UUID, organisationID: UUID) async throws -> Bool

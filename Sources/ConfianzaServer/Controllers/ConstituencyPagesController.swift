@@ -81,18 +81,16 @@ struct ConstituencyPagesController {
             data["lookup"] = lookup
         }
 
-        let needle = q.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
-        let organisations = index.organisations.values
-            .filter { needle.isEmpty || $0.name.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil).contains(needle) }
-            .sorted { $0.name.lowercased() < $1.name.lowercased() }
-        let assetCounts = Dictionary(grouping: try await store.assets(organisationID: nil), by: \.organisationID).mapValues(\.count)
-        let contactCounts = Dictionary(grouping: try await store.contacts(organisationID: nil), by: \.organisationID).mapValues(\.count)
+        // The list is the index's (sorted once per change); only the page's counts are asked of the database.
+        let needle = ListedOrganisation.fold(q)
+        let organisations = needle.isEmpty ? index.listing : index.listing.filter { $0.folded.contains(needle) }
         let start = (page - 1) * Self.pageSize
-        let shown = organisations.dropFirst(start).prefix(Self.pageSize)
+        let shown = organisations.dropFirst(start).prefix(Self.pageSize).compactMap { index.organisations[$0.id] }
+        let counts = try await store.assetAndContactCounts(organisationIDs: shown.map(\.id))
         data["organisations_page"] = shown.map { organisation in
             var row = self.summary(organisation, context)
-            row["assets"] = assetCounts[organisation.id] ?? 0
-            row["contacts"] = contactCounts[organisation.id] ?? 0
+            row["assets"] = counts[organisation.id]?.assets ?? 0
+            row["contacts"] = counts[organisation.id]?.contacts ?? 0
             return row
         }
         data["hasOrganisations"] = !shown.isEmpty

@@ -75,11 +75,11 @@ enum FeedRequests {
     static func csvField(_ text: String) -> String { EventsCSV.cell(text) }
 }
 
-/// Organisation names for pages that show events.
+/// Organisation names for pages that show events and incidents: only those the page shows, in one query.
 struct ConstituencyIndexReader {
     let store: any ConstituencyStore
-    func organisations() async throws -> [UUID: String] {
-        Dictionary(try await self.store.organisations().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+    func names<S: Sequence>(of ids: S) async throws -> [UUID: String] where S.Element == UUID {
+        try await self.store.organisationNames(ids: Set(ids))
     }
 }
 

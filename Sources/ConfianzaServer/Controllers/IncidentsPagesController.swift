@@ -57,7 +57,7 @@ struct IncidentsPagesController {
         query.limit = min(query.limit, 200)
         let now = Date()
         let found = try await self.store.incidents(matching: query)
-        let names = try await ConstituencyIndexReader(store: self.store).organisations()
+        let names = try await ConstituencyIndexReader(store: self.store).names(of: found.flatMap(\.organisations))
         let parameters = request.uri.queryParameters
         let status = parameters["status"].map(String.init) ?? "open"
         let page = IncidentQueuePage(
@@ -120,8 +120,8 @@ struct IncidentsPagesController {
         if let first = ids.first.flatMap(Int64.init), let stored = try await self.store.event(id: first) {
             // Start from the first event's classification; the analyst can change it.
             let type = stored.event["classification.type"]?.description ?? ""
-            let names = try await ConstituencyIndexReader(store: self.store).organisations()
             let organisation = stored.organisations.first
+            let names = try await ConstituencyIndexReader(store: self.store).names(of: organisation.map { [$0] } ?? [])
             form = FormFields(values: [
                 "type": type, "severity": stored.event["severity"]?.description ?? "medium", "tlp": stored.event["tlp"]?.description ?? "TLP:AMBER",
                 "organisation": organisation?.uuidString ?? "",
@@ -172,7 +172,7 @@ struct IncidentsPagesController {
 
     private func render(_ incident: Incident, request: Request, context: AppContext, flash: Views.Flash? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let user = try context.requireUser()
-        let names = try await ConstituencyIndexReader(store: self.store).organisations()
+        let names = try await ConstituencyIndexReader(store: self.store).names(of: incident.organisations)
         let now = Date()
         let timeline = try await self.store.timeline(incidentID: incident.id).reversed().map { entry -> [String: Any] in
             [
