@@ -184,6 +184,20 @@ extension SQLStore {
 
     // MARK: assets
 
+    public func organisation(named name: String) async throws -> Organisation? {
+        try await self.withReading { db in
+            try await db.raw("SELECT \(unsafeRaw: Self.organisationColumns) FROM organisations WHERE name_key = \(bind: name.lowercased())").first()
+                .map(Self.decodeOrganisation)
+        }
+    }
+
+    public func organisationNameList(limit: Int) async throws -> [String] {
+        try await self.withReading { db in
+            try await db.raw("SELECT name FROM organisations ORDER BY name_key LIMIT \(bind: max(0, limit))").all()
+                .map { try $0.decode(column: "name", as: String.self) }
+        }
+    }
+
     public func organisationNames(ids: Set<UUID>) async throws -> [UUID: String] {
         guard !ids.isEmpty else { return [:] }
         return try await self.withReading { db in

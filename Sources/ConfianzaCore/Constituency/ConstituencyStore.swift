@@ -35,6 +35,10 @@ public protocol ConstituencyStore: Sendable {
 
     /// Assets of one organisation, or of all when `nil`.
     func assets(organisationID: UUID?) async throws -> [OwnedAsset]
+    /// The organisation of that name (case ignored), if there is one.
+    func organisation(named name: String) async throws -> Organisation?
+    /// The first names in name order, for a form's suggestions.
+    func organisationNameList(limit: Int) async throws -> [String]
     /// The names of these organisations (those that exist), for a page that shows them beside other records.
     func organisationNames(ids: Set<UUID>) async throws -> [UUID: String]
     /// How many assets and contacts each of these organisations has (a list page's columns).

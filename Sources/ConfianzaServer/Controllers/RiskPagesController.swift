@@ -63,7 +63,8 @@ struct RiskPagesController {
             ]
         }
         let matrices = try await self.service.matrices().map { ["id": $0.matrix.id, "name": p.matrixName($0.matrix)] as [String: Any] }
-        let organisations = try await self.service.store.organisations().prefix(2000).map(\.name)
+        // Suggestions only (any name may be typed): the first few hundred, not the whole constituency.
+        let organisations = try await self.service.store.organisationNameList(limit: 300)
         let data: [String: Any] = [
             "registers": registers, "hasRegisters": !registers.isEmpty, "canEdit": user.role.includes(.analyst), "matrices": matrices,
             "organisations": organisations, "form": context.form.values,
@@ -75,10 +76,14 @@ struct RiskPagesController {
         let user = try context.requireRole(.analyst)
         let p = self.presenter(context)
         let name = (context.form["organisation"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        let organisations = try await self.service.store.organisations()
-        let organisation =
-            UUID(uuidString: name).flatMap { id in organisations.first { $0.id == id } }
-            ?? organisations.first { $0.name.compare(name, options: [.caseInsensitive, .diacriticInsensitive]) == .orderedSame }
+        let store = self.service.store
+        var organisation: Organisation?
+        if let id = UUID(uuidString: name) { organisation = try await store.organisation(id: id) }
+        if organisation == nil { organisation = try await store.organisation(named: name) }
+        if organisation == nil {
+            // Accents typed differently: the slower comparison, only when the exact name is not found.
+            organisation = try await store.organisations().first { $0.name.compare(name, options: [.caseInsensitive, .diacriticInsensitive]) == .orderedSame }
+        }
         guard let organisation else {
             return try await self.renderIndex(
                 request: request, context: context, flash: .init(kind: .error, text: p.t("risk.error.organisation", ["name": name])), status: .unprocessableContent)
