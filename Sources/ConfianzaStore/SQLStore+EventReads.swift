@@ -87,8 +87,24 @@ extension SQLStore {
             // SQLite: a view over every day's table cannot read them in last-seen order, so each table
             // gives its own newest (by its last_seen index) and only those are sorted; PostgreSQL's
             // partitioned table does the same by itself.
-            let sql = self.isSQLite ? Self.newestOfEach(tables, conditions: conditions, limit: limit, offset: offset) : select([], limit: limit, offset: offset)
-            return try await self.withReading { db in try await db.raw(sql).all().map(Self.decodeEvent) }
+            guard self.isSQLite else {
+                let sql = select([], limit: limit, offset: offset)
+                return try await self.withReading { db in try await db.raw(sql).all().map(Self.decodeEvent) }
+            }
+            let keys = Self.newestOfEach(tables, conditions: conditions, limit: limit, offset: offset)
+            return try await self.withReading { db in
+                // First the page's keys (each table's index gives its newest), then those rows from their own tables.
+                let found = try await db.raw(keys).all().map { (table: try $0.decode(column: "t", as: Int.self), id: try $0.decode(column: "id", as: Int64.self)) }
+                var rows: [Int64: StoredEvent] = [:]
+                for (table, group) in Dictionary(grouping: found, by: \.table) where tables.indices.contains(table) {
+                    let ids = SQLList(group.map { SQLBind($0.id) })
+                    for row in try await db.raw("SELECT \(unsafeRaw: Self.eventColumnList) FROM \(unsafeRaw: tables[table]) WHERE id IN (\(ids))").all() {
+                        let event = try Self.decodeEvent(row)
+                        rows[event.id] = event
+                    }
+                }
+                return found.compactMap { rows[$0.id] }
+            }
         }
         // An organisation's events: those it alone owns by the (organisations, last_seen) index, and
         // those it shares by a small partial index of the events several own (its condition must be
@@ -103,11 +119,12 @@ extension SQLStore {
         return Array(ordered.dropFirst(offset).prefix(limit))
     }
 
-    /// `limit` events after `offset`, newest first, over SQLite's day tables: each table's newest
-    /// `offset + limit` (read in its index's order), then those sorted.
+    /// The keys (`t`, the table's place in `tables`, and `id`) of `limit` events after `offset`, newest
+    /// first, over SQLite's day tables: each table's newest `offset + limit` keys (read from its last_seen
+    /// index), then those sorted.
     static func newestOfEach(_ tables: [String], conditions: [SQLQueryString], limit: Int, offset: Int) -> SQLQueryString {
-        let arms = tables.map { table -> SQLQueryString in
-            var arm: SQLQueryString = "SELECT * FROM (SELECT \(unsafeRaw: Self.eventColumnList) FROM \(unsafeRaw: table)"
+        let arms = tables.enumerated().map { index, table -> SQLQueryString in
+            var arm: SQLQueryString = "SELECT * FROM (SELECT \(unsafeRaw: String(index)) AS t, id, last_seen FROM \(unsafeRaw: table)"
             for (index, condition) in conditions.enumerated() { arm = arm + (index == 0 ? " WHERE " : " AND ") + condition }
             return arm + " ORDER BY last_seen DESC, id DESC LIMIT \(bind: offset + limit))"
         }

@@ -131,6 +131,11 @@ extension SQLStore {
                 "id IN (SELECT incident_id FROM incident_organisations WHERE organisation_id = \(bind: organisation.uuidString))")
         }
         if let type = query.type { conditions.append("type = \(bind: type)") }
+        // Only open incidents: said in the order's own terms too, so the database reads the queue's index
+        // from its start instead of sorting every open incident.
+        if query.order == .newest, let statuses = query.statuses, !statuses.isEmpty, statuses.allSatisfy({ $0 != .resolved && $0 != .closed }) {
+            conditions.append("\(unsafeRaw: SQLStoreOrders.newestKey) = 0")
+        }
         var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.incidentColumnList) FROM incidents"
         for (index, condition) in conditions.enumerated() { sql = sql + (index == 0 ? " WHERE " : " AND ") + condition }
         switch query.order {

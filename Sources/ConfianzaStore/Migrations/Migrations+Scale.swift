@@ -11,6 +11,16 @@ extension Migrations {
             "CREATE INDEX incidents_acknowledged ON incidents ((triaged_at - created_at)) WHERE triaged_at IS NOT NULL",
             "CREATE INDEX incidents_resolved ON incidents ((resolved_at - created_at)) WHERE resolved_at IS NOT NULL",
         ])
+
+    /// The queue's overdue count and the breaches, each a range of an index (issue 19).
+    static let incidentCountIndexes = Migration(
+        version: 21, name: "scale: indexes for the overdue count and the breaches",
+        common: [
+            "CREATE INDEX incidents_triage_due ON incidents (status, triage_due)",
+            "CREATE INDEX incidents_resolve_due ON incidents (status, resolve_due)",
+            "CREATE INDEX incidents_triaged_late ON incidents (triaged_at) WHERE triaged_at > triage_due",
+            "CREATE INDEX incidents_resolved_late ON incidents (resolved_at) WHERE resolved_at > resolve_due",
+        ])
 }
 
 /// The incident queue's order expressions, written once: the index and the query must say them the same way.
