@@ -54,13 +54,24 @@ struct IncidentsPagesController {
     @Sendable func queue(request: Request, context: AppContext) async throws -> Response {
         let user = try context.requireUser()
         var query = try IncidentRequests.query(request, user: user)
-        query.limit = min(query.limit, 200)
+        // Fifty a page unless asked otherwise (at most 200), one more read to know whether a next page exists.
+        let pageSize = request.uri.queryParameters["limit"] == nil ? 50 : min(query.limit, 200)
+        query.limit = pageSize + 1
         let now = Date()
-        let found = try await self.store.incidents(matching: query)
+        var found = try await self.store.incidents(matching: query)
+        let hasNext = found.count > pageSize
+        found = Array(found.prefix(pageSize))
+        func page(_ offset: Int) -> String {
+            var items = request.uri.queryParameters.filter { $0.key != "offset" }.map { key, value in
+                "\(key)=\(String(value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+            }.sorted()
+            if offset > 0 { items.append("offset=\(offset)") }
+            return "/incidents" + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
+        }
         let names = try await ConstituencyIndexReader(store: self.store).names(of: found.flatMap(\.organisations))
         let parameters = request.uri.queryParameters
         let status = parameters["status"].map(String.init) ?? "open"
-        let page = IncidentQueuePage(
+        let queuePage = IncidentQueuePage(
             incidents: found.map { self.row($0, names: names, now: now, context: context) },
             overdueCount: try await self.store.incidentCounts(at: now).overdue, canAct: user.role.includes(.analyst),
             statuses: (["open", "all"] + IncidentStatus.allCases.map(\.rawValue)).map {
@@ -72,8 +83,9 @@ struct IncidentsPagesController {
             },
             assignee: parameters["assignee"].map(String.init) ?? "",
             analysts: try await self.store.users().filter(\.canHandleIncidents).map { Choice(value: $0.username, label: $0.username) },
-            moves: IncidentStatus.allCases.map { Choice(value: $0.rawValue, label: self.t("incident.status.\($0.rawValue)", context)) })
-        return try self.views.page("incidents", title: self.t("incidents.title", context), page: page, context: context, request: request)
+            moves: IncidentStatus.allCases.map { Choice(value: $0.rawValue, label: self.t("incident.status.\($0.rawValue)", context)) },
+            previous: query.offset > 0 ? page(max(0, query.offset - pageSize)) : nil, next: hasNext ? page(query.offset + pageSize) : nil)
+        return try self.views.page("incidents", title: self.t("incidents.title", context), page: queuePage, context: context, request: request)
     }
 
     /// Several incidents at once: assign them, or move them (each move checked on its own).

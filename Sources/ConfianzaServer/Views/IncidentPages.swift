@@ -73,11 +73,16 @@ struct IncidentQueuePage: Sendable {
     var assignee: String
     var analysts: [Choice]
     var moves: [Choice]
+    /// The page before and after this one (the same filters), when there is one.
+    var previous: String?
+    var next: String?
 
     init(
         incidents: [IncidentRow], overdueCount: Int, canAct: Bool, statuses: [Choice], severities: [Choice], sorts: [Choice], assignee: String,
-        analysts: [Choice], moves: [Choice]
+        analysts: [Choice], moves: [Choice], previous: String? = nil, next: String? = nil
     ) {
+        self.previous = previous
+        self.next = next
         self.incidents = incidents
         self.hasIncidents = !incidents.isEmpty
         self.overdueCount = overdueCount
