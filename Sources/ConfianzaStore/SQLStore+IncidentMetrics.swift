@@ -52,45 +52,62 @@ extension SQLStore {
     }
 
     public func incidentMetrics(at now: Date) async throws -> IncidentMetrics {
-        let sqlite = self.isSQLite
-        return try await self.withReading { db in
+        try await self.withReading { db in
             let counts = try await Self.incidentCounts(at: now, db: db)
             let acknowledge = try await Self.percentiles(of: "triaged_at", db: db)
             let resolve = try await Self.percentiles(of: "resolved_at", db: db)
-            var types: [String: Int] = [:]
-            for row in try await db.raw("SELECT type AS name, COUNT(*) AS n FROM incidents GROUP BY type").all() {
-                types[try row.decode(column: "name", as: String.self)] = try row.decode(column: "n", as: Int.self)
-            }
-            var sectors: [String: Int] = [:]
-            let known = "SELECT 1 FROM incident_organisations io JOIN organisations o ON o.id = io.organisation_id WHERE io.incident_id = i.id"
-            for row in try await db.raw(
-                """
-                SELECT o.sector AS name, COUNT(DISTINCT io.incident_id) AS n
-                FROM incident_organisations io JOIN organisations o ON o.id = io.organisation_id GROUP BY o.sector
-                UNION ALL
-                SELECT \(bind: IncidentMetrics.noSector) AS name, COUNT(*) AS n FROM incidents i WHERE NOT EXISTS (\(unsafeRaw: known))
-                """
-            ).all() {
-                let count = try row.decode(column: "n", as: Int.self)
-                if count > 0 { sectors[try row.decode(column: "name", as: String.self), default: 0] += count }
-            }
-            let month =
-                sqlite
-                ? "strftime('%Y-%m', created_at / 1000, 'unixepoch')"
-                : "to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')"
-            var months: [String: Int] = [:]
-            for row in try await db.raw(
-                """
-                SELECT \(unsafeRaw: month) AS name, COUNT(*) AS n FROM incidents
-                WHERE created_at >= \(bind: Millis(IncidentMetrics.monthsStart(now))) GROUP BY \(unsafeRaw: month)
-                """
-            ).all() {
-                months[try row.decode(column: "name", as: String.self)] = try row.decode(column: "n", as: Int.self)
-            }
+            let tallies = try await Self.incidentTallies(db: db)
+            var sectors = tallies.sectors
+            // Incidents with no organisation known: every incident but those with one in some sector.
+            let named = sectors.removeValue(forKey: "*") ?? 0
+            if counts.total - named > 0 { sectors[IncidentMetrics.noSector] = counts.total - named }
             return IncidentMetrics(
-                counts: counts, timeToAcknowledge: acknowledge, timeToResolve: resolve, byType: IncidentMetrics.ranked(types),
-                bySector: IncidentMetrics.ranked(sectors), byMonth: IncidentMetrics.lastTwelveMonths(months, now: now))
+                counts: counts, timeToAcknowledge: acknowledge, timeToResolve: resolve, byType: IncidentMetrics.ranked(tallies.types),
+                bySector: IncidentMetrics.ranked(sectors), byMonth: IncidentMetrics.lastTwelveMonths(tallies.months, now: now))
         }
+    }
+
+    /// The counts by type, month and sector that migration 22's triggers keep (sector `*`: incidents
+    /// with an organisation in any sector). A few dozen rows, whatever the number of incidents.
+    static func incidentTallies(db: any SQLDatabase) async throws -> (types: [String: Int], months: [String: Int], sectors: [String: Int]) {
+        var types: [String: Int] = [:]
+        var months: [String: Int] = [:]
+        var sectors: [String: Int] = [:]
+        for row in try await db.raw("SELECT dimension, name, n FROM incident_tallies WHERE n > 0").all() {
+            let name = try row.decode(column: "name", as: String.self)
+            let count = try row.decode(column: "n", as: Int.self)
+            switch try row.decode(column: "dimension", as: String.self) {
+            case "type": types[name] = count
+            case "month": months[name] = count
+            case "sector": sectors[name] = count
+            default: continue
+            }
+        }
+        return (types, months, sectors)
+    }
+
+    /// The same counts computed from the incidents themselves, reading every one: what the kept
+    /// counts must always equal (the tests compare them after every kind of change).
+    static func incidentTalliesRecounted(db: any SQLDatabase, sqlite: Bool) async throws -> (
+        types: [String: Int], months: [String: Int], sectors: [String: Int]
+    ) {
+        func counts(_ query: SQLQueryString) async throws -> [String: Int] {
+            var counts: [String: Int] = [:]
+            for row in try await db.raw(query).all() {
+                counts[try row.decode(column: "name", as: String.self)] = try row.decode(column: "n", as: Int.self)
+            }
+            return counts
+        }
+        let month = sqlite ? IncidentTallySQL.sqliteMonth("created_at") : IncidentTallySQL.postgresMonth("created_at")
+        let joined = "incident_organisations io JOIN organisations o ON o.id = io.organisation_id"
+        var sectors = try await counts(
+            "SELECT o.sector AS name, COUNT(DISTINCT io.incident_id) AS n FROM \(unsafeRaw: joined) GROUP BY o.sector")
+        sectors["*"] = try await counts("SELECT '*' AS name, COUNT(DISTINCT io.incident_id) AS n FROM \(unsafeRaw: joined)")["*"]
+        return (
+            try await counts("SELECT type AS name, COUNT(*) AS n FROM incidents GROUP BY type"),
+            try await counts("SELECT \(unsafeRaw: month) AS name, COUNT(*) AS n FROM incidents GROUP BY \(unsafeRaw: month)"),
+            sectors.filter { $0.value > 0 }
+        )
     }
 
     /// Median and 90th percentile of `column − created_at`, in seconds, over incidents where it is set:
