@@ -132,6 +132,22 @@ import Testing
             #expect(incident.eventCount == 2 && incident.tlp == max(.green, strictest ?? .green), "the marking chosen, raised to the events' own")
             let bad = try await analyst.post("/incidents", [("title", "x"), ("type", "vulnerable-system"), ("severity", "low"), ("tlp", "TLP:GREEN"), ("events", "1, x")])
             #expect(bad.status == .badRequest || bad.status == .unprocessableContent)
+
+            // The organisation is typed (suggested from a list, not a menu of the whole constituency):
+            // the event's organisation is offered, any case finds it, a name nobody has is refused.
+            #expect(form.text.contains("id=\"organisation\" name=\"organisation\" list=\"organisation-names\" maxlength=\"300\" value=\"Hospital\""))
+            #expect(form.text.contains("<option value=\"Hospital\">"))
+            let typed = try await analyst.post(
+                "/incidents", [("title", "Typed"), ("type", "phishing"), ("severity", "low"), ("tlp", "TLP:GREEN"), ("organisation", " hospital "), ("events", "")])
+            #expect(typed.status == .seeOther)
+            let hospital = try #require(try await dependencies.store.organisation(named: "Hospital"))
+            #expect(try await dependencies.store.incident(number: 2)?.organisations == [hospital.id])
+            let unknown = try await analyst.post(
+                "/incidents", [("title", "Nobody's"), ("type", "phishing"), ("severity", "low"), ("tlp", "TLP:GREEN"), ("organisation", "Nobody Ltd"), ("events", "")])
+            #expect(unknown.status == .unprocessableContent)
+            #expect(unknown.text.contains("There is no organisation &quot;Nobody Ltd&quot; in the constituency"))
+            #expect(unknown.text.contains("value=\"Nobody Ltd\""), "what was typed stays in the form")
+            #expect(try await dependencies.store.incident(number: 3) == nil)
             let viewer = Browser(client)
             try await viewer.login("vera")
             #expect(!(try await viewer.get("/events")).text.contains("name=\"event-"))

@@ -54,3 +54,16 @@ public protocol ConstituencyStore: Sendable {
     /// A number that grows with every change to the constituency.
     func constituencyRevision() async throws -> Int64
 }
+
+extension ConstituencyStore {
+    /// The organisation a form names, typed or chosen from suggestions: by its id, by its name in any
+    /// case (an index lookup), and only when neither finds one, by its name with accents typed
+    /// differently (which reads the whole list, so only on that miss). `nil` when none is called so.
+    public func organisation(namedOrID text: String) async throws -> Organisation? {
+        let text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return nil }
+        if let id = UUID(uuidString: text), let found = try await self.organisation(id: id) { return found }
+        if let found = try await self.organisation(named: text) { return found }
+        return try await self.organisations().first { $0.name.compare(text, options: [.caseInsensitive, .diacriticInsensitive]) == .orderedSame }
+    }
+}

@@ -136,7 +136,7 @@ struct IncidentsPagesController {
             let names = try await ConstituencyIndexReader(store: self.store).names(of: organisation.map { [$0] } ?? [])
             form = FormFields(values: [
                 "type": type, "severity": stored.event["severity"]?.description ?? "medium", "tlp": stored.event["tlp"]?.description ?? "TLP:AMBER",
-                "organisation": organisation?.uuidString ?? "",
+                "organisation": organisation.flatMap { names[$0] } ?? "",
                 "title": self.t("incidents.default_title", context, ["type": type, "organisation": organisation.flatMap { names[$0] } ?? "…"]),
             ])
         }
@@ -146,7 +146,8 @@ struct IncidentsPagesController {
     private func renderNew(
         context: AppContext, request: Request, events: String, flash: Views.Flash? = nil, status: HTTPResponse.Status = .ok, form: FormFields = FormFields()
     ) async throws -> Response {
-        let organisations = try await self.store.organisations().sorted { $0.name < $1.name }
+        // Suggestions only (any organisation may be typed): the first few hundred names, not the whole constituency.
+        let organisations = try await self.store.organisationNameList(limit: 300)
         let data: [String: Any] = [
             "events": events, "title": form["title"] ?? "",
             "types": Taxonomy.taxonomyOfType.keys.sorted().map { ["value": $0, "selected": $0 == (form["type"] ?? "")] as [String: Any] },
@@ -154,7 +155,7 @@ struct IncidentsPagesController {
                 ["value": $0.rawValue, "label": self.t("severity.\($0.rawValue)", context), "selected": $0.rawValue == (form["severity"] ?? "medium")] as [String: Any]
             },
             "tlps": TLP.allCases.map { ["value": $0.rawValue, "selected": $0.rawValue == (form["tlp"] ?? TLP.amber.rawValue)] as [String: Any] },
-            "organisations": organisations.map { ["value": $0.id.uuidString, "label": $0.name, "selected": $0.id.uuidString == (form["organisation"] ?? "")] as [String: Any] },
+            "organisation": form["organisation"] ?? "", "organisations": organisations,
         ]
         return try self.views.page("incident_new", title: self.t("incidents.new", context), data: data, context: context, request: request, flash: flash, status: status)
     }
@@ -166,7 +167,15 @@ struct IncidentsPagesController {
             let ids = try IncidentRequests.eventIDs(form["events"] ?? "")
             guard let severity = Severity(rawValue: form["severity"] ?? "") else { throw IncidentError.invalid(field: "severity", reason: .init("incident.error.choose_severity", english: "must be chosen")) }
             guard let tlp = TLP(label: form["tlp"] ?? "") else { throw IncidentError.invalid(field: "tlp", reason: .init("incident.error.choose_tlp", english: "must be chosen")) }
-            let organisations = (form["organisation"]).flatMap(UUID.init(uuidString:)).map { [$0] } ?? []
+            let named = (form["organisation"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            var organisations: [UUID] = []
+            if !named.isEmpty {
+                guard let organisation = try await self.store.organisation(namedOrID: named) else {
+                    throw IncidentError.invalid(
+                        field: "organisation", reason: .init("incident.error.unknown_organisation", english: "names no organisation in the constituency", ["name": named]))
+                }
+                organisations = [organisation.id]
+            }
             let incident = try await self.incidents.create(
                 .init(title: form["title"] ?? "", type: form["type"] ?? "", severity: severity, tlp: tlp, organisations: organisations), events: ids,
                 by: user.username)

@@ -76,15 +76,7 @@ struct RiskPagesController {
         let user = try context.requireRole(.analyst)
         let p = self.presenter(context)
         let name = (context.form["organisation"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        let store = self.service.store
-        var organisation: Organisation?
-        if let id = UUID(uuidString: name) { organisation = try await store.organisation(id: id) }
-        if organisation == nil { organisation = try await store.organisation(named: name) }
-        if organisation == nil {
-            // Accents typed differently: the slower comparison, only when the exact name is not found.
-            organisation = try await store.organisations().first { $0.name.compare(name, options: [.caseInsensitive, .diacriticInsensitive]) == .orderedSame }
-        }
-        guard let organisation else {
+        guard let organisation = try await self.service.store.organisation(namedOrID: name) else {
             return try await self.renderIndex(
                 request: request, context: context, flash: .init(kind: .error, text: p.t("risk.error.organisation", ["name": name])), status: .unprocessableContent)
         }
