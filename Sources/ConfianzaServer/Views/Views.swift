@@ -11,6 +11,9 @@ public struct Views: Sendable {
     let library: MustacheLibrary
     /// Every text of the pages, in every language present.
     public let localizer: TextCatalogue
+    /// The texts as templates name them, made once per language (1,600 keys: made per page, they were
+    /// a good part of every page's time).
+    let templateTables: TemplateTables
     let stylesheet: ByteBuffer
     public let openAPI: ByteBuffer
 
@@ -25,6 +28,7 @@ public struct Views: Sendable {
         let templates = root.appendingPathComponent("Templates")
         self.library = try await MustacheLibrary(directory: templates.path)
         self.localizer = texts
+        self.templateTables = TemplateTables(texts)
         let css = root.appendingPathComponent("Static/app.css")
         guard let cssData = try? Data(contentsOf: css) else { throw ViewError.badResource(css.path, "cannot be read") }
         let openAPIData = try OpenAPIDocument.load(root.appendingPathComponent("OpenAPI"))
@@ -50,6 +54,22 @@ public struct Views: Sendable {
         "reports", "public_reports",
     ]
 
+    /// Each language's ``TextCatalogue/templateTable(_:)``, made when the views load. Never changed
+    /// after, so shared between requests as it is (the tables hold only strings and lists of strings).
+    final class TemplateTables: @unchecked Sendable {
+        private let tables: [Language: [String: Any]]
+        private let catalogue: TextCatalogue
+
+        init(_ catalogue: TextCatalogue) {
+            self.catalogue = catalogue
+            self.tables = Dictionary(uniqueKeysWithValues: catalogue.languages.map { ($0, catalogue.templateTable($0)) })
+        }
+
+        func table(_ language: Language) -> [String: Any] {
+            self.tables[language] ?? self.catalogue.templateTable(language)
+        }
+    }
+
     /// A flash message shown at the top of a page.
     struct Flash {
         enum Kind: String { case info, ok, error }
@@ -71,7 +91,7 @@ public struct Views: Sendable {
         flash: Flash? = nil, status: HTTPResponse.Status = .ok
     ) throws -> Response {
         let language = context.language
-        let t = self.localizer.templateTable(language)
+        let t = self.templateTables.table(language)
         var pageData = data
         pageData["t"] = t
         pageData["csrf"] = context.csrfToken
