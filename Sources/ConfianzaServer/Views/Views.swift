@@ -92,7 +92,7 @@ public struct Views: Sendable {
     ) throws -> Response {
         let language = context.language
         let t = self.templateTables.table(language)
-        var pageData = data
+        var pageData = data.mapValues(TemplateData.prepared)
         pageData["t"] = t
         pageData["csrf"] = context.csrfToken
         guard let content = self.library.render(pageData, withTemplate: template) else {
@@ -174,3 +174,44 @@ public struct Views: Sendable {
         return Self.html("<!doctype html><title>\(error.status.code)</title><p>\(error.status.reasonPhrase)</p>", status: error.status)
     }
 }
+
+/// Page data as the templates read it fastest. The template engine finds a struct's field by reflecting
+/// on the struct at every lookup (and every lookup inside a row first asks the row, then the page): 50
+/// incident rows made half of the queue's time. Here each struct is reflected on once and becomes a
+/// dictionary, which the engine reads by key. Values that render as text (strings, numbers, dates,
+/// anything `CustomStringConvertible`) and the engine's own kinds stay as they are; a field that is
+/// `nil` is left out, as the engine treated it before (not found, so looked up further out).
+enum TemplateData {
+    static func prepared(_ value: Any) -> Any {
+        switch value {
+        case is String, is Substring, is Bool, is Int, is Int64, is Double, is MustacheLambda: return value
+        case let dictionary as [String: Any]: return dictionary.mapValues(Self.prepared)
+        case let array as [Any]: return array.map(Self.prepared)
+        case is any CustomStringConvertible, is any MustacheParent, is any MustacheCustomRepresentation, is any MustacheTransformable: return value
+        default: break
+        }
+        let mirror = Mirror(reflecting: value)
+        switch mirror.displayStyle {
+        case .struct?, .class?:
+            var fields: [String: Any] = [:]
+            for child in mirror.children {
+                guard let label = child.label, let field = Self.unwrapped(child.value) else { continue }
+                fields[label] = Self.prepared(field)
+            }
+            return fields
+        case .optional?:
+            return Self.unwrapped(value).map(Self.prepared) ?? value
+        default:
+            return value
+        }
+    }
+
+    /// The value an optional holds (through any depth), `nil` for none; anything else as it is.
+    private static func unwrapped(_ value: Any) -> Any? {
+        let mirror = Mirror(reflecting: value)
+        guard mirror.displayStyle == .optional else { return value }
+        guard let wrapped = mirror.children.first?.value else { return nil }
+        return Self.unwrapped(wrapped)
+    }
+}
+
