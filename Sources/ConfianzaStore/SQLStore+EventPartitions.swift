@@ -48,7 +48,11 @@ extension SQLStore {
                 try await db.raw(SQLQueryString(statement)).run()
             }
             try await db.raw(
-                "INSERT INTO event_partitions (day, name, created_at) VALUES (\(bind: day), \(bind: name), \(bind: Millis(Date())))"
+                // Made now, so empty: its latest sighting is known (none) and raised by each batch (``EventDayBounds``).
+                """
+                INSERT INTO event_partitions (day, name, created_at, last_seen_max)
+                VALUES (\(bind: day), \(bind: name), \(bind: Millis(Date())), \(bind: EventDayBounds.empty))
+                """
             ).run()
             tables[day] = name
         }
@@ -84,7 +88,10 @@ extension SQLStore {
                         "CREATE TABLE IF NOT EXISTS \(ident: name) PARTITION OF events FOR VALUES FROM (\(unsafeRaw: String(from))) TO (\(unsafeRaw: String(from + EventPartitioning.daySeconds)))"
                     ).run()
                         try await db.raw(
-                            "INSERT INTO event_partitions (day, name, created_at) VALUES (\(bind: day), \(bind: name), \(bind: Millis(Date()))) ON CONFLICT DO NOTHING"
+                            """
+                            INSERT INTO event_partitions (day, name, created_at, last_seen_max)
+                            VALUES (\(bind: day), \(bind: name), \(bind: Millis(Date())), \(bind: EventDayBounds.empty)) ON CONFLICT DO NOTHING
+                            """
                         ).run()
                     }
                 }

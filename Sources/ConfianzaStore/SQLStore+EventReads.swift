@@ -63,18 +63,17 @@ extension SQLStore {
         }
         let limit = max(0, min(query.limit, 10_000))
         let offset = max(0, query.offset)
+        guard let organisation = query.organisation?.uuidString else {
+            return try await self.newestEvents(conditions: conditions, since: query.since, untilWindow: untilWindow, limit: limit, offset: offset)
+        }
+        // SQLite with a time limit: a view of only the days before it.
         var source = "events"
-        var tables: [String] = []
-        if self.isSQLite {
+        if self.isSQLite, let untilWindow {
             let days = try await self.withReading { db in
-                if let untilWindow {
-                    return try await db.raw("SELECT name FROM event_partitions WHERE day < \(bind: EventPartitioning.day(ofWindow: untilWindow - 1) + 1) ORDER BY day")
-                        .all().map { try $0.decode(column: "name", as: String.self) }
-                }
-                return try await db.raw("SELECT name FROM event_partitions ORDER BY day").all().map { try $0.decode(column: "name", as: String.self) }
+                try await db.raw("SELECT name FROM event_partitions WHERE day < \(bind: EventPartitioning.day(ofWindow: untilWindow - 1) + 1) ORDER BY day")
+                    .all().map { try $0.decode(column: "name", as: String.self) }
             }
-            tables = ["events_legacy"] + days + ["events_kept"]
-            if untilWindow != nil { source = "(" + EventPartitioning.sqliteView(tables) + ")" }
+            source = "(" + EventPartitioning.sqliteView(["events_legacy"] + days + ["events_kept"]) + ")"
         }
         func select(_ extra: [SQLQueryString], limit: Int, offset: Int) -> SQLQueryString {
             var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.eventColumnList) FROM \(unsafeRaw: source)"
@@ -82,29 +81,6 @@ extension SQLStore {
                 sql = sql + (index == 0 ? " WHERE " : " AND ") + condition
             }
             return sql + " ORDER BY last_seen DESC, id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)"
-        }
-        guard let organisation = query.organisation?.uuidString else {
-            // SQLite: a view over every day's table cannot read them in last-seen order, so each table
-            // gives its own newest (by its last_seen index) and only those are sorted; PostgreSQL's
-            // partitioned table does the same by itself.
-            guard self.isSQLite else {
-                let sql = select([], limit: limit, offset: offset)
-                return try await self.withReading { db in try await db.raw(sql).all().map(Self.decodeEvent) }
-            }
-            let keys = Self.newestOfEach(tables, conditions: conditions, limit: limit, offset: offset)
-            return try await self.withReading { db in
-                // First the page's keys (each table's index gives its newest), then those rows from their own tables.
-                let found = try await db.raw(keys).all().map { (table: try $0.decode(column: "t", as: Int.self), id: try $0.decode(column: "id", as: Int64.self)) }
-                var rows: [Int64: StoredEvent] = [:]
-                for (table, group) in Dictionary(grouping: found, by: \.table) where tables.indices.contains(table) {
-                    let ids = SQLList(group.map { SQLBind($0.id) })
-                    for row in try await db.raw("SELECT \(unsafeRaw: Self.eventColumnList) FROM \(unsafeRaw: tables[table]) WHERE id IN (\(ids))").all() {
-                        let event = try Self.decodeEvent(row)
-                        rows[event.id] = event
-                    }
-                }
-                return found.compactMap { rows[$0.id] }
-            }
         }
         // An organisation's events: those it alone owns by the (organisations, last_seen) index, and
         // those it shares by a small partial index of the events several own (its condition must be
@@ -119,23 +95,77 @@ extension SQLStore {
         return Array(ordered.dropFirst(offset).prefix(limit))
     }
 
-    /// The keys (`t`, the table's place in `tables`, and `id`) of `limit` events after `offset`, newest
-    /// first, over SQLite's day tables: each table's newest `offset + limit` keys (read from its last_seen
-    /// index), then those sorted.
+    /// The newest `limit` events after `offset` matching `conditions`, on either database, read from the
+    /// day tables themselves (a view or a parent of 730 days costs more to plan and merge than to read):
+    /// first their keys, from the tables that can hold them (``eventTablesNewestFirst(untilWindow:db:)``),
+    /// a few tables at a time and more each round, until the next table's latest sighting is older than
+    /// the last event the page needs; then only the page's rows.
+    func newestEvents(conditions: [SQLQueryString], since: Date?, untilWindow: Int64?, limit: Int, offset: Int) async throws -> [StoredEvent] {
+        let need = offset + limit
+        guard limit > 0 else { return [] }
+        let sinceMillis = since.map { Millis($0).value }
+        return try await self.withReading { db in
+            let tables = try await self.eventTablesNewestFirst(untilWindow: untilWindow, db: db).filter { table in
+                guard let sinceMillis, let bound = table.bound else { return true }
+                return bound >= sinceMillis
+            }
+            var found: [(table: String, id: Int64, lastSeen: Int64)] = []
+            var next = 0
+            var width = 4
+            var finished = false
+            while !finished, next < tables.count {
+                // The next few tables, up to the first whose latest sighting is older than the page's last event.
+                var batch: [String] = []
+                while next < tables.count, batch.count < width {
+                    if found.count >= need, let bound = tables[next].bound, bound < found[need - 1].lastSeen {
+                        finished = true
+                        break
+                    }
+                    batch.append(tables[next].name)
+                    next += 1
+                }
+                guard !batch.isEmpty else { break }
+                for row in try await db.raw(Self.newestOfEach(batch, conditions: conditions, limit: need, offset: 0)).all() {
+                    let index = try row.decode(column: "t", as: Int.self)
+                    guard batch.indices.contains(index) else { continue }
+                    found.append((batch[index], try row.decode(column: "id", as: Int64.self), try row.decode(column: "last_seen", as: Int64.self)))
+                }
+                found.sort { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }
+                if found.count > need { found.removeLast(found.count - need) }
+                width *= 4
+            }
+            let page = Array(found.dropFirst(offset).prefix(limit))
+            var rows: [Int64: StoredEvent] = [:]
+            for (table, group) in Dictionary(grouping: page, by: \.table) {
+                for chunk in group.chunked(500) {
+                    let ids = SQLList(chunk.map { SQLBind($0.id) })
+                    for row in try await db.raw("SELECT \(unsafeRaw: Self.eventColumnList) FROM \(ident: table) WHERE id IN (\(ids))").all() {
+                        let event = try Self.decodeEvent(row)
+                        rows[event.id] = event
+                    }
+                }
+            }
+            return page.compactMap { rows[$0.id] }
+        }
+    }
+
+    /// The keys (`t`, the table's place in `tables`, `id` and `last_seen`) of `limit` events after
+    /// `offset`, newest first, over the given tables: each table's newest `offset + limit` keys (read
+    /// from its last_seen index), then those sorted.
     static func newestOfEach(_ tables: [String], conditions: [SQLQueryString], limit: Int, offset: Int) -> SQLQueryString {
         let arms = tables.enumerated().map { index, table -> SQLQueryString in
-            var arm: SQLQueryString = "SELECT * FROM (SELECT \(unsafeRaw: String(index)) AS t, id, last_seen FROM \(unsafeRaw: table)"
+            var arm: SQLQueryString = "SELECT * FROM (SELECT \(unsafeRaw: String(index)) AS t, id, last_seen FROM \(ident: table)"
             for (index, condition) in conditions.enumerated() { arm = arm + (index == 0 ? " WHERE " : " AND ") + condition }
-            return arm + " ORDER BY last_seen DESC, id DESC LIMIT \(bind: offset + limit))"
+            return arm + " ORDER BY last_seen DESC, id DESC LIMIT \(bind: offset + limit)) AS a\(unsafeRaw: String(index))"
         }
         // SQLite takes at most 500 terms in one compound SELECT: groups of 400, each its own subquery.
         var union: SQLQueryString = ""
         for (groupIndex, group) in arms.chunked(400).enumerated() {
             var part: SQLQueryString = "SELECT * FROM ("
             for (index, arm) in group.enumerated() { part = part + (index == 0 ? "" : " UNION ALL ") + arm }
-            union = union + (groupIndex == 0 ? "" : " UNION ALL ") + part + ")"
+            union = union + (groupIndex == 0 ? "" : " UNION ALL ") + part + ") AS g\(unsafeRaw: String(groupIndex))"
         }
-        return "SELECT * FROM (" + union + ") ORDER BY last_seen DESC, id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)"
+        return "SELECT * FROM (" + union + ") AS u ORDER BY last_seen DESC, id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)"
     }
 
     public func event(id: Int64) async throws -> StoredEvent? {

@@ -255,6 +255,7 @@ extension SQLStore {
                 """
             ).run()
         }
+        try await EventDayBounds.raise(for: events, db: db)
         return (new.count, seen.count)
     }
 

@@ -23,7 +23,9 @@ extension SQLStore {
     ///   ``StoreError/migrationFailed(version:reason:)`` when a step fails (that step is rolled back).
     @discardableResult
     public func migrate() async throws -> [Int] {
-        try await self.migrate(upTo: Migrations.latest)
+        let applied = try await self.migrate(upTo: Migrations.latest)
+        try await self.boundEventDays()
+        return applied
     }
 
     /// Applies the steps up to `version` only (tests use it to build a database as an older release left it).

@@ -66,6 +66,15 @@ extension Migrations {
         ])
 }
 
+extension Migrations {
+    /// Each day's latest sighting (`last_seen_max`, ms), so that the newest events are read from the few
+    /// days that can hold them instead of from every day (issue 19). NULL: not known yet, so that day is
+    /// always read; ``SQLStore/boundEventDays()`` works it out after migrating, and each batch raises it.
+    static let eventDayBounds = Migration(
+        version: 23, name: "scale: each day's latest sighting of an event",
+        common: ["ALTER TABLE event_partitions ADD COLUMN last_seen_max BIGINT"])
+}
+
 /// The statements of migration 22, one dialect each. Released with it: never edit, add a new step.
 enum IncidentTallySQL {
     static func sqliteMonth(_ column: String) -> String { "strftime('%Y-%m', \(column) / 1000, 'unixepoch')" }
