@@ -83,6 +83,7 @@ struct Seed: AsyncParsableCommand {
                 first += chunk.count
             }
             lap("\(scale.incidents) incidents")
+            try await store.settleAfterBulkLoad()
         }
     }
 }
