@@ -37,7 +37,8 @@ struct DataFileReader {
     }
 
     func parse(_ text: String) throws(DataFileError) -> JSONValue {
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        // Blank: stops at the first visible character (trimming a whole file was most of reading a small one).
+        guard text.unicodeScalars.contains(where: { !CharacterSet.whitespacesAndNewlines.contains($0) }) else {
             throw self.fail("$", "empty", "the file is empty")
         }
         do {

@@ -165,6 +165,19 @@ extension String {
     }
 }
 
+extension String {
+    /// `trimmingCharacters(in: characters)` for a set of blanks (`.whitespaces`, `.whitespacesAndNewlines`),
+    /// returning the text itself without a copy when it starts and ends with a visible ASCII character
+    /// (almost every field of a data file), where Foundation would convert it on Linux each time.
+    public func trimmed(_ characters: CharacterSet = .whitespacesAndNewlines) -> String {
+        let bytes = self.utf8
+        guard let first = bytes.first, let last = bytes.last else { return self }
+        func visible(_ byte: UInt8) -> Bool { byte > 32 && byte < 127 }
+        if visible(first) && visible(last) { return self }
+        return self.trimmingCharacters(in: characters)
+    }
+}
+
 extension Event {
     /// Reads back an event this program stored (from ``json()``); values take their field's type.
     public static func stored(_ json: String) -> Event? {

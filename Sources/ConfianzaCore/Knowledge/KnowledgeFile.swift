@@ -136,7 +136,7 @@ public enum KnowledgeFile {
         switch value {
         case nil, .null?: return nil
         case .string(let text)?:
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = text.trimmed()
             return trimmed.isEmpty ? nil : trimmed
         default: throw reader.fail(path, "string", "expected a text")
         }
@@ -272,7 +272,7 @@ public enum KnowledgeFile {
     static func links(_ reader: DataFileReader, _ value: JSONValue?, _ path: String) throws(DataFileError) -> [String] {
         var result: [String] = []
         for (n, item) in try reader.array(value ?? .array([]), path).enumerated() {
-            let link = try reader.string(item, "\(path)[\(n)]").trimmingCharacters(in: .whitespaces)
+            let link = try reader.string(item, "\(path)[\(n)]").trimmed(.whitespaces)
             try Self.checkLink(reader, link, "\(path)[\(n)]")
             if !result.contains(link) { result.append(link) }
         }
@@ -289,7 +289,7 @@ public enum KnowledgeFile {
 /// Calendar days, `YYYY-MM-DD`, as midnight UTC.
 public enum CalendarDay {
     public static func parse(_ text: String) -> Date? {
-        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "-", omittingEmptySubsequences: false)
+        let parts = text.trimmed(.whitespaces).split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2, parts.allSatisfy({ $0.allSatisfy(\.isASCII) }),
             let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...9999).contains(y)
         else { return nil }
