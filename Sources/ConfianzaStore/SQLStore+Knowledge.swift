@@ -1,6 +1,7 @@
 import ConfianzaCore
 import Foundation
 import SQLKit
+import Synchronization
 
 /// The knowledge base: records kept whole, listed and searched through their index columns.
 extension SQLStore {
@@ -8,6 +9,7 @@ extension SQLStore {
         let records = Self.records(base)
         let sqlite = self.isSQLite
         try await self.withTransaction { db in
+            try await Self.raiseKnowledgeRevision(db)
             for entry in base.indexEntries {
                 guard let record = records[entry.id] else { continue }
                 let countries = entry.countries.isEmpty ? "" : " " + entry.countries.joined(separator: " ") + " "
@@ -62,15 +64,34 @@ extension SQLStore {
         return rows.isEmpty ? nil : try Self.knowledgeBase(rows)
     }
 
+    /// The whole base (or its CLEAR records). Read and checked again only when it changed: every change
+    /// raises `knowledge_revision` in its own transaction (migration 25), so a base read at the current
+    /// revision is still the stored one, whichever process changed it. The revision is read before the
+    /// records, so a change between the two makes the next read start again.
     public func knowledge(clearOnly: Bool) async throws -> KnowledgeBase {
-        let rows = try await self.withReading { db in
-            try await db.raw(
-                """
-                SELECT kind, record FROM knowledge_items \(unsafeRaw: clearOnly ? "WHERE tlp = 'TLP:CLEAR'" : "") ORDER BY kind, title, id
-                """
-            ).all().map { (try $0.decode(column: "kind", as: String.self), try $0.decode(column: "record", as: String.self)) }
+        let (revision, rows) = try await self.withReading { db -> (Int64, [(String, String)]?) in
+            let revision = try await db.raw("SELECT revision FROM knowledge_revision WHERE id = 1").first()?.decode(column: "revision", as: Int64.self) ?? -1
+            if let kept = self.knowledgeRead.withLock({ $0[clearOnly] }), kept.revision == revision { return (revision, nil) }
+            return (
+                revision,
+                try await db.raw(
+                    """
+                    SELECT kind, record FROM knowledge_items \(unsafeRaw: clearOnly ? "WHERE tlp = 'TLP:CLEAR'" : "") ORDER BY kind, title, id
+                    """
+                ).all().map { (try $0.decode(column: "kind", as: String.self), try $0.decode(column: "record", as: String.self)) }
+            )
         }
-        return try Self.knowledgeBase(rows)
+        guard let rows else {
+            if let kept = self.knowledgeRead.withLock({ $0[clearOnly] }), kept.revision == revision { return kept.base }
+            return try await self.knowledge(clearOnly: clearOnly)
+        }
+        let base = try Self.knowledgeBase(rows)
+        self.knowledgeRead.withLock { $0[clearOnly] = (revision, base) }
+        return base
+    }
+
+    static func raiseKnowledgeRevision(_ db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE knowledge_revision SET revision = revision + 1 WHERE id = 1").run()
     }
 
     static func knowledgeBase(_ rows: [(String, String)]) throws -> KnowledgeBase {
@@ -101,6 +122,7 @@ extension SQLStore {
     public func deleteKnowledge(kind: KnowledgeKind, id: UUID) async throws -> Bool {
         let sqlite = self.isSQLite
         return try await self.withTransaction { db in
+            try await Self.raiseKnowledgeRevision(db)
             if sqlite {
                 try await db.raw("DELETE FROM knowledge_fts WHERE kind = \(bind: kind.rawValue) AND item_id = \(bind: id.uuidString)").run()
             }

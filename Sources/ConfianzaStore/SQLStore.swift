@@ -33,6 +33,9 @@ public final class SQLStore: Store, Sendable {
     private let readerTurn = Atomic<Int>(0)
     /// What this store knows of the events' day tables (see `SQLStore+EventPartitions.swift`).
     let eventLayout = Mutex<EventLayout>(EventLayout())
+    /// The knowledge base as last read, per edition (all, or CLEAR only), with the revision it was read at
+    /// (see `SQLStore+Knowledge.swift`).
+    let knowledgeRead = Mutex<[Bool: (revision: Int64, base: KnowledgeBase)]>([:])
     /// Credential changes made through this store object (see ``credentialChangesHere``).
     let localCredentialChanges = Atomic<Int64>(0)
     static let readerCount = 2

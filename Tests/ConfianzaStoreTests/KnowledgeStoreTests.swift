@@ -103,4 +103,36 @@ import Testing
             #expect(try await store.searchKnowledge(KnowledgeQuery(text: "ransomware", clearOnly: false)).total == 0)
         }
     }
+
+    /// A process keeps the base it read until the base changes, and sees a change another process made
+    /// (two store objects on one database): saved, changed, deleted, for both editions.
+    @Test(arguments: TestBackend.available)
+    func aBaseReadOnceFollowsChangesFromAnotherProcess(backend: TestBackend) async throws {
+        let directory = try SQLStoreTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func check(_ location: DatabaseLocation) async throws {
+            let reader = try await SQLStore.open(location, logger: TestDatabase.logger)
+            let writer = try await SQLStore.open(location, logger: TestDatabase.logger)
+            try await reader.withRunning(connectTimeout: TestDatabase.connectTimeout) { reader in
+                try await writer.withRunning(connectTimeout: TestDatabase.connectTimeout, migrate: false) { writer in
+                    #expect(try await reader.knowledge(clearOnly: false) == KnowledgeBase())
+                    try await writer.saveKnowledge(Self.base, at: Self.t0, by: "ana")
+                    #expect(try await reader.knowledge(clearOnly: false).initiatives.count == 4)
+                    #expect(try await reader.knowledge(clearOnly: true).agreements.count == 1)
+                    var changed = Self.base.agreements[1]
+                    changed.tlp = .clear
+                    try await writer.saveKnowledge(KnowledgeBase(agreements: [changed]), at: Self.t0, by: "ana")
+                    #expect(try await reader.knowledge(clearOnly: true).agreements.count == 2)
+                    #expect(try await writer.deleteKnowledge(kind: .initiative, id: Self.base.initiatives[0].id))
+                    #expect(try await reader.knowledge(clearOnly: false).initiatives.count == 3)
+                    #expect(try await reader.knowledge(clearOnly: true).initiatives.count == 2)
+                    #expect(try await reader.knowledge(clearOnly: false) == (try await writer.knowledge(clearOnly: false)))
+                }
+            }
+        }
+        switch backend {
+        case .sqlite: try await check(.sqlite(path: directory.appendingPathComponent("k.db").path))
+        case .postgres: try await TestDatabase.withPostgresDatabase { try await check($0) }
+        }
+    }
 }

@@ -28,7 +28,7 @@ enum Migrations {
         Self.accounts, Self.constituency, Self.feeds, Self.incidents, Self.taxii, Self.incidentOrganisations, Self.timelinePhrases, Self.taxiiLineage,
         Self.loginAttempts, Self.credentialEpoch, Self.heldReplies, Self.feedSources, Self.ingestLeases, Self.retention, Self.eventPartitions,
         Self.assessment, Self.risk, Self.knowledge, Self.reports, Self.scale, Self.incidentCountIndexes,
-        Self.incidentTallies, Self.eventDayBounds, Self.durationIndexColumns,
+        Self.incidentTallies, Self.eventDayBounds, Self.durationIndexColumns, Self.knowledgeRevision,
     ]
 
     static var latest: Int { Self.all.last?.version ?? 0 }

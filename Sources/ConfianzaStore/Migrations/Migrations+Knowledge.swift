@@ -23,3 +23,15 @@ extension Migrations {
             "CREATE INDEX knowledge_items_terms ON knowledge_items USING GIN (terms_vector)",
         ])
 }
+
+extension Migrations {
+    /// A counter every change to the knowledge base raises in its transaction, so that a process keeps
+    /// the base it read (parsed and checked) until it changes (issue 19: the agreements network read and
+    /// checked every record on every view).
+    static let knowledgeRevision = Migration(
+        version: 25, name: "knowledge: a revision raised by every change",
+        common: [
+            "CREATE TABLE knowledge_revision (id INTEGER PRIMARY KEY, revision BIGINT NOT NULL)",
+            "INSERT INTO knowledge_revision (id, revision) VALUES (1, 0)",
+        ])
+}
