@@ -68,6 +68,17 @@ class Server:
     def output(self) -> str:
         return Path(self.stdout.name).read_text()
 
+    def demo_login(self, timeout=60) -> tuple:
+        """`confianza demo`'s printed sign-in: (username, password), once its banner says them."""
+        deadline = time.time() + timeout
+        banner = self.output()
+        while "password" not in banner and time.time() < deadline:
+            time.sleep(0.1)
+            banner = self.output()
+        match = re.search(r"Sign in as (\S+), password (\S+)", banner)
+        assert match, f"the demo printed no sign-in within {timeout} s: {banner}{self.errors()}"
+        return match.groups()
+
     def errors(self) -> str:
         return Path(self.stderr.name).read_text()
 

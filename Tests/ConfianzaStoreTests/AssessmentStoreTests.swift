@@ -130,9 +130,7 @@ import Testing
     /// a user be a focal point, and its old notices stay readable.
     @Test(arguments: TestBackend.available)
     func usersKeepTheirSessionsThroughTheStep(backend: TestBackend) async throws {
-        let directory = try SQLStoreTests.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        func check(_ location: DatabaseLocation) async throws {
+        try await TestDatabase.withEmptyLocation(backend) { location in
             let store = try await SQLStore.open(location, logger: TestDatabase.logger)
             try await store.withRunning(connectTimeout: TestDatabase.connectTimeout, migrate: false) { store in
                 _ = try await store.migrate(upTo: 15)
@@ -158,10 +156,6 @@ import Testing
                 try await store.enqueue([message], timeline: [])
                 #expect(try await store.outboxMessages(state: .pending, limit: 5).map(\.id) == [message.id])
             }
-        }
-        switch backend {
-        case .sqlite: try await check(.sqlite(path: directory.appendingPathComponent("old.db").path))
-        case .postgres: try await TestDatabase.withPostgresDatabase { try await check($0) }
         }
     }
 }

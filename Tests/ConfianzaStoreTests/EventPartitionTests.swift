@@ -163,9 +163,7 @@ import Testing
     /// incidents, and new events take ids after them.
     @Test(arguments: TestBackend.available)
     func eventsFromBeforeDaysStayWithTheirIds(backend: TestBackend) async throws {
-        let directory = try SQLStoreTests.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        func check(_ location: DatabaseLocation) async throws {
+        try await TestDatabase.withEmptyLocation(backend) { location in
             let store = try await SQLStore.open(location, logger: TestDatabase.logger)
             try await store.withRunning(connectTimeout: TestDatabase.connectTimeout, migrate: false) { store in
                 _ = try await store.migrate(upTo: 14)
@@ -198,10 +196,6 @@ import Testing
                 #expect(ids.count == 4)
                 #expect(ids.filter { $0 > 2 }.count == 2, "new ids follow the old ones")
             }
-        }
-        switch backend {
-        case .sqlite: try await check(.sqlite(path: directory.appendingPathComponent("v14.db").path))
-        case .postgres: try await TestDatabase.withPostgresDatabase { try await check($0) }
         }
     }
 

@@ -108,9 +108,7 @@ import Testing
     /// (two store objects on one database): saved, changed, deleted, for both editions.
     @Test(arguments: TestBackend.available)
     func aBaseReadOnceFollowsChangesFromAnotherProcess(backend: TestBackend) async throws {
-        let directory = try SQLStoreTests.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        func check(_ location: DatabaseLocation) async throws {
+        try await TestDatabase.withEmptyLocation(backend) { location in
             let reader = try await SQLStore.open(location, logger: TestDatabase.logger)
             let writer = try await SQLStore.open(location, logger: TestDatabase.logger)
             try await reader.withRunning(connectTimeout: TestDatabase.connectTimeout) { reader in
@@ -129,10 +127,6 @@ import Testing
                     #expect(try await reader.knowledge(clearOnly: false) == (try await writer.knowledge(clearOnly: false)))
                 }
             }
-        }
-        switch backend {
-        case .sqlite: try await check(.sqlite(path: directory.appendingPathComponent("k.db").path))
-        case .postgres: try await TestDatabase.withPostgresDatabase { try await check($0) }
         }
     }
 }

@@ -41,11 +41,10 @@ public enum TestDatabase {
     public static func withStore<T>(_ backend: TestBackend, _ body: (any Store) async throws -> T) async throws -> T {
         switch backend {
         case .sqlite:
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("confianza-test-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let store = try await SQLStore.open(.sqlite(path: directory.appendingPathComponent("test.db").path), logger: Self.logger)
-            return try await store.withRunning { try await body($0) }
+            return try await Self.withEmptyLocation(.sqlite) { location in
+                let store = try await SQLStore.open(location, logger: Self.logger)
+                return try await store.withRunning { try await body($0) }
+            }
         case .postgres:
             return try await Self.withPostgresDatabase { location in
                 let store = try await SQLStore.open(location, logger: Self.logger)
@@ -54,6 +53,20 @@ public enum TestDatabase {
                     return try await body(store)
                 }
             }
+        }
+    }
+
+    /// Where a fresh database is made on `backend`: nothing in it, not migrated (for tests of the
+    /// migration steps, or of two stores on one database). Removed after `body`.
+    public static func withEmptyLocation<T>(_ backend: TestBackend, _ body: (DatabaseLocation) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("confianza-test-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            return try await body(.sqlite(path: directory.appendingPathComponent("test.db").path))
+        case .postgres:
+            return try await Self.withPostgresDatabase(body)
         }
     }
 

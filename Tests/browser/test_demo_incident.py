@@ -2,7 +2,6 @@
 incident queue; an incident goes from new to closed; its organisation's contact receives the notice on
 a local SMTP server (aiosmtpd); the dashboard shows the metrics."""
 import re
-import time
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
@@ -15,12 +14,7 @@ def test_from_the_demo_an_incident_goes_from_new_to_closed_and_its_contact_is_to
     demo = Server(str(tmp_path / "confianza-demo.db"), free_port(), command="demo",
                   extra=("--smtp-url", smtp.url, "--mail-from", "cert@cert.example"))
     try:
-        deadline = time.time() + 60
-        banner = ""
-        while "password" not in banner and time.time() < deadline:
-            time.sleep(0.1)
-            banner = demo.output()
-        username, password = re.search(r"Sign in as (\S+), password (\S+)", banner).groups()
+        username, password = demo.demo_login()
         sign_in(browser, demo.url, username=username, password=password)
         assert browser.current_url.endswith("/incidents")
         assert browser.find_element(By.ID, "overdue-count").is_displayed(), "the demo has overdue incidents"
