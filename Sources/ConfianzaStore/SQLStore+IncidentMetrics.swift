@@ -86,30 +86,6 @@ extension SQLStore {
         return (types, months, sectors)
     }
 
-    /// The same counts computed from the incidents themselves, reading every one: what the kept
-    /// counts must always equal (the tests compare them after every kind of change).
-    static func incidentTalliesRecounted(db: any SQLDatabase, sqlite: Bool) async throws -> (
-        types: [String: Int], months: [String: Int], sectors: [String: Int]
-    ) {
-        func counts(_ query: SQLQueryString) async throws -> [String: Int] {
-            var counts: [String: Int] = [:]
-            for row in try await db.raw(query).all() {
-                counts[try row.decode(column: "name", as: String.self)] = try row.decode(column: "n", as: Int.self)
-            }
-            return counts
-        }
-        let month = sqlite ? IncidentTallySQL.sqliteMonth("created_at") : IncidentTallySQL.postgresMonth("created_at")
-        let joined = "incident_organisations io JOIN organisations o ON o.id = io.organisation_id"
-        var sectors = try await counts(
-            "SELECT o.sector AS name, COUNT(DISTINCT io.incident_id) AS n FROM \(unsafeRaw: joined) GROUP BY o.sector")
-        sectors["*"] = try await counts("SELECT '*' AS name, COUNT(DISTINCT io.incident_id) AS n FROM \(unsafeRaw: joined)")["*"]
-        return (
-            try await counts("SELECT type AS name, COUNT(*) AS n FROM incidents GROUP BY type"),
-            try await counts("SELECT \(unsafeRaw: month) AS name, COUNT(*) AS n FROM incidents GROUP BY \(unsafeRaw: month)"),
-            sectors.filter { $0.value > 0 }
-        )
-    }
-
     /// Median and 90th percentile of `column − created_at`, in seconds, over incidents where it is set:
     /// the database sorts, and only the two values at their nearest rank are read.
     static func percentiles(of column: String, db: any SQLDatabase) async throws -> IncidentMetrics.Percentiles? {

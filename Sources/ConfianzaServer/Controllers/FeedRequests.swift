@@ -75,14 +75,6 @@ enum FeedRequests {
     static func csvField(_ text: String) -> String { EventsCSV.cell(text) }
 }
 
-/// Organisation names for pages that show events and incidents: only those the page shows, in one query.
-struct ConstituencyIndexReader {
-    let store: any ConstituencyStore
-    func names<S: Sequence>(of ids: S) async throws -> [UUID: String] where S.Element == UUID {
-        try await self.store.organisationNames(ids: Set(ids))
-    }
-}
-
 extension EventValue: Encodable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()

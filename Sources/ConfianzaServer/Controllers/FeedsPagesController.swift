@@ -76,7 +76,7 @@ struct FeedsPagesController {
         var query = try FeedRequests.query(request)
         query.limit = min(query.limit, 100)
         let found = try await self.store.events(matching: query)
-        let index = try await ConstituencyIndexReader(store: self.store).names(of: found.flatMap(\.organisations))
+        let names = try await self.store.organisationNames(ids: Set(found.flatMap(\.organisations)))
         let rows = found.map { stored -> [String: Any] in
             let event = stored.event
             return [
@@ -84,7 +84,7 @@ struct FeedsPagesController {
                 "feed": event["feed.name"]?.description ?? "", "type": event["classification.type"]?.description ?? "",
                 "ip": event["source.ip"]?.description ?? "", "asn": event["source.asn"]?.description ?? "", "count": stored.count,
                 "severity": event["severity"]?.description ?? "",
-                "organisations": stored.organisations.compactMap { index[$0] }.joined(separator: ", "),
+                "organisations": stored.organisations.compactMap { names[$0] }.joined(separator: ", "),
             ]
         }
         let parameters = request.uri.queryParameters
@@ -119,7 +119,7 @@ struct FeedsPagesController {
     @Sendable func event(request: Request, context: AppContext) async throws -> Response {
         _ = try context.requireUser()
         guard let stored = try await self.store.event(id: try FeedRequests.eventID(context)) else { throw AppError.notFound("no such event") }
-        let names = try await ConstituencyIndexReader(store: self.store).names(of: stored.organisations)
+        let names = try await self.store.organisationNames(ids: Set(stored.organisations))
         let event = stored.event
         let fields = event.fields.keys.sorted().compactMap { key -> [String: Any]? in
             guard key != "raw", let value = event[key] else { return nil }

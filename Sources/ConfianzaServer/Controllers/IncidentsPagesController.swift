@@ -68,7 +68,7 @@ struct IncidentsPagesController {
             if offset > 0 { items.append("offset=\(offset)") }
             return "/incidents" + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
         }
-        let names = try await ConstituencyIndexReader(store: self.store).names(of: found.flatMap(\.organisations))
+        let names = try await self.store.organisationNames(ids: Set(found.flatMap(\.organisations)))
         let parameters = request.uri.queryParameters
         let status = parameters["status"].map(String.init) ?? "open"
         let queuePage = IncidentQueuePage(
@@ -133,7 +133,7 @@ struct IncidentsPagesController {
             // Start from the first event's classification; the analyst can change it.
             let type = stored.event["classification.type"]?.description ?? ""
             let organisation = stored.organisations.first
-            let names = try await ConstituencyIndexReader(store: self.store).names(of: organisation.map { [$0] } ?? [])
+            let names = try await self.store.organisationNames(ids: Set(organisation.map { [$0] } ?? []))
             form = FormFields(values: [
                 "type": type, "severity": stored.event["severity"]?.description ?? "medium", "tlp": stored.event["tlp"]?.description ?? "TLP:AMBER",
                 "organisation": organisation.flatMap { names[$0] } ?? "",
@@ -193,7 +193,7 @@ struct IncidentsPagesController {
 
     private func render(_ incident: Incident, request: Request, context: AppContext, flash: Views.Flash? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let user = try context.requireUser()
-        let names = try await ConstituencyIndexReader(store: self.store).names(of: incident.organisations)
+        let names = try await self.store.organisationNames(ids: Set(incident.organisations))
         let now = Date()
         let timeline = try await self.store.timeline(incidentID: incident.id).reversed().map { entry -> [String: Any] in
             [
